@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+import migrations
+from api.accounts.tables import Account
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=str(Path(migrations.__file__).parent / "accounts"),
+    table_classes=[Account],
+    migration_dependencies=["api.catalogue.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,104 @@
+"""The Litestar application: routes, error handling, the PWA, and the database's lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, route
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.params import FromPath
+from litestar.static_files import create_static_files_router
+
+from api.bootstrap import prepare_database
+from api.catalogue.controllers import CatalogueController
+from api.catalogue.service import SearchIndexHolder
+from api.config import Settings, get_settings
+from api.health.controllers import HealthController
+from api.lib.db import Database, connection
+from api.lib.errors import EXCEPTION_HANDLERS, problem_response
+from api.lib.security_headers import SecurityHeadersMiddleware
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "0.1.0"
+
+
+@route(
+    "/api/{rest:path}",
+    http_method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    include_in_schema=False,
+)
+async def api_not_found(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes]:
+    """Unknown API paths answer a JSON 404, never the PWA's HTML."""
+    return problem_response(request, 404, "not_found", "There is no such API endpoint.")
+
+
+def _search_index(state: State) -> SearchIndexHolder:
+    holder: SearchIndexHolder = state.search_index
+    return holder
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database = Database(settings)
+        holder: SearchIndexHolder | None = None
+        try:
+            dsn = await database.connect()
+            await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
+            await database.start_pool()
+            holder = SearchIndexHolder(dsn)
+            async with connection() as conn:
+                await holder.reload(conn)
+            holder.start()
+            app.state.database = database
+            app.state.search_index = holder
+            host = settings.server.host
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            print(f"MPP Digital is ready at http://{shown}:{settings.server.port}/", flush=True)
+            yield
+        finally:
+            if holder is not None:
+                await holder.stop()
+            await database.stop()
+
+    pwa = create_static_files_router(
+        path="/",
+        directories=[settings.server.pwa_dir],
+        html_mode=True,
+        name="pwa",
+        include_in_schema=False,
+    )
+    return Litestar(
+        route_handlers=[HealthController, CatalogueController, api_not_found, pwa],
+        dependencies={"search_index": Provide(_search_index, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        middleware=[SecurityHeadersMiddleware],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        request_max_body_size=settings.server.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="MPP Digital API",
+            version=API_VERSION,
+            description="One account, one document wallet and one application flow for every agency "
+            "of Indonesia's public service malls (Mal Pelayanan Publik).",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+            disable_stack_trace={404, 405, 400, 422},
+        ),
+        debug=False,
+    )

@@ -1,0 +1,452 @@
+"""Catalogue rules and queries. No HTTP here: controllers translate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from api.catalogue import schemas
+from api.catalogue.datafiles import LIFE_EVENTS
+from api.catalogue.search import SearchPlan, Vocabulary, plan
+from api.lib.http import Lang, pick, pick_opt
+
+log = logging.getLogger(__name__)
+
+CATEGORY_NAMES: dict[str, tuple[str, str]] = {
+    "birth": ("Kelahiran", "Birth"),
+    "marriage": ("Pernikahan", "Marriage"),
+    "moving": ("Pindah rumah", "Moving house"),
+    "death": ("Kematian", "Death"),
+    "business": ("Memulai usaha", "Starting a business"),
+    "vehicle": ("Kendaraan", "Vehicles"),
+    "health": ("Kesehatan", "Health"),
+    "social_aid": ("Bantuan sosial", "Social aid"),
+    "education": ("Pendidikan", "Education"),
+    "identity": ("Dokumen kependudukan", "Identity documents"),
+    "property": ("Tanah dan bangunan", "Land and buildings"),
+    "employment": ("Pekerjaan", "Work"),
+    "travel": ("Perjalanan ke luar negeri", "Travel abroad"),
+}
+assert set(CATEGORY_NAMES) == set(LIFE_EVENTS)
+CHANNEL_MATCHES = {"online": ("online", "both"), "counter": ("counter", "both")}
+
+
+class CatalogueNotFoundError(LookupError):
+    """No such region, agency or service."""
+
+
+# --- search vocabulary -------------------------------------------------------------------------------
+
+_SURFACE_TEXT = """
+    s.name_id || ' ' || array_to_string(s.keywords, ' ') || ' ' || s.name_en || ' ' || a.short_name || ' '
+    || replace(a.code, '_', ' ') || ' ' || s.description_id || ' ' || coalesce(s.output_id, '') || ' '
+    || a.name_id || ' ' || s.description_en || ' ' || coalesce(s.output_en, '')
+"""
+# Built from constants only (no user input), hence the noqa on the f-strings below.
+VOCABULARY_SQL = f"""
+WITH surface AS (
+    SELECT word FROM ts_stat($q$
+        SELECT to_tsvector('simple', {_SURFACE_TEXT})
+        FROM catalogue_service s JOIN catalogue_agency a ON a.id = s.agency WHERE s.active
+    $q$) WHERE word ~ '^[a-z0-9]+$'
+)
+SELECT word, (tsvector_to_array(to_tsvector('indonesian', word)))[1] AS stem FROM surface
+"""
+FREQUENCY_SQL = "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM catalogue_service WHERE active')"
+
+
+async def load_vocabulary(conn: asyncpg.Connection) -> Vocabulary:
+    """Read the catalogue's words, their stems and how many services use each stem."""
+    surface = {r["word"]: r["stem"] for r in await conn.fetch(VOCABULARY_SQL) if r["stem"]}
+    frequency = {r["word"]: r["ndoc"] for r in await conn.fetch(FREQUENCY_SQL)}
+    services = await conn.fetchval("SELECT count(*) FROM catalogue_service WHERE active")
+    return Vocabulary.build(surface, frequency, services)
+
+
+@dataclass
+class SearchIndex:
+    """The process's current vocabulary; replaced whole when the catalogue changes."""
+
+    vocabulary: Vocabulary
+    version: int
+
+    def plan(self, query: str) -> SearchPlan:
+        return plan(query, self.vocabulary)
+
+
+async def load_index(conn: asyncpg.Connection) -> SearchIndex:
+    version = await conn.fetchval("SELECT version FROM catalogue_version WHERE id = 1")
+    return SearchIndex(vocabulary=await load_vocabulary(conn), version=version or 0)
+
+
+# --- queries --------------------------------------------------------------------------------------------
+
+_SUMMARY_COLUMNS = """
+    s.id, s.code, s.name_id, s.name_en, s.sla_days, s.fee, s.channels, s.categories,
+    a.code AS agency_code, a.name_id AS agency_name_id, a.name_en AS agency_name_en,
+    r.code AS region_code, r.name AS region_name, r.name_en AS region_name_en
+"""
+
+
+def _summary(row: asyncpg.Record, lang: Lang) -> schemas.ServiceSummary:
+    return schemas.ServiceSummary(
+        id=row["id"],
+        code=row["code"],
+        name=pick(lang, row["name_id"], row["name_en"]),
+        agency=schemas.Ref(code=row["agency_code"], name=pick(lang, row["agency_name_id"], row["agency_name_en"])),
+        region=schemas.Ref(code=row["region_code"], name=pick(lang, row["region_name"], row["region_name_en"])),
+        sla_days=row["sla_days"],
+        fee=row["fee"],
+        channels=row["channels"],
+        categories=list(row["categories"]),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    region: str | None = None
+    agency: str | None = None
+    category: str | None = None
+    channel: str | None = None
+
+
+async def search_services(
+    conn: asyncpg.Connection,
+    *,
+    index: SearchIndex,
+    query: str | None,
+    filters: ServiceFilter,
+    lang: Lang,
+    page: int,
+    page_size: int,
+) -> schemas.ServiceList:
+    """Services matching the filters, ranked by relevance to ``query`` when there is one."""
+    search = index.plan(query) if query and query.strip() else None
+    if search is not None and not search.must:
+        # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
+        return schemas.ServiceList(items=[], total=0, page=page, page_size=page_size)
+    args: list[Any] = [
+        filters.region,
+        filters.agency,
+        filters.category,
+        list(CHANNEL_MATCHES[filters.channel]) if filters.channel else None,
+        page_size,
+        (page - 1) * page_size,
+    ]
+    where = [
+        "s.active",
+        "($1::text IS NULL OR s.region = $1)",
+        "($2::text IS NULL OR a.code = $2)",
+        "($3::text IS NULL OR $3 = ANY(s.categories))",
+        "($4::text[] IS NULL OR s.channels = ANY($4))",
+    ]
+    if search is not None:
+        args += [search.must, search.rank]
+        where.append("s.search_vector @@ to_tsquery('simple', $7)")
+        # Weights D, C, B, A: a match in the name counts ten times one in the English description.
+        rank = "ts_rank('{0.1, 0.2, 0.4, 1.0}', s.search_vector, to_tsquery('simple', $8))"
+        order = f"{rank} DESC, s.name_{lang} ASC, r.name ASC"
+    else:
+        order = f"s.name_{lang} ASC, r.name ASC"
+    # Only constant fragments are interpolated; every value is a bind parameter.
+    sql = f"""
+        SELECT {_SUMMARY_COLUMNS}, count(*) OVER () AS total
+        FROM catalogue_service s
+        JOIN catalogue_agency a ON a.id = s.agency
+        JOIN catalogue_region r ON r.code = s.region
+        WHERE {" AND ".join(where)}
+        ORDER BY {order}
+        LIMIT $5 OFFSET $6
+    """
+    rows = await conn.fetch(sql, *args)
+    total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
+    return schemas.ServiceList(
+        items=[_summary(r, lang) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        corrected_query=search.corrected if search else None,
+    )
+
+
+async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any]) -> int:
+    """Total for a page past the end (the window count is only on returned rows)."""
+    if args[5] == 0:
+        return 0
+    count_args = list(args)
+    count_args[4], count_args[5] = 1, 0
+    row = await conn.fetchrow(sql, *count_args)
+    return int(row["total"]) if row else 0
+
+
+async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lang) -> schemas.ServiceDetail:
+    row = await conn.fetchrow(
+        f"""
+        SELECT {_SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
+               s.legal_basis, s.procedure, s.form, s.output_id, s.output_en, s.agency AS agency_id,
+               m.name AS mpp_name, m.address AS mpp_address, m.opening_hours,
+               (SELECT array_agg(c.number ORDER BY c.number) FROM catalogue_counter c
+                 WHERE c.mpp = m.id AND c.agency = s.agency) AS counters
+        FROM catalogue_service s
+        JOIN catalogue_agency a ON a.id = s.agency
+        JOIN catalogue_region r ON r.code = s.region
+        LEFT JOIN LATERAL (SELECT * FROM catalogue_mpp WHERE region = s.region ORDER BY name LIMIT 1) m ON true
+        WHERE s.id = $1 AND s.active
+        """,
+        service_id,
+    )
+    if row is None:
+        raise CatalogueNotFoundError(f"service {service_id}")
+    requirements = await conn.fetch(
+        """SELECT d.code, d.name_id, d.name_en, d.formats, d.max_size_mb, d.validity_months,
+                  q.optional, q.note_id, q.note_en
+           FROM catalogue_service_requirement q JOIN catalogue_document_type d ON d.code = q.document_type
+           WHERE q.service = $1 ORDER BY q.position""",
+        service_id,
+    )
+    summary = _summary(row, lang)
+    return schemas.ServiceDetail(
+        **{f: getattr(summary, f) for f in summary.__struct_fields__},
+        description=pick(lang, row["description_id"], row["description_en"]),
+        requirements=[
+            schemas.Requirement(
+                code=q["code"],
+                name=pick(lang, q["name_id"], q["name_en"]),
+                formats=list(q["formats"]),
+                max_size_mb=q["max_size_mb"],
+                optional=q["optional"],
+                note=pick_opt(lang, q["note_id"], q["note_en"]),
+                validity_months=q["validity_months"],
+            )
+            for q in requirements
+        ],
+        form=[_form_field(f, lang) for f in json.loads(row["form"])],
+        procedure=[pick(lang, step["id"], step["en"]) for step in json.loads(row["procedure"])],
+        legal_basis=list(row["legal_basis"]),
+        fee_note=pick_opt(lang, row["fee_note_id"], row["fee_note_en"]),
+        output=pick_opt(lang, row["output_id"], row["output_en"]),
+        where=schemas.Where(
+            mpp=row["mpp_name"],
+            address=row["mpp_address"],
+            counters=list(row["counters"] or []),
+            opening_hours=json.loads(row["opening_hours"]),
+        )
+        if row["mpp_name"]
+        else None,
+    )
+
+
+def _text(value: dict[str, str] | None, lang: Lang) -> str | None:
+    return pick(lang, value["id"], value.get("en")) if value else None
+
+
+def _form_field(field: dict[str, Any], lang: Lang) -> schemas.FormField:
+    return schemas.FormField(
+        name=field["name"],
+        type=field["type"],
+        label=_text(field["label"], lang) or field["name"],
+        required=field.get("required", True),
+        help=_text(field.get("help"), lang),
+        options=[
+            schemas.Option(value=o["value"], label=_text(o["label"], lang) or o["value"]) for o in field["options"]
+        ]
+        if field.get("options")
+        else None,
+        min=field.get("min"),
+        max=field.get("max"),
+        max_length=field.get("maxLength"),
+    )
+
+
+def _region(row: asyncpg.Record, lang: Lang) -> schemas.Region:
+    return schemas.Region(
+        code=row["code"],
+        name=pick(lang, row["name"], row["name_en"]),
+        kind=row["kind"],
+        province=schemas.Province(code=row["province_code"], name=row["province_name"]),
+    )
+
+
+async def list_regions(conn: asyncpg.Connection, lang: Lang) -> schemas.RegionList:
+    rows = await conn.fetch("SELECT * FROM catalogue_region ORDER BY name")
+    return schemas.RegionList(items=[_region(r, lang) for r in rows], total=len(rows))
+
+
+async def get_region(conn: asyncpg.Connection, code: str, lang: Lang) -> schemas.RegionDetail:
+    row = await conn.fetchrow("SELECT * FROM catalogue_region WHERE code = $1", code)
+    if row is None:
+        raise CatalogueNotFoundError(f"region {code}")
+    region = _region(row, lang)
+    agencies = await list_agencies(conn, region=code, lang=lang)
+    mpp = await conn.fetchrow("SELECT * FROM catalogue_mpp WHERE region = $1 ORDER BY name LIMIT 1", code)
+    counters = (
+        await conn.fetch(
+            """SELECT c.number, a.code, a.name_id, a.name_en FROM catalogue_counter c
+               JOIN catalogue_agency a ON a.id = c.agency WHERE c.mpp = $1 ORDER BY c.number""",
+            mpp["id"],
+        )
+        if mpp
+        else []
+    )
+    return schemas.RegionDetail(
+        **{f: getattr(region, f) for f in region.__struct_fields__},
+        mpp=schemas.Mpp(
+            name=mpp["name"],
+            address=mpp["address"],
+            opening_hours=json.loads(mpp["opening_hours"]),
+            counters=[
+                schemas.Counter(
+                    number=c["number"],
+                    agency=schemas.Ref(code=c["code"], name=pick(lang, c["name_id"], c["name_en"])),
+                )
+                for c in counters
+            ],
+            phone=mpp["phone"],
+            latitude=mpp["latitude"],
+            longitude=mpp["longitude"],
+        )
+        if mpp
+        else None,
+        agencies=agencies.items,
+        services=sum(a.services for a in agencies.items),
+    )
+
+
+async def list_agencies(conn: asyncpg.Connection, *, region: str | None, lang: Lang) -> schemas.AgencyList:
+    rows = await conn.fetch(
+        """SELECT a.code, a.name_id, a.name_en, a.short_name, a.kind, r.code AS region_code, r.name AS region_name,
+                  r.name_en AS region_name_en,
+                  (SELECT count(*) FROM catalogue_service s WHERE s.agency = a.id AND s.active) AS services
+           FROM catalogue_agency a JOIN catalogue_region r ON r.code = a.region
+           WHERE ($1::text IS NULL OR a.region = $1)
+           ORDER BY r.name, a.short_name""",
+        region,
+    )
+    return schemas.AgencyList(
+        items=[
+            schemas.Agency(
+                code=r["code"],
+                name=pick(lang, r["name_id"], r["name_en"]),
+                short_name=r["short_name"],
+                kind=r["kind"],
+                region=schemas.Ref(code=r["region_code"], name=pick(lang, r["region_name"], r["region_name_en"])),
+                services=r["services"],
+            )
+            for r in rows
+        ],
+        total=len(rows),
+    )
+
+
+async def list_categories(conn: asyncpg.Connection, *, region: str | None, lang: Lang) -> schemas.CategoryList:
+    counts = {
+        r["category"]: r["n"]
+        for r in await conn.fetch(
+            """SELECT c AS category, count(*) AS n FROM catalogue_service s, unnest(s.categories) c
+               WHERE s.active AND ($1::text IS NULL OR s.region = $1) GROUP BY c""",
+            region,
+        )
+    }
+    items = [
+        schemas.Category(code=code, name=names[0] if lang == "id" else names[1], services=counts.get(code, 0))
+        for code, names in CATEGORY_NAMES.items()
+    ]
+    return schemas.CategoryList(items=items, total=len(items))
+
+
+async def list_document_types(conn: asyncpg.Connection, lang: Lang) -> schemas.DocumentTypeList:
+    rows = await conn.fetch("SELECT * FROM catalogue_document_type ORDER BY code")
+    items = [
+        schemas.DocumentType(
+            code=r["code"],
+            name=pick(lang, r["name_id"], r["name_en"]),
+            formats=list(r["formats"]),
+            max_size_mb=r["max_size_mb"],
+            validity_months=r["validity_months"],
+            description=pick_opt(lang, r["description_id"], r["description_en"]),
+        )
+        for r in rows
+    ]
+    return schemas.DocumentTypeList(items=items, total=len(items))
+
+
+async def region_exists(conn: asyncpg.Connection, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalogue_region WHERE code = $1)", code))
+
+
+class SearchIndexHolder:
+    """Keeps the search index current: reloads it when PostgreSQL announces a catalogue change.
+
+    A dedicated connection LISTENs on ``catalogue_changed``; if it drops (database restart), it reconnects
+    with backoff and reloads, since notifications sent meanwhile are lost.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.index = SearchIndex(vocabulary=Vocabulary.build({}, {}, 0), version=0)
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    async def reload(self, conn: asyncpg.Connection) -> None:
+        self.index = await load_index(conn)
+        log.info(
+            "search index loaded: catalogue version %s, %s words",
+            self.index.version,
+            len(self.index.vocabulary.surface),
+        )
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="catalogue-listener")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(self.dsn, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener("catalogue_changed", lambda *_: self._changed.set())
+                await self.reload(conn)
+                delay = 0.5
+                while not lost.is_set():
+                    changed = asyncio.create_task(self._changed.wait())
+                    gone = asyncio.create_task(lost.wait())
+                    done, pending = await asyncio.wait({changed, gone}, timeout=60, return_when="FIRST_COMPLETED")
+                    for task in pending:
+                        task.cancel()
+                    if self._changed.is_set():
+                        self._changed.clear()
+                        # Let a burst of changes (a seed) settle before reloading.
+                        await asyncio.sleep(0.2)
+                        self._changed.clear()
+                        await self.reload(conn)
+                    elif not done:
+                        # Quiet for a minute: make sure the connection is still alive.
+                        await conn.fetchval("SELECT 1")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database went away; keep trying
+                log.warning("catalogue listener: %s; retrying in %.1fs", exc, delay)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    try:
+                        await asyncio.wait_for(conn.close(), timeout=2)
+                    except Exception:  # closing a dead connection may fail too
+                        conn.terminate()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)

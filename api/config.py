@@ -1,0 +1,135 @@
+"""Typed settings, read from the environment once per process.
+
+Grouped like litestar-fullstack: each group is a frozen dataclass built from environment variables, and
+``get_settings()`` caches the result. Production refuses to start with development conveniences on
+(see ``Settings.validate``), so a misconfigured deployment fails at boot rather than in front of citizens.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+Env = Literal["dev", "test", "prod"]
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _int(name: str, default: int, *, low: int, high: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    # Empty: run an embedded PostgreSQL under the data folder (the single-machine default).
+    url: str
+    pool_min: int
+    pool_max: int
+    # Load the demo catalogue when the database has no regions yet (first start of the embedded default).
+    seed_demo_on_first_start: bool
+
+    @property
+    def embedded(self) -> bool:
+        return not self.url
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str
+    port: int
+    # Where the PWA's static files live; served at "/".
+    pwa_dir: Path
+    # Largest request body accepted by any JSON endpoint, in bytes (uploads have their own limit).
+    max_body_bytes: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Env
+    data_dir: Path
+    db: DatabaseSettings
+    server: ServerSettings
+    public_url: str = ""
+
+    @property
+    def dev_messages_path(self) -> Path:
+        return self.data_dir / "dev-messages.jsonl"
+
+    def validate(self) -> None:
+        """Refuse configurations that are unsafe for the chosen environment."""
+        if self.env == "prod" and self.db.embedded:
+            raise SettingsError("MPP_ENV=prod requires DATABASE_URL (the embedded database is for one machine)")
+
+
+def _load() -> Settings:
+    env = _env("MPP_ENV", "dev")
+    if env not in ("dev", "test", "prod"):
+        raise SettingsError(f"MPP_ENV must be dev, test or prod, got {env!r}")
+    data_dir = Path(_env("MPP_DATA_DIR", "./var")).expanduser().resolve()
+    url = _env("DATABASE_URL")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("DATABASE_URL must be a postgresql:// URL")
+    pool_min = _int("MPP_DB_POOL_MIN", 1, low=0, high=100)
+    pool_max = _int("MPP_DB_POOL_MAX", 10, low=1, high=200)
+    if pool_min > pool_max:
+        raise SettingsError("MPP_DB_POOL_MIN must not exceed MPP_DB_POOL_MAX")
+    settings = Settings(
+        env=env,  # type: ignore[arg-type]  # checked above
+        data_dir=data_dir,
+        db=DatabaseSettings(
+            url=url,
+            pool_min=pool_min,
+            pool_max=pool_max,
+            seed_demo_on_first_start=_bool("MPP_SEED_DEMO", env != "prod"),
+        ),
+        server=ServerSettings(
+            host=_env("MPP_HOST", "127.0.0.1"),
+            port=_int("MPP_PORT", 8000, low=0, high=65535),
+            pwa_dir=Path(_env("MPP_PWA_DIR") or Path(__file__).resolve().parent.parent / "pwa"),
+            max_body_bytes=_int("MPP_MAX_BODY_BYTES", 1_000_000, low=1_000, high=100_000_000),
+        ),
+        public_url=_env("MPP_PUBLIC_URL"),
+    )
+    settings.validate()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return _load()
+
+
+def reload_settings() -> Settings:
+    """Forget the cached settings (for the CLI after it sets variables, and for tests)."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,169 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``, ``detail`` and a stable
+machine-readable ``code`` that clients (the PWA, agency systems) switch on. Unexpected exceptions become a
+generic 500 problem whose detail reveals nothing; the traceback goes to the log with a reference id that
+the citizen can quote to the help desk.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("api.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://mpp-digital.id/problems/"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorised",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class FieldError(msgspec.Struct, omit_defaults=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    reference: str | None = None
+
+
+class ProblemError(HTTPException):
+    """An error with a stable code, raised by controllers (services raise domain errors instead)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers)
+        self.code = code
+        self.errors = errors
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    reference: str | None = None,
+) -> Response[bytes]:
+    body = Problem(
+        type=TYPE_BASE + code,
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        instance=request.url.path,
+        errors=errors,
+        reference=reference,
+    )
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**(headers or {}), "Cache-Control": "no-store"},
+    )
+
+
+def _validation_errors(extra: Any) -> list[FieldError] | None:
+    if not isinstance(extra, list):
+        return None
+    errors = []
+    for item in extra:
+        if isinstance(item, dict):
+            errors.append(FieldError(field=str(item.get("key", "")), message=str(item.get("message", ""))))
+    return errors or None
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if isinstance(exc, ProblemError):
+        return problem_response(request, status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc.extra)
+        detail = "The request is not valid."
+        if errors:
+            detail = "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)
+        return problem_response(request, 400, "invalid_request", detail, errors=errors)
+    if isinstance(exc, NotFoundException):
+        return problem_response(request, 404, "not_found", "There is nothing at this address.")
+    if isinstance(exc, MethodNotAllowedException):
+        return problem_response(request, 405, "method_not_allowed", exc.detail, headers=exc.headers)
+    code = _CODES.get(status, "error")
+    detail = exc.detail if exc.detail and exc.detail != _TITLES.get(status) else _TITLES.get(status, "Error")
+    return problem_response(request, status, code, detail, headers=exc.headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    reference = uuid.uuid4().hex[:12]
+    log.error("unhandled error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side. Please try again; quote the reference if it persists.",
+        reference=reference,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run the whole test suite: lint, types, and pytest (unit, API, end-to-end with a real browser).
+# Installs what it needs: the Python packages into .venv, and Debian's Chromium for the browser tests.
+# With DATABASE_URL set (CI), tests create their databases on that server; without it, on an embedded one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_venv.sh
+ensure_venv "dev"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Chromium for the browser tests …" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+.venv/bin/ruff check api tests bench
+.venv/bin/ruff format --check api tests bench
+.venv/bin/mypy
+.venv/bin/python -m api.catalogue.datafiles >/dev/null
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,126 @@
+"""Test fixtures: a real PostgreSQL database built by running the migrations.
+
+With DATABASE_URL set (CI: the machine's PostgreSQL 15), each test session creates its own fresh database
+on that server and drops it afterwards. Without it (a newcomer's laptop), the session starts the embedded
+PostgreSQL in a temporary folder. Either way the schema comes from the migrations, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from litestar import Litestar
+
+from api.config import Settings, reload_settings
+from api.lib.embedded_pg import EmbeddedPostgres
+
+SERVER_URL = os.environ.get("DATABASE_URL", "")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database (works for host:port and socket URLs)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server to create test databases on: the external one, or an embedded one."""
+    if SERVER_URL:
+        yield SERVER_URL
+        return
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
+    try:
+        yield embedded.start()
+    finally:
+        embedded.destroy()
+
+
+async def create_database(server: str, prefix: str = "mpp_test") -> str:
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server, name)
+
+
+async def drop_database(server: str, url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    url = await create_database(server_url)
+    try:
+        yield url
+    finally:
+        await drop_database(server_url, url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["MPP_ENV"] = "test"
+    os.environ["MPP_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    os.environ["MPP_SEED_DEMO"] = "true"
+    return reload_settings()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    """The application with its lifespan entered: migrated, demo catalogue loaded, pool running."""
+    from api.app import create_app
+
+    application = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        # Litestar's lifespan opens an anyio cancel scope, which must be left by the task that entered it;
+        # pytest-asyncio finalises fixtures in another task, so the lifespan lives in a task of its own.
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    await asyncio.wait({task, asyncio.create_task(started.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # start-up failed: raise its error here
+    yield application
+    stop.set()
+    await task
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def db(app: Litestar, database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the test database, for assertions on what is stored."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+REPO = Path(__file__).resolve().parent.parent
