@@ -1,8 +1,9 @@
 """Piccolo's configuration module (PICCOLO_CONF=api.piccolo_conf).
 
-The engine is created without a usable address: ``api.lib.db.configure()`` sets the real DSN (the external
-server's, or the embedded server's once it has started) before any query runs. For the ``piccolo`` CLI used
-by developers to generate migrations, DATABASE_URL is read here.
+Piccolo's engine checks the server version as soon as it is created, so this module must not be imported
+before the database is known: ``api.lib.db.configure()`` puts the DSN (the external server's, or the
+embedded server's once it has started) in MPP_DATABASE_DSN first. For the ``piccolo`` CLI used by developers
+to generate migrations, DATABASE_URL is read.
 """
 
 import os
@@ -10,6 +11,7 @@ import os
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 
-DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "postgresql:///mpp_unconfigured")}, extensions=())
+DSN = os.environ.get("MPP_DATABASE_DSN") or os.environ.get("DATABASE_URL") or "postgresql:///mpp_unconfigured"
+DB = PostgresEngine(config={"dsn": DSN}, extensions=())
 
 APP_REGISTRY = AppRegistry(apps=["api.catalogue.piccolo_app", "api.accounts.piccolo_app"])

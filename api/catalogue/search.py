@@ -133,6 +133,14 @@ class SearchPlan:
     terms: tuple[Term, ...]
     must: str  # tsquery text; empty when nothing in the query is known to the catalogue
     rank: str
+    # ``must`` restricted to the name weights (A: the Indonesian name and what people call the service;
+    # plus B, the English name, for English queries): services named after every required word first.
+    named: str
+    # When ``must`` finds nothing: any of the words ("buat ktp" when no KTP service says "buat").
+    relaxed: str
+    # The query as typed and as corrected, normalised: an exact match with a service's keywords (curated
+    # "what people call it") is the strongest signal there is.
+    phrases: tuple[str, ...]
 
     @property
     def corrected(self) -> str | None:
@@ -149,8 +157,8 @@ def _quote(stem: str) -> str:
     return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _group(stems: Iterable[str]) -> str:
-    parts = [_quote(s) for s in stems]
+def _group(stems: Iterable[str], weight: str = "") -> str:
+    parts = [_quote(s) + weight for s in stems]
     return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
 
@@ -164,8 +172,6 @@ def _term(word: str, vocab: Vocabulary, *, last: bool) -> Term | None:
             stem = vocab.known_stem(part)
             if stem and stem not in stems:
                 stems.append(stem)
-    if stems and candidates != [word]:
-        shown = candidates[0]
     if not stems:
         fixes = vocab.corrections(word)
         stems = list(dict.fromkeys(vocab.surface[f] for f in fixes))
@@ -183,7 +189,7 @@ def _term(word: str, vocab: Vocabulary, *, last: bool) -> Term | None:
     return Term(typed=word, stems=tuple(stems), shown=shown, optional=optional)
 
 
-def plan(query: str, vocab: Vocabulary) -> SearchPlan:
+def plan(query: str, vocab: Vocabulary, *, english: bool = False) -> SearchPlan:
     """Plan a search for ``query`` against the catalogue vocabulary."""
     stop = set(_synonyms().stopwords)
     words = [w for w in normalise_words(query) if w not in stop][:MAX_QUERY_WORDS]
@@ -192,8 +198,11 @@ def plan(query: str, vocab: Vocabulary) -> SearchPlan:
         words = normalise_words(query)[:MAX_QUERY_WORDS]
     terms = tuple(t for i, w in enumerate(words) if (t := _term(w, vocab, last=i == len(words) - 1)))
     if not terms:
-        return SearchPlan(terms=(), must="", rank="")
+        return SearchPlan(terms=(), must="", rank="", named="", relaxed="", phrases=())
     required = [t for t in terms if not t.optional] or list(terms)
     must = " & ".join(_group(t.stems) for t in required)
+    named = " & ".join(_group(t.stems, ":AB" if english else ":A") for t in required)
     rank = " | ".join(_quote(s) for t in terms for s in t.stems)
-    return SearchPlan(terms=terms, must=must, rank=rank)
+    relaxed = " | ".join(_group(t.stems) for t in terms)
+    phrases = tuple(dict.fromkeys((" ".join(normalise_words(query)), " ".join(t.shown for t in terms))))
+    return SearchPlan(terms=terms, must=must, rank=rank, named=named, relaxed=relaxed, phrases=phrases)

@@ -77,8 +77,8 @@ class SearchIndex:
     vocabulary: Vocabulary
     version: int
 
-    def plan(self, query: str) -> SearchPlan:
-        return plan(query, self.vocabulary)
+    def plan(self, query: str, *, english: bool = False) -> SearchPlan:
+        return plan(query, self.vocabulary, english=english)
 
 
 async def load_index(conn: asyncpg.Connection) -> SearchIndex:
@@ -128,7 +128,7 @@ async def search_services(
     page_size: int,
 ) -> schemas.ServiceList:
     """Services matching the filters, ranked by relevance to ``query`` when there is one."""
-    search = index.plan(query) if query and query.strip() else None
+    search = index.plan(query, english=lang == "en") if query and query.strip() else None
     if search is not None and not search.must:
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
         return schemas.ServiceList(items=[], total=0, page=page, page_size=page_size)
@@ -148,14 +148,20 @@ async def search_services(
         "($4::text[] IS NULL OR s.channels = ANY($4))",
     ]
     if search is not None:
-        args += [search.must, search.rank]
+        args += [search.must, search.rank, search.named, list(search.phrases)]
         where.append("s.search_vector @@ to_tsquery('simple', $7)")
-        # Weights D, C, B, A: a match in the name counts ten times one in the English description.
-        rank = "ts_rank('{0.1, 0.2, 0.4, 1.0}', s.search_vector, to_tsquery('simple', $8))"
-        order = f"{rank} DESC, s.name_{lang} ASC, r.name ASC"
+        # 1. the query is exactly one of the service's keywords (curated: what people call it);
+        # 2. the service is named after every required word;
+        # 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English
+        #    description, and words close together count more than words far apart);
+        # 4. the shorter name: the general service before its special cases.
+        order = (
+            "($10::text[] && s.keywords) DESC, (s.search_vector @@ to_tsquery('simple', $9)) DESC, "
+            "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', s.search_vector, to_tsquery('simple', $8)) DESC, "
+            f"length(s.name_{lang}) ASC, s.name_{lang} ASC, r.name ASC"
+        )
     else:
         order = f"s.name_{lang} ASC, r.name ASC"
-    # Only constant fragments are interpolated; every value is a bind parameter.
     sql = f"""
         SELECT {_SUMMARY_COLUMNS}, count(*) OVER () AS total
         FROM catalogue_service s
@@ -167,6 +173,11 @@ async def search_services(
     """
     rows = await conn.fetch(sql, *args)
     total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
+    if total == 0 and search is not None and search.relaxed != search.must:
+        # Every word must match, and together they match nothing: rank by any of them instead.
+        args[6] = search.relaxed
+        rows = await conn.fetch(sql, *args)
+        total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
     return schemas.ServiceList(
         items=[_summary(r, lang) for r in rows],
         total=total,

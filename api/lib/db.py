@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,7 +34,8 @@ def engine() -> Any:
 
 
 def configure(dsn: str) -> None:
-    """Point Piccolo at the database. Must run before any query."""
+    """Point Piccolo at the database. Must run before any query (and before piccolo_conf is imported)."""
+    os.environ["MPP_DATABASE_DSN"] = dsn
     engine().config = {"dsn": dsn}
 
 

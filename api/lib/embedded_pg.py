@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,32 @@ def _prune_dead_handles(pgdata: Path) -> None:
         path.write_text(json.dumps(alive))
 
 
+def _clear_dead_postmaster(pgdata: Path, wait: float = 5.0) -> None:
+    """Remove postmaster.pid when the postmaster it names is a zombie (killed, not yet reaped).
+
+    Both pgserver and PostgreSQL itself take a live PID in postmaster.pid as "a server is running", and a
+    zombie's PID is live until its new parent reaps it — which may take a while, or forever under an init
+    that does not reap. A zombie runs nothing and holds no lock, so its pid file is stale.
+    """
+    pidfile = pgdata / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return  # a real server: join it
+        except psutil.NoSuchProcess:
+            return  # PostgreSQL recognises a pid file of a vanished process by itself
+        if time.monotonic() > deadline:
+            log.warning("embedded postgres: postmaster %s is a zombie; removing its stale pid file", pid)
+            pidfile.unlink(missing_ok=True)
+            return
+        time.sleep(0.1)
+
+
 class EmbeddedPostgres:
     """One PostgreSQL server under ``<data_dir>/postgres``, shared by the processes that open it."""
 
@@ -65,6 +92,7 @@ class EmbeddedPostgres:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if self.pgdata.exists():
             _prune_dead_handles(self.pgdata)
+            _clear_dead_postmaster(self.pgdata)
         self._server = get_server(self.pgdata, cleanup_mode=None, postgres_version=POSTGRES_MAJOR)
         dsn: str = self._server.get_uri()
         log.info("embedded postgres ready at %s", self.pgdata)

@@ -10,7 +10,6 @@ import signal
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from tests.support.server import postgres_processes, postmaster_pid, running_server, start_server
@@ -18,7 +17,7 @@ from tests.support.server import postgres_processes, postmaster_pid, running_ser
 pytestmark = pytest.mark.e2e
 
 
-def wait_gone(data_dir: Path, timeout: float = 15) -> list[psutil.Process]:
+def wait_gone(data_dir: Path, timeout: float = 15) -> list[object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         left = postgres_processes(data_dir)
@@ -65,7 +64,7 @@ def test_restart_after_power_loss_recovers(tmp_path: Path) -> None:
     server.process.kill()
     os.kill(pid, signal.SIGKILL)
     server.process.wait(10)
-    psutil.wait_procs([psutil.Process(p.pid) for p in postgres_processes(data_dir)], timeout=10)
+    # The postmaster may linger as a zombie until its new parent reaps it; the next start must cope.
     with running_server(data_dir) as again:
         assert again.get("/api/v1/regions").json()["total"] == 21
         again.stop(signal.SIGTERM)

@@ -84,5 +84,3 @@ def test_unknown_api_path_is_json_not_the_page(server: Server) -> None:
     response = server.get("/api/v1/does-not-exist")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
-
-
