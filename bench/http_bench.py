@@ -415,6 +415,12 @@ class Server:
             self.env["DATABASE_URL"] = database_url
         self.process: subprocess.Popen[bytes] | None = None
 
+    def settings_shown(self) -> str:
+        """The server's MPP_* settings, inherited ones included (MPP_ACCESS_LOG, cache sizes…), for the report."""
+        hidden = {"MPP_DATA_DIR", "MPP_HOST", "MPP_PORT"}  # temporary or per-run values
+        shown = sorted(f"{k}={v}" for k, v in self.env.items() if k.startswith("MPP_") and k not in hidden)
+        return " ".join(["mpp serve", self.command[-1], *shown])
+
     def start(self) -> None:
         # A file, not a pipe: nobody reads the server's output during the run, and a full pipe would stall it.
         with open(self.log_path, "wb") as log:
@@ -614,6 +620,7 @@ class RunInfo:
     started: dt.datetime
     command: str
     database: str
+    server: str
     generator: str
     catalogue: Catalogue
     connections: int
@@ -629,6 +636,7 @@ def markdown_report(info: RunInfo, rows: Sequence[Row]) -> str:
         f"- Command: `{info.command}`",
         f"- Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Python {platform.python_version()}",
         f"- Database: {info.database}",
+        f"- Server: `{info.server}`",
         f"- Load: {info.generator}, {info.connections} connections, {info.threads} thread(s), "
         f"{info.seconds:g} s per endpoint after a {WARMUP_S:g} s warm-up",
         f"- Catalogue: {info.catalogue.regions} regions, {info.catalogue.services} services "
@@ -706,7 +714,15 @@ def describe_database(server_url: str | None, bench_url: str, version: str) -> s
     return f"PostgreSQL {version} at {redact(server_url)} (fresh database {bench_url.rsplit('/', 1)[1]})"
 
 
-def benchmark(args: argparse.Namespace, generator: LoadGenerator) -> tuple[str, Catalogue, list[Row]]:
+@dataclass(frozen=True)
+class Outcome:
+    database: str
+    server: str
+    catalogue: Catalogue
+    rows: list[Row]
+
+
+def benchmark(args: argparse.Namespace, generator: LoadGenerator) -> Outcome:
     """Database, server, measurements; everything started here is stopped or dropped on the way out."""
     with contextlib.ExitStack() as stack:
         # The embedded PostgreSQL's files belong to its own system user: never let their cleanup mask a result.
@@ -728,12 +744,13 @@ def benchmark(args: argparse.Namespace, generator: LoadGenerator) -> tuple[str, 
         version = settle(bench_url) if args.vacuum else asyncio.run(_admin(bench_url))
         catalogue = catalogue_endpoints(server.base_url)
         rows = measure(generator, server.base_url, catalogue.endpoints, args.duration)
-    return describe_database(args.database_url, bench_url, version), catalogue, rows
+    return Outcome(describe_database(args.database_url, bench_url, version), server.settings_shown(), catalogue, rows)
 
 
 def report(args: argparse.Namespace, info: RunInfo, rows: Sequence[Row]) -> None:
     print()
     print(f"{info.database}; {info.generator}, {args.connections} connections, {args.duration:g} s each")
+    print(f"server: {info.server}")
     print(text_table(rows))
     for note in info.notes:
         print(f"NOTE: {note}")
@@ -753,13 +770,15 @@ def run(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     headers = ["Accept-Encoding: gzip"] if args.gzip else []
     generator = load_generator(args.connections, args.threads, headers, args.httpx)
-    database, catalogue, rows = benchmark(args, generator)
+    outcome = benchmark(args, generator)
+    rows = outcome.rows
     info = RunInfo(
         started=started,
         command=command_line(args),
-        database=database,
+        database=outcome.database,
+        server=outcome.server,
         generator=generator.version(),
-        catalogue=catalogue,
+        catalogue=outcome.catalogue,
         connections=args.connections,
         threads=args.threads,
         seconds=args.duration,

@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from api.catalogue import schemas, service
-from api.catalogue.service import CatalogueNotFoundError, SearchIndexHolder, ServiceFilter
+from api.catalogue.service import CatalogueNotFoundError, CatalogueRuntime, ServiceFilter
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize, cached_json, language, ok
+from api.lib.http import Page, PageSize, cached_json, etag_response, language, ok
 
 RegionCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
 RegionPath = Annotated[str, PathParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
@@ -115,7 +115,7 @@ class CatalogueController(Controller):
     async def search_services(
         self,
         request: Request[Any, Any, Any],
-        search_index: NamedDependency[SearchIndexHolder],
+        catalogue: NamedDependency[CatalogueRuntime],
         q: Query = None,
         region: RegionCode = None,
         agency: AgencyCode = None,
@@ -124,20 +124,22 @@ class CatalogueController(Controller):
         page: Page = 1,
         page_size: PageSize = 20,
     ) -> Response[bytes]:
+        lang = language(request)
         filters = ServiceFilter(
             region=region, agency=agency.upper() if agency else None, category=category, channel=channel
         )
-        async with connection() as conn:
-            result = await service.search_services(
-                conn,
-                index=search_index.index,
-                query=q,
-                filters=filters,
-                lang=language(request),
-                page=page,
-                page_size=page_size,
-            )
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+        query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
+        index = catalogue.index
+
+        async def compute() -> schemas.ServiceList:
+            async with connection() as conn:
+                return await service.search_services(
+                    conn, index=index, query=query, filters=filters, lang=lang, page=page, page_size=page_size
+                )
+
+        key = ("search", lang, query, filters, page, page_size)
+        answer = await catalogue.answers.get_or_compute(index.version, key, compute)
+        return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
 
     @get(
         "/services/{service_id:uuid}",
@@ -145,10 +147,22 @@ class CatalogueController(Controller):
         responses=ok(schemas.ServiceDetail),
         summary="One service, in full",
     )
-    async def get_service(self, request: Request[Any, Any, Any], service_id: FromPath[uuid.UUID]) -> Response[bytes]:
-        async with connection() as conn:
-            try:
-                result = await service.get_service(conn, service_id, language(request))
-            except CatalogueNotFoundError as exc:
-                raise _not_found(exc) from exc
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def get_service(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: NamedDependency[CatalogueRuntime],
+        service_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        lang = language(request)
+
+        async def compute() -> schemas.ServiceDetail:
+            async with connection() as conn:
+                return await service.get_service(conn, service_id, lang)
+
+        try:
+            answer = await catalogue.answers.get_or_compute(
+                catalogue.index.version, ("service", lang, service_id), compute
+            )
+        except CatalogueNotFoundError as exc:
+            raise _not_found(exc) from exc
+        return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)

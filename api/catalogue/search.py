@@ -88,7 +88,11 @@ class Vocabulary:
         return stem if stem in self.document_frequency else None
 
     def corrections(self, word: str) -> list[str]:
-        """Catalogue words within a typo's distance of ``word``, closest first."""
+        """The catalogue words closest to ``word`` within a typo's distance, the most used first.
+
+        Only the closest distance counts: "kelahran" means "kelahiran" (one edit), not also every word
+        two edits away, which would only add noise (and work) to the query.
+        """
         if len(word) < 4:
             return []
         max_distance = 1 if len(word) < 7 else 2
@@ -97,9 +101,14 @@ class Vocabulary:
             self.surface.keys(),
             scorer=Levenshtein.distance,
             score_cutoff=max_distance,
-            limit=MAX_FUZZY_ALTERNATIVES,
+            limit=None,
         )
-        return [m[0] for m in sorted(matches, key=lambda m: (m[1], -len(m[0])))]
+        if not matches:
+            return []
+        best = min(m[1] for m in matches)
+        closest = [m[0] for m in matches if m[1] == best]
+        closest.sort(key=lambda w: -self.document_frequency.get(self.surface[w], 0))
+        return closest[:MAX_FUZZY_ALTERNATIVES]
 
     def completions(self, prefix: str) -> list[str]:
         """Catalogue words starting with ``prefix``, shortest first (search as you type)."""

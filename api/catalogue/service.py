@@ -15,6 +15,7 @@ import asyncpg
 from api.catalogue import schemas
 from api.catalogue.datafiles import LIFE_EVENTS
 from api.catalogue.search import SearchPlan, Vocabulary, plan
+from api.lib.cache import ResponseCache
 from api.lib.http import Lang, pick, pick_opt
 
 log = logging.getLogger(__name__)
@@ -158,18 +159,26 @@ async def search_services(
         order = (
             "($10::text[] && s.keywords) DESC, (s.search_vector @@ to_tsquery('simple', $9)) DESC, "
             "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', s.search_vector, to_tsquery('simple', $8)) DESC, "
-            f"length(s.name_{lang}) ASC, s.name_{lang} ASC, r.name ASC"
+            f"length(s.name_{lang}) ASC, s.name_{lang} ASC, s.region ASC"
         )
     else:
-        order = f"s.name_{lang} ASC, r.name ASC"
+        order = f"s.name_{lang} ASC, s.region ASC"
+    # Rank and cut the page on the service table alone, then join names for the page's rows only.
     sql = f"""
-        SELECT {_SUMMARY_COLUMNS}, count(*) OVER () AS total
-        FROM catalogue_service s
+        WITH page AS (
+            SELECT s.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order}) AS position
+            FROM catalogue_service s
+            JOIN catalogue_agency a ON a.id = s.agency
+            WHERE {" AND ".join(where)}
+            ORDER BY {order}
+            LIMIT $5 OFFSET $6
+        )
+        SELECT {_SUMMARY_COLUMNS}, page.total
+        FROM page
+        JOIN catalogue_service s ON s.id = page.id
         JOIN catalogue_agency a ON a.id = s.agency
         JOIN catalogue_region r ON r.code = s.region
-        WHERE {" AND ".join(where)}
-        ORDER BY {order}
-        LIMIT $5 OFFSET $6
+        ORDER BY page.position
     """
     rows = await conn.fetch(sql, *args)
     total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
@@ -392,16 +401,20 @@ async def region_exists(conn: asyncpg.Connection, code: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalogue_region WHERE code = $1)", code))
 
 
-class SearchIndexHolder:
-    """Keeps the search index current: reloads it when PostgreSQL announces a catalogue change.
+class CatalogueRuntime:
+    """Per-process catalogue state: the search index and cached answers, kept current.
+
+    The index reloads when PostgreSQL announces a catalogue change.
 
     A dedicated connection LISTENs on ``catalogue_changed``; if it drops (database restart), it reconnects
     with backoff and reloads, since notifications sent meanwhile are lost.
     """
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, cache_entries: int = 0) -> None:
         self.dsn = dsn
         self.index = SearchIndex(vocabulary=Vocabulary.build({}, {}, 0), version=0)
+        # Encoded catalogue answers of the current version (emptied when the version moves).
+        self.answers = ResponseCache(cache_entries)
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 

@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from api.lib.db import pool
 
 
-class Health(msgspec.Struct):
+class Health(msgspec.Struct, omit_defaults=True):
     status: str
     database: str | None = None
 

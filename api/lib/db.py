@@ -66,9 +66,14 @@ async def migrate(dsn: str) -> None:
             result = await run_forwards(app_name="all")
         for line in out.getvalue().splitlines():
             if line.strip():
-                log.info("migrate: %s", line.strip())
+                log.debug("migrate: %s", line.strip())
         if not result.success:
             raise RuntimeError(f"migrations failed: {result.message}")
+        applied = out.getvalue().count("[forwards]")
+        if applied:
+            log.info("migrations: %s applied", applied)
+        else:
+            log.info("migrations: up to date")
     finally:
         with contextlib.suppress(Exception):
             await lock_conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
@@ -99,7 +104,14 @@ class Database:
             # sockets for long.
             max_inactive_connection_lifetime=300,
             # Bound every query: a stuck statement must not hold a request (and a pool slot) forever.
-            server_settings={"statement_timeout": "15000", "application_name": "mpp-digital"},
+            server_settings={
+                "statement_timeout": "15000",
+                "application_name": "mpp-digital",
+                # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+                # that cannot see which optional filters are NULL. Custom plans cost ~0.2 ms to plan and
+                # keep the search on its GIN index (measured: 26 ms → 4-10 ms per search).
+                "plan_cache_mode": "force_custom_plan",
+            },
             timeout=5,
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +19,10 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(self), geolocation=(), microphone=(), payment=()",
 }
+# Encoded once: this runs on every response, and the generic header wrappers cost a sixth of a cached
+# catalogue answer's time (measured with py-spy under wrk).
+_ENCODED = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
+_ENCODED_WITH_CSP = [*_ENCODED, (b"content-security-policy", CSP.encode())]
 
 
 class SecurityHeadersMiddleware:
@@ -30,15 +33,15 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
+        extra = _ENCODED if scope["path"].startswith("/schema") else _ENCODED_WITH_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if not path.startswith("/schema"):
-                    headers.setdefault("content-security-policy", CSP)
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                # A response that sets one of these itself keeps its own value.
+                headers.extend(item for item in extra if item[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

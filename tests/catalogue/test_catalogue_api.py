@@ -189,3 +189,26 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/regions")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_catalogue_changes_reach_cached_answers(client: httpx.AsyncClient, db: Any) -> None:
+    """A change in the database (an admin renaming a service) is announced by NOTIFY, and every API
+    process drops its cached answers and reloads its search vocabulary."""
+    import asyncio
+
+    found = (await client.get("/api/v1/services", params={"q": "skck", "region": BANYUMAS})).json()
+    service_id = found["items"][0]["id"]
+    url = f"/api/v1/services/{service_id}"
+    original = (await client.get(url)).json()["name"]
+    await db.execute("UPDATE catalogue_service SET name_id = name_id || ' Zebrakuda' WHERE id = $1", service_id)
+    try:
+        for _ in range(50):
+            if (await client.get(url)).json()["name"].endswith("Zebrakuda"):
+                break
+            await asyncio.sleep(0.1)
+        assert (await client.get(url)).json()["name"] == original + " Zebrakuda"
+        # The new word is in the search vocabulary too, typo included.
+        hit = (await client.get("/api/v1/services", params={"q": "zebrakudda", "region": BANYUMAS})).json()
+        assert [i["id"] for i in hit["items"]] == [service_id]
+    finally:
+        await db.execute("UPDATE catalogue_service SET name_id = $2 WHERE id = $1", service_id, original)
