@@ -665,7 +665,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--no-vacuum",
         dest="vacuum",
         action="store_false",
-        help="measure right after the seed, without VACUUM ANALYZE first (see settle())",
+        help="measure right after the seed, without VACUUM ANALYZE first (see bench/README.md)",
     )
     parser.add_argument("--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do")
     parser.add_argument("--httpx", action="store_true", help="use the asyncio+httpx generator even if wrk exists")

