@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
@@ -13,7 +15,7 @@ from api.catalogue import schemas, service
 from api.catalogue.service import CatalogueNotFoundError, CatalogueRuntime, ServiceFilter
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize, cached_json, etag_response, language, ok
+from api.lib.http import Page, PageSize, etag_response, language, ok
 
 RegionCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
 RegionPath = Annotated[str, PathParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
@@ -43,6 +45,28 @@ def _not_found(exc: CatalogueNotFoundError) -> ProblemError:
     return ProblemError(404, "not_found", f"No such {exc.args[0]}.")
 
 
+async def _answer(
+    request: Request[Any, Any, Any],
+    catalogue: CatalogueRuntime,
+    key: tuple[Any, ...],
+    query: Callable[[asyncpg.Connection], Awaitable[Any]],
+) -> Response[bytes]:
+    """Answer from the catalogue cache, running ``query`` on a miss (once, however many ask at once)."""
+
+    async def compute() -> Any:
+        async with connection() as conn:
+            return await query(conn)
+
+    try:
+        answer = await catalogue.answers.get_or_compute(catalogue.index.version, key, compute)
+    except CatalogueNotFoundError as exc:
+        raise _not_found(exc) from exc
+    return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
+
+
+Catalogue = NamedDependency[CatalogueRuntime]
+
+
 class CatalogueController(Controller):
     path = "/api/v1"
     tags = ("catalogue",)
@@ -53,10 +77,9 @@ class CatalogueController(Controller):
         responses=ok(schemas.RegionList),
         summary="The regions (kabupaten/kota) served",
     )
-    async def list_regions(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        async with connection() as conn:
-            result = await service.list_regions(conn, language(request))
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def list_regions(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
+        lang = language(request)
+        return await _answer(request, catalogue, ("regions", lang), lambda c: service.list_regions(c, lang))
 
     @get(
         "/regions/{code:str}",
@@ -64,13 +87,11 @@ class CatalogueController(Controller):
         responses=ok(schemas.RegionDetail),
         summary="A region with its MPP and agencies",
     )
-    async def get_region(self, request: Request[Any, Any, Any], code: RegionPath) -> Response[bytes]:
-        async with connection() as conn:
-            try:
-                result = await service.get_region(conn, code, language(request))
-            except CatalogueNotFoundError as exc:
-                raise _not_found(exc) from exc
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def get_region(
+        self, request: Request[Any, Any, Any], catalogue: Catalogue, code: RegionPath
+    ) -> Response[bytes]:
+        lang = language(request)
+        return await _answer(request, catalogue, ("region", lang, code), lambda c: service.get_region(c, code, lang))
 
     @get(
         "/agencies",
@@ -78,10 +99,16 @@ class CatalogueController(Controller):
         responses=ok(schemas.AgencyList),
         summary="Agencies, optionally of one region",
     )
-    async def list_agencies(self, request: Request[Any, Any, Any], region: RegionCode = None) -> Response[bytes]:
-        async with connection() as conn:
-            result = await service.list_agencies(conn, region=region, lang=language(request))
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def list_agencies(
+        self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
+    ) -> Response[bytes]:
+        lang = language(request)
+        return await _answer(
+            request,
+            catalogue,
+            ("agencies", lang, region),
+            lambda c: service.list_agencies(c, region=region, lang=lang),
+        )
 
     @get(
         "/categories",
@@ -89,10 +116,16 @@ class CatalogueController(Controller):
         responses=ok(schemas.CategoryList),
         summary="Life events, with their number of services",
     )
-    async def list_categories(self, request: Request[Any, Any, Any], region: RegionCode = None) -> Response[bytes]:
-        async with connection() as conn:
-            result = await service.list_categories(conn, region=region, lang=language(request))
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def list_categories(
+        self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
+    ) -> Response[bytes]:
+        lang = language(request)
+        return await _answer(
+            request,
+            catalogue,
+            ("categories", lang, region),
+            lambda c: service.list_categories(c, region=region, lang=lang),
+        )
 
     @get(
         "/document-types",
@@ -100,10 +133,11 @@ class CatalogueController(Controller):
         responses=ok(schemas.DocumentTypeList),
         summary="Document types services require",
     )
-    async def list_document_types(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        async with connection() as conn:
-            result = await service.list_document_types(conn, language(request))
-        return cached_json(request, result, max_age=CATALOGUE_MAX_AGE)
+    async def list_document_types(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
+        lang = language(request)
+        return await _answer(
+            request, catalogue, ("document-types", lang), lambda c: service.list_document_types(c, lang)
+        )
 
     @get(
         "/services",
@@ -115,7 +149,7 @@ class CatalogueController(Controller):
     async def search_services(
         self,
         request: Request[Any, Any, Any],
-        catalogue: NamedDependency[CatalogueRuntime],
+        catalogue: Catalogue,
         q: Query = None,
         region: RegionCode = None,
         agency: AgencyCode = None,
@@ -130,16 +164,14 @@ class CatalogueController(Controller):
         )
         query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
         index = catalogue.index
-
-        async def compute() -> schemas.ServiceList:
-            async with connection() as conn:
-                return await service.search_services(
-                    conn, index=index, query=query, filters=filters, lang=lang, page=page, page_size=page_size
-                )
-
-        key = ("search", lang, query, filters, page, page_size)
-        answer = await catalogue.answers.get_or_compute(index.version, key, compute)
-        return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
+        return await _answer(
+            request,
+            catalogue,
+            ("search", lang, query, filters, page, page_size),
+            lambda c: service.search_services(
+                c, index=index, query=query, filters=filters, lang=lang, page=page, page_size=page_size
+            ),
+        )
 
     @get(
         "/services/{service_id:uuid}",
@@ -150,19 +182,10 @@ class CatalogueController(Controller):
     async def get_service(
         self,
         request: Request[Any, Any, Any],
-        catalogue: NamedDependency[CatalogueRuntime],
+        catalogue: Catalogue,
         service_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         lang = language(request)
-
-        async def compute() -> schemas.ServiceDetail:
-            async with connection() as conn:
-                return await service.get_service(conn, service_id, lang)
-
-        try:
-            answer = await catalogue.answers.get_or_compute(
-                catalogue.index.version, ("service", lang, service_id), compute
-            )
-        except CatalogueNotFoundError as exc:
-            raise _not_found(exc) from exc
-        return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
+        return await _answer(
+            request, catalogue, ("service", lang, service_id), lambda c: service.get_service(c, service_id, lang)
+        )

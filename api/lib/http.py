@@ -48,24 +48,6 @@ Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, 
 PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=100, description="Items per page (1-100)")]
 
 
-def cached_json(
-    request: Request[Any, Any, Any],
-    value: Any,
-    *,
-    max_age: int,
-    stale_while_revalidate: int = 86_400,
-    public: bool = True,
-) -> Response[bytes]:
-    """Encode ``value`` and answer with a strong ETag; 304 when the client already has this body."""
-    return etag_response(
-        request,
-        value if isinstance(value, Encoded) else Encoded.of(value),
-        max_age=max_age,
-        stale_while_revalidate=stale_while_revalidate,
-        public=public,
-    )
-
-
 def etag_response(
     request: Request[Any, Any, Any],
     encoded: Encoded,
@@ -93,5 +75,5 @@ def etag_response(
 
 
 def ok(schema: type[Any], description: str = "OK") -> dict[int, ResponseSpec]:
-    """OpenAPI description of a 200 answer for routes that return pre-encoded bytes (cached_json)."""
+    """OpenAPI description of a 200 answer for routes that return pre-encoded bytes (etag_response)."""
     return {200: ResponseSpec(data_container=schema, description=description)}
