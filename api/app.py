@@ -14,17 +14,24 @@ from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
+from api.accounts.controllers import MeController
+from api.auth.controllers import AuthController, JwksController, KioskAdminController
+from api.auth.service import Issuer
 from api.bootstrap import prepare_database
 from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
+from api.lib.auth import access_guard, current_principal, public
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
+from api.lib.keys import KeyRing, dev_secret
 from api.lib.security_headers import SecurityHeadersMiddleware
+from api.lib.sms import SmsGateway, gateway_for
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +42,7 @@ API_VERSION = "0.1.0"
     "/api/{rest:path}",
     http_method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
     include_in_schema=False,
+    opt=public(),
 )
 async def api_not_found(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes]:
     """Unknown API paths answer a JSON 404, never the PWA's HTML."""
@@ -44,6 +52,34 @@ async def api_not_found(request: Request[Any, Any, Any], rest: FromPath[str]) ->
 def _catalogue(state: State) -> CatalogueRuntime:
     runtime: CatalogueRuntime = state.catalogue
     return runtime
+
+
+def _issuer(state: State) -> Issuer:
+    issuer: Issuer = state.issuer
+    return issuer
+
+
+def _sms(state: State) -> SmsGateway:
+    sms: SmsGateway = state.sms
+    return sms
+
+
+def _state_for(settings: Settings) -> dict[str, Any]:
+    """Process-wide objects: settings, signing keys, the token issuer, the SMS gateway."""
+    key_ring = KeyRing(settings)
+    secret = settings.auth.secret_key or dev_secret(settings, "secret-key")
+    return {
+        "settings": settings,
+        "key_ring": key_ring,
+        "issuer": Issuer(
+            keys=key_ring,
+            issuer=settings.auth.issuer,
+            audience=settings.auth.audience,
+            access_seconds=settings.auth.access_token_seconds,
+            secret=secret.encode(),
+        ),
+        "sms": gateway_for(settings),
+    }
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -78,10 +114,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
         html_mode=True,
         name="pwa",
         include_in_schema=False,
+        opt=public(),
     )
     return Litestar(
-        route_handlers=[HealthController, CatalogueController, api_not_found, pwa],
-        dependencies={"catalogue": Provide(_catalogue, sync_to_thread=False)},
+        route_handlers=[
+            HealthController,
+            CatalogueController,
+            AuthController,
+            JwksController,
+            KioskAdminController,
+            MeController,
+            api_not_found,
+            pwa,
+        ],
+        dependencies={
+            "catalogue": Provide(_catalogue, sync_to_thread=False),
+            "issuer": Provide(_issuer, sync_to_thread=False),
+            "sms": Provide(_sms, sync_to_thread=False),
+            "principal": Provide(current_principal, sync_to_thread=False),
+        },
+        guards=[access_guard],
+        state=State(_state_for(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         middleware=[SecurityHeadersMiddleware],
@@ -94,6 +147,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "of Indonesia's public service malls (Mal Pelayanan Publik).",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"bearer": []}],
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

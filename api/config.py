@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 Env = Literal["dev", "test", "prod"]
 
@@ -78,11 +79,30 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    # The `iss` of our tokens and the `aud` they are for.
+    issuer: str
+    audience: str
+    access_token_seconds: int
+    # Secrets. Empty in dev and test: generated into <data_dir>/keys on first use. Production must set them.
+    signing_keys_json: str  # MPP_SIGNING_KEYS: the keyset `mpp keys rotate` prints
+    secret_key: str  # MPP_SECRET_KEY: pepper for hashing one-time codes
+    # WebAuthn relying party: the site's registrable domain and the origins allowed to sign in with passkeys.
+    rp_id: str
+    rp_name: str
+    origins: tuple[str, ...]
+    # SMS gateway (production): an HTTPS endpoint taking {"to", "body"} JSON with a bearer token.
+    sms_url: str
+    sms_token: str
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
     db: DatabaseSettings
     server: ServerSettings
+    auth: AuthSettings
     public_url: str = ""
 
     @property
@@ -91,8 +111,45 @@ class Settings:
 
     def validate(self) -> None:
         """Refuse configurations that are unsafe for the chosen environment."""
-        if self.env == "prod" and self.db.embedded:
+        if self.env != "prod":
+            return
+        if self.db.embedded:
             raise SettingsError("MPP_ENV=prod requires DATABASE_URL (the embedded database is for one machine)")
+        missing = [
+            name
+            for name, value in (
+                ("MPP_SIGNING_KEYS", self.auth.signing_keys_json),
+                ("MPP_SECRET_KEY", self.auth.secret_key),
+                ("MPP_PUBLIC_URL", self.public_url),
+                ("MPP_SMS_URL", self.auth.sms_url),
+            )
+            if not value
+        ]
+        if missing:
+            # Production never invents its own secrets, and never writes SMS to a file.
+            raise SettingsError("MPP_ENV=prod requires " + ", ".join(missing))
+        if len(self.auth.secret_key) < 32:
+            raise SettingsError("MPP_SECRET_KEY must be at least 32 characters")
+
+
+def _auth(env: str, *, port: int) -> AuthSettings:
+    public_url = _env("MPP_PUBLIC_URL")
+    host = urlsplit(public_url).hostname if public_url else "localhost"
+    origins = tuple(o.strip() for o in _env("MPP_ORIGINS").split(",") if o.strip()) or (
+        (public_url.rstrip("/"),) if public_url else (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
+    )
+    return AuthSettings(
+        issuer=public_url.rstrip("/") or "mpp-digital",
+        audience="mpp-digital-api",
+        access_token_seconds=_int("MPP_ACCESS_TOKEN_SECONDS", 600, low=60, high=3600),
+        signing_keys_json=_env("MPP_SIGNING_KEYS"),
+        secret_key=_env("MPP_SECRET_KEY"),
+        rp_id=_env("MPP_RP_ID", host or "localhost"),
+        rp_name="MPP Digital",
+        origins=origins,
+        sms_url=_env("MPP_SMS_URL"),
+        sms_token=_env("MPP_SMS_TOKEN"),
+    )
 
 
 def _load() -> Settings:
@@ -124,6 +181,7 @@ def _load() -> Settings:
             access_log=_bool("MPP_ACCESS_LOG", env != "prod"),
             catalogue_cache_entries=_int("MPP_CATALOGUE_CACHE_ENTRIES", 4096, low=0, high=1_000_000),
         ),
+        auth=_auth(env, port=_int("MPP_PORT", 8000, low=0, high=65535)),
         public_url=_env("MPP_PUBLIC_URL"),
     )
     settings.validate()

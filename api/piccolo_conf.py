@@ -14,4 +14,6 @@ from piccolo.engine.postgres import PostgresEngine
 DSN = os.environ.get("MPP_DATABASE_DSN") or os.environ.get("DATABASE_URL") or "postgresql:///mpp_unconfigured"
 DB = PostgresEngine(config={"dsn": DSN}, extensions=())
 
-APP_REGISTRY = AppRegistry(apps=["api.catalogue.piccolo_app", "api.accounts.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=["api.catalogue.piccolo_app", "api.accounts.piccolo_app", "api.auth.piccolo_app", "api.audit.piccolo_app"]
+)

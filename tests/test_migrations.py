@@ -25,6 +25,8 @@ RAW_CONSTRAINTS = {
     "catalogue_counter_mpp_number_key",
     "catalogue_service_requirement_key",
     "catalogue_service_channels_check",
+    "accounts_account_nik_check",
+    "accounts_mandate_status_check",
     "catalogue_region_kind_check",
 }
 RAW_TRIGGERS = {
@@ -47,6 +49,9 @@ PG_TYPES = {
     "JSONB": "jsonb",
     "Array": "ARRAY",
     "DoublePrecision": "double precision",
+    "Bytea": "bytea",
+    "BigSerial": "bigint",
+    "Date": "date",
 }
 
 
@@ -125,7 +130,7 @@ async def test_concurrent_migrations_apply_once(empty_database: str, tmp_path: P
         assert process.returncode == 0, output
     conn = await asyncpg.connect(empty_database)
     try:
-        names = [r["name"] for r in await conn.fetch("SELECT name FROM migration")]
+        names = [(r["app_name"], r["name"]) for r in await conn.fetch("SELECT app_name, name FROM migration")]
     finally:
         await conn.close()
     assert len(names) == len(set(names)) > 0

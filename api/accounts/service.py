@@ -1,14 +1,18 @@
-"""Accounts: creating citizens and staff. Sign-in and tokens come with the accounts issue."""
+"""Accounts: citizens and staff, their profile, family links and mandates, and their data rights."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
+import msgspec
 
-from api.accounts.identity import normalise_phone, validate_nik
+from api.accounts import schemas
+from api.accounts.identity import nik_birth_date, normalise_phone, validate_nik
+from api.audit.service import events_about, mask_nik, record
 
 Role = Literal["citizen", "officer", "supervisor", "region_admin", "national_admin"]
 ROLES: tuple[Role, ...] = ("citizen", "officer", "supervisor", "region_admin", "national_admin")
@@ -77,3 +81,502 @@ async def create_account(
         what = "phone number" if "phone" in (exc.constraint_name or "") else "NIK"
         raise AccountError(f"an account with this {what} already exists") from exc
     return AccountCreated(id=account_id, phone=phone, roles=[role], name=name, nik=nik, agency=agency, region=region)
+
+
+# --- me -------------------------------------------------------------------------------------------------
+
+
+class AccountConflictError(ValueError):
+    """Another account already holds this NIK or phone number."""
+
+
+class NotFoundError(LookupError):
+    """No such thing belonging to this account."""
+
+
+class MandateError(ValueError):
+    """The mandate cannot be created or changed as asked."""
+
+
+async def get_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.Me:
+    row = await conn.fetchrow(
+        """SELECT a.*, g.code AS agency_code, g.name_id AS agency_name, r.name AS region_name,
+                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey
+           FROM accounts_account a
+           LEFT JOIN catalogue_agency g ON g.id = a.agency
+           LEFT JOIN catalogue_region r ON r.code = a.region
+           WHERE a.id = $1""",
+        account_id,
+    )
+    if row is None:
+        raise NotFoundError("account")
+    return schemas.Me(
+        id=row["id"],
+        name=row["name"],
+        roles=list(row["roles"]),
+        phone=row["phone"],
+        language=row["language"],
+        status=row["status"],
+        has_passkey=row["has_passkey"],
+        created_at=row["created_at"],
+        nik=row["nik"],
+        kk=row["kk"],
+        email=row["email"],
+        birth_date=row["birth_date"],
+        address=msgspec.json.decode(row["address"], type=schemas.Address) if row["address"] else None,
+        agency=schemas.Ref(code=row["agency_code"], name=row["agency_name"]) if row["agency_code"] else None,
+        region=schemas.Ref(code=row["region"], name=row["region_name"]) if row["region"] else None,
+    )
+
+
+async def update_me(
+    conn: asyncpg.Connection, account_id: uuid.UUID, update: schemas.MeUpdate, *, ip: str
+) -> schemas.Me:
+    changes: dict[str, object] = {}
+    for field in update.__struct_fields__:
+        value = getattr(update, field)
+        if value is not msgspec.UNSET:
+            changes[field] = value
+    if "nik" in changes:
+        nik = validate_nik(str(changes["nik"]))
+        changes["birth_date"] = nik_birth_date(nik)[0]
+    if "address" in changes and changes["address"] is not None:
+        changes["address"] = msgspec.json.encode(changes["address"]).decode()
+    if changes:
+        columns = {
+            "name": "name",
+            "nik": "nik",
+            "kk": "kk",
+            "email": "email",
+            "language": "language",
+            "address": "address",
+            "birth_date": "birth_date",
+        }
+        assignments = ", ".join(f"{columns[k]} = ${i + 2}" for i, k in enumerate(changes))
+        try:
+            async with conn.transaction():
+                await conn.execute(
+                    f"UPDATE accounts_account SET {assignments}, updated_at = now() WHERE id = $1",  # noqa: S608
+                    account_id,
+                    *changes.values(),
+                )
+                # The trail names what changed, never the values (no NIK in the audit log).
+                await record(
+                    conn,
+                    action="account.updated",
+                    actor=account_id,
+                    subject=account_id,
+                    detail={"fields": sorted(k for k in changes if k != "birth_date")},
+                    ip=ip,
+                )
+        except asyncpg.UniqueViolationError as exc:
+            raise AccountConflictError("another account already uses this NIK") from exc
+    return await get_me(conn, account_id)
+
+
+async def change_phone(conn: asyncpg.Connection, account_id: uuid.UUID, phone: str, *, ip: str) -> str:
+    """Set a verified new number. Returns the old one, to warn it."""
+    async with conn.transaction():
+        old = await conn.fetchval("SELECT phone FROM accounts_account WHERE id = $1 FOR UPDATE", account_id)
+        try:
+            await conn.execute(
+                "UPDATE accounts_account SET phone = $2, updated_at = now() WHERE id = $1", account_id, phone
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise AccountConflictError("another account already uses this number") from exc
+        await record(
+            conn,
+            action="account.phone_changed",
+            actor=account_id,
+            subject=account_id,
+            detail={"from": old[:6] + "…" + old[-2:], "to": phone[:6] + "…" + phone[-2:]},
+            ip=ip,
+        )
+    return str(old)
+
+
+async def list_sessions(conn: asyncpg.Connection, account_id: uuid.UUID, current: uuid.UUID) -> schemas.SessionList:
+    rows = await conn.fetch(
+        """SELECT id, kind, amr, created_at, last_used_at, least(idle_expires_at, absolute_expires_at) AS expires_at,
+                  user_agent, ip
+           FROM auth_session
+           WHERE account = $1 AND revoked_at IS NULL AND now() < idle_expires_at AND now() < absolute_expires_at
+           ORDER BY last_used_at DESC""",
+        account_id,
+    )
+    items = [
+        schemas.SessionInfo(
+            id=r["id"],
+            kind=r["kind"],
+            amr=list(r["amr"]),
+            created_at=r["created_at"],
+            last_used_at=r["last_used_at"],
+            expires_at=r["expires_at"],
+            user_agent=r["user_agent"],
+            ip=r["ip"],
+            current=r["id"] == current,
+        )
+        for r in rows
+    ]
+    return schemas.SessionList(items=items, total=len(items))
+
+
+# --- family and mandates ---------------------------------------------------------------------------------
+
+ADULT_AGE = 17  # UU 24/2013: a KTP-el at 17 (or on marrying)
+MAX_MANDATE = dt.timedelta(days=366)
+
+
+def _age(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def is_minor(nik: str, today: dt.date | None = None) -> bool:
+    return _age(nik_birth_date(nik)[0], today or dt.date.today()) < ADULT_AGE
+
+
+async def add_family_member(
+    conn: asyncpg.Connection, account_id: uuid.UUID, member: schemas.FamilyMemberCreate, *, ip: str
+) -> schemas.FamilyMember:
+    nik = validate_nik(member.nik)
+    me = await conn.fetchrow("SELECT nik, kk FROM accounts_account WHERE id = $1", account_id)
+    if not me["kk"]:
+        raise MandateError("add your family card (KK) number to your profile first")
+    if nik == me["nik"]:
+        raise MandateError("you cannot add yourself")
+    # A member who has an account is linked only when that account declares the same KK.
+    member_account = await conn.fetchval("SELECT id FROM accounts_account WHERE nik = $1 AND kk = $2", nik, me["kk"])
+    try:
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                """INSERT INTO accounts_family_member (id, account, member_account, member_nik, member_name, relation,
+                                                      kk, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING *""",
+                uuid.uuid4(),
+                account_id,
+                member_account,
+                nik,
+                member.name.strip(),
+                member.relation,
+                me["kk"],
+            )
+            await record(
+                conn,
+                action="family.member_added",
+                actor=account_id,
+                subject=account_id,
+                detail={"member": str(row["id"]), "nik": mask_nik(nik), "relation": member.relation},
+                ip=ip,
+            )
+            if member_account:
+                await record(
+                    conn,
+                    action="family.linked_by",
+                    actor=account_id,
+                    subject=member_account,
+                    detail={"member": str(row["id"])},
+                    ip=ip,
+                )
+    except asyncpg.UniqueViolationError as exc:
+        raise AccountConflictError("this family member is already linked") from exc
+    return _member(row)
+
+
+def _member(row: asyncpg.Record) -> schemas.FamilyMember:
+    return schemas.FamilyMember(
+        id=row["id"],
+        nik=mask_nik(row["member_nik"]) or "",
+        name=row["member_name"],
+        relation=row["relation"],
+        has_account=row["member_account"] is not None,
+        minor=is_minor(row["member_nik"]),
+        created_at=row["created_at"],
+    )
+
+
+async def list_family(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.FamilyMemberList:
+    rows = await conn.fetch(
+        "SELECT * FROM accounts_family_member WHERE account = $1 AND removed_at IS NULL ORDER BY created_at",
+        account_id,
+    )
+    return schemas.FamilyMemberList(items=[_member(r) for r in rows], total=len(rows))
+
+
+async def remove_family_member(
+    conn: asyncpg.Connection, account_id: uuid.UUID, member_id: uuid.UUID, *, ip: str
+) -> None:
+    async with conn.transaction():
+        done = await conn.fetchval(
+            "UPDATE accounts_family_member SET removed_at = now() "
+            "WHERE id = $1 AND account = $2 AND removed_at IS NULL RETURNING id",
+            member_id,
+            account_id,
+        )
+        if done is None:
+            raise NotFoundError("family member")
+        # Mandates over a removed member end with the link.
+        await conn.execute(
+            "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $2 "
+            "WHERE member = $1 AND status IN ('pending', 'active')",
+            member_id,
+            account_id,
+        )
+        await record(
+            conn,
+            action="family.member_removed",
+            actor=account_id,
+            subject=account_id,
+            detail={"member": str(member_id)},
+            ip=ip,
+        )
+
+
+_MANDATE_SELECT = """
+    SELECT m.*, h.name AS holder_name, f.member_name, f.relation, f.member_account
+    FROM accounts_mandate m
+    JOIN accounts_account h ON h.id = m.holder
+    JOIN accounts_family_member f ON f.id = m.member
+"""
+
+
+def _mandate(row: asyncpg.Record) -> schemas.Mandate:
+    status = row["status"]
+    if status == "active" and row["valid_until"] <= dt.datetime.now(dt.UTC):
+        status = "expired"
+    return schemas.Mandate(
+        id=row["id"],
+        holder=schemas.Party(id=row["holder"], name=row["holder_name"]),
+        member=schemas.Party(id=row["member"], name=row["member_name"]),
+        relation=row["relation"],
+        basis=row["basis"],
+        services=list(row["services"]),
+        status=status,
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+async def create_mandate(
+    conn: asyncpg.Connection, account_id: uuid.UUID, data: schemas.MandateCreate, *, ip: str
+) -> schemas.Mandate:
+    """A mandate to act for a linked family member.
+
+    For a minor child the parent's authority is the basis and the mandate is active at once (until the child
+    turns 17 at the latest). For an adult (an elderly parent) the member must accept it in their own account;
+    without an account, they first create one (an officer-verified power of attorney comes later).
+    """
+    member = await conn.fetchrow(
+        "SELECT * FROM accounts_family_member WHERE id = $1 AND account = $2 AND removed_at IS NULL",
+        data.member_id,
+        account_id,
+    )
+    if member is None:
+        raise NotFoundError("family member")
+    now = dt.datetime.now(dt.UTC)
+    valid_until = data.valid_until if data.valid_until.tzinfo else data.valid_until.replace(tzinfo=dt.UTC)
+    if valid_until <= now:
+        raise MandateError("validUntil must be in the future")
+    if valid_until - now > MAX_MANDATE:
+        raise MandateError("a mandate lasts at most one year; renew it when it ends")
+    services = sorted(set(data.services))
+    if "*" in services:
+        services = ["*"]
+    else:
+        known = {
+            r["code"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT code FROM catalogue_service WHERE code = ANY($1::text[])", services
+            )
+        }
+        if unknown := sorted(set(services) - known):
+            raise MandateError(f"unknown services: {', '.join(unknown)}")
+    if member["relation"] == "child" and is_minor(member["member_nik"], now.date()):
+        basis, status = "parental", "active"
+        birth = nik_birth_date(member["member_nik"])[0]
+        adulthood = dt.datetime.combine(birth.replace(year=birth.year + ADULT_AGE), dt.time(), dt.UTC)
+        valid_until = min(valid_until, adulthood)
+    elif member["member_account"] is not None:
+        basis, status = "consent", "pending"
+    else:
+        raise MandateError("an adult family member must accept the mandate in their own MPP Digital account")
+    async with conn.transaction():
+        mandate_id = await conn.fetchval(
+            """INSERT INTO accounts_mandate (id, holder, member, basis, services, status, valid_from, valid_until,
+                                             created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, now(), $7, now()) RETURNING id""",
+            uuid.uuid4(),
+            account_id,
+            member["id"],
+            basis,
+            services,
+            status,
+            valid_until,
+        )
+        detail = {"mandate": str(mandate_id), "basis": basis, "services": services, "until": valid_until.isoformat()}
+        await record(conn, action="mandate.created", actor=account_id, subject=account_id, detail=detail, ip=ip)
+        if member["member_account"]:
+            await record(
+                conn, action="mandate.created", actor=account_id, subject=member["member_account"], detail=detail, ip=ip
+            )
+    return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
+
+
+async def list_mandates(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.MandateList:
+    """Mandates I hold, and mandates over me that others hold."""
+    rows = await conn.fetch(
+        _MANDATE_SELECT + " WHERE m.holder = $1 OR f.member_account = $1 ORDER BY m.created_at DESC", account_id
+    )
+    return schemas.MandateList(items=[_mandate(r) for r in rows], total=len(rows))
+
+
+async def accept_mandate(
+    conn: asyncpg.Connection, account_id: uuid.UUID, mandate_id: uuid.UUID, *, ip: str
+) -> schemas.Mandate:
+    async with conn.transaction():
+        row = await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1 FOR UPDATE OF m", mandate_id)
+        if row is None or row["member_account"] != account_id:
+            raise NotFoundError("mandate")
+        if row["status"] != "pending":
+            raise MandateError(f"this mandate is {row['status']}, not waiting for acceptance")
+        await conn.execute("UPDATE accounts_mandate SET status = 'active' WHERE id = $1", mandate_id)
+        for subject in (account_id, row["holder"]):
+            await record(
+                conn,
+                action="mandate.accepted",
+                actor=account_id,
+                subject=subject,
+                detail={"mandate": str(mandate_id)},
+                ip=ip,
+            )
+    return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
+
+
+async def revoke_mandate(
+    conn: asyncpg.Connection, account_id: uuid.UUID, mandate_id: uuid.UUID, *, ip: str
+) -> schemas.Mandate:
+    """Either side may end a mandate at any time."""
+    async with conn.transaction():
+        row = await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1 FOR UPDATE OF m", mandate_id)
+        if row is None or account_id not in (row["holder"], row["member_account"]):
+            raise NotFoundError("mandate")
+        if row["status"] in ("pending", "active"):
+            await conn.execute(
+                "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $2 WHERE id = $1",
+                mandate_id,
+                account_id,
+            )
+            for subject in {row["holder"], row["member_account"]} - {None}:
+                await record(
+                    conn,
+                    action="mandate.revoked",
+                    actor=account_id,
+                    subject=subject,
+                    detail={"mandate": str(mandate_id)},
+                    ip=ip,
+                )
+    return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
+
+
+async def mandate_allows(
+    conn: asyncpg.Connection, *, holder: uuid.UUID, member_nik: str, service_code: str
+) -> uuid.UUID | None:
+    """The active mandate letting ``holder`` act for the person with ``member_nik`` on ``service_code``."""
+    found: uuid.UUID | None = await conn.fetchval(
+        """SELECT m.id FROM accounts_mandate m JOIN accounts_family_member f ON f.id = m.member
+           WHERE m.holder = $1 AND f.member_nik = $2 AND f.removed_at IS NULL AND m.status = 'active'
+             AND now() >= m.valid_from AND now() < m.valid_until
+             AND ('*' = ANY(m.services) OR $3 = ANY(m.services))
+           LIMIT 1""",
+        holder,
+        member_nik,
+        service_code,
+    )
+    return found
+
+
+# --- my data (UU PDP) -----------------------------------------------------------------------------------
+
+
+async def export_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> dict[str, object]:
+    """Everything we hold on this person, machine-readable (UU 27/2022 Pasal 13: the right to a copy)."""
+    me = await get_me(conn, account_id)
+    sessions = await conn.fetch(
+        "SELECT id, kind, amr, created_at, last_used_at, revoked_at, revoke_reason, user_agent, ip "
+        "FROM auth_session WHERE account = $1 ORDER BY created_at",
+        account_id,
+    )
+    passkeys = await conn.fetch(
+        "SELECT id, name, transports, created_at, last_used_at FROM auth_passkey WHERE account = $1", account_id
+    )
+    family = await conn.fetch("SELECT * FROM accounts_family_member WHERE account = $1", account_id)
+    mandates = await list_mandates(conn, account_id)
+    events = await events_about(conn, account_id)
+
+    def plain(rows: list[asyncpg.Record]) -> list[dict[str, object]]:
+        return [msgspec.to_builtins(dict(r)) for r in rows]
+
+    return {
+        "exportedAt": dt.datetime.now(dt.UTC).isoformat(),
+        "format": "mpp-digital-export/1",
+        "controller": "Pemerintah daerah penyelenggara MPP Digital (pengendali data pribadi)",
+        "account": msgspec.to_builtins(me),
+        "sessions": plain(sessions),
+        "passkeys": plain(passkeys),
+        "family": plain(family),
+        "mandates": msgspec.to_builtins(mandates.items),
+        "auditTrail": events,
+    }
+
+
+RETENTION = [
+    schemas.Kept(
+        what="Jejak audit (audit trail) tentang akses dan perubahan data Anda",
+        why="Rekaman pemrosesan data pribadi wajib disimpan (UU 27/2022 Pasal 31) dan dibutuhkan untuk "
+        "menjawab pengaduan dan pemeriksaan.",
+        until="5 tahun setelah peristiwa",
+    ),
+    schemas.Kept(
+        what="Nomor HP dan NIK dalam bentuk tersamar pada jejak audit",
+        why="Agar jejak audit tetap dapat dikaitkan dengan peristiwa tanpa menyimpan data lengkap.",
+        until="5 tahun setelah peristiwa",
+    ),
+]
+
+
+async def request_deletion(conn: asyncpg.Connection, account_id: uuid.UUID, *, ip: str) -> schemas.DeletionRequested:
+    """Record the request, sign out everywhere, and say what will be erased and what the law makes us keep.
+
+    Erasure itself runs later (a background job), after the period in which the citizen may change their
+    mind; the account can no longer sign in from now on.
+    """
+    async with conn.transaction():
+        requested_at = await conn.fetchval(
+            """UPDATE accounts_account SET status = 'deletion_requested',
+                   deletion_requested_at = coalesce(deletion_requested_at, now()), updated_at = now()
+               WHERE id = $1 RETURNING deletion_requested_at""",
+            account_id,
+        )
+        await conn.execute(
+            "UPDATE auth_session SET revoked_at = now(), revoke_reason = 'account_deletion' "
+            "WHERE account = $1 AND revoked_at IS NULL",
+            account_id,
+        )
+        await conn.execute(
+            "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $1 "
+            "WHERE status IN ('pending', 'active') AND (holder = $1 OR member IN "
+            "(SELECT id FROM accounts_family_member WHERE member_account = $1))",
+            account_id,
+        )
+        await record(conn, action="account.deletion_requested", actor=account_id, subject=account_id, ip=ip)
+    return schemas.DeletionRequested(
+        status="deletion_requested",
+        requested_at=requested_at,
+        erased=[
+            "Nama, NIK, nomor KK, alamat, e-mail dan tanggal lahir",
+            "Nomor HP (diganti dengan tanda yang tidak dapat dikembalikan)",
+            "Passkey, sesi masuk dan perangkat terdaftar",
+            "Anggota keluarga yang Anda tautkan dan mandat yang Anda pegang",
+        ],
+        kept=RETENTION,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, Array, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSONB, UUID, Array, Date, ForeignKey, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -22,5 +22,48 @@ class Account(Table, tablename="accounts_account"):
     # Staff scope: an officer or supervisor works for one agency in one region; a region admin has a region.
     agency = ForeignKey(references=Agency, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     region = ForeignKey(references=Region, null=True, default=None, on_delete=OnDelete.restrict, index=True)
-    status = Varchar(length=12, null=False, default="active")
+    # KK: the 16-digit family card number; family links require the same KK.
+    kk = Varchar(length=16, null=True, default=None, index=True)
+    birth_date = Date(null=True, default=None)
+    # {"street", "rtRw", "village", "district", "regency", "province", "postcode"}
+    address = JSONB(null=True, default=None)
+    # active | deletion_requested | deleted | disabled
+    status = Varchar(length=20, null=False, default="active")
     created_at = Timestamptz(null=False, default=TimestamptzNow())
+    updated_at = Timestamptz(null=False, default=TimestamptzNow())
+    deletion_requested_at = Timestamptz(null=True, default=None)
+
+
+class FamilyMember(Table, tablename="accounts_family_member"):
+    """A member of a citizen's household (same KK) that the citizen has linked."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    # The member's own account, when they have one.
+    member_account = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
+    member_nik = Varchar(length=16, null=False)
+    member_name = Varchar(length=120, null=False)
+    # child | parent | spouse | sibling | other
+    relation = Varchar(length=10, null=False)
+    kk = Varchar(length=16, null=False)
+    created_at = Timestamptz(null=False, default=TimestamptzNow())
+    removed_at = Timestamptz(null=True, default=None)
+
+
+class Mandate(Table, tablename="accounts_mandate"):
+    """Permission for ``holder`` to act for a family member, for some services, for a limited time."""
+
+    id = UUID(primary_key=True)
+    holder = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=FamilyMember, null=False, on_delete=OnDelete.cascade, index=True)
+    # parental: the member is a minor, the holder their parent; consent: an adult member agreed.
+    basis = Varchar(length=10, null=False)
+    # Service codes the mandate covers; ["*"] for every service.
+    services = Array(base_column=Varchar(length=80), null=False, default=[])
+    # pending (waiting for the member's consent) | active | revoked | expired
+    status = Varchar(length=10, null=False)
+    valid_from = Timestamptz(null=False, default=TimestamptzNow())
+    valid_until = Timestamptz(null=False)
+    created_at = Timestamptz(null=False, default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)

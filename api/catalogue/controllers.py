@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from api.catalogue import schemas, service
 from api.catalogue.service import CatalogueNotFoundError, CatalogueRuntime, ServiceFilter
+from api.lib.auth import public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import Page, PageSize, etag_response, language, ok
@@ -68,6 +69,7 @@ Catalogue = NamedDependency[CatalogueRuntime]
 
 
 class CatalogueController(Controller):
+    opt = public()
     path = "/api/v1"
     tags = ("catalogue",)
 

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 
+from api.lib.auth import public
 from api.lib.db import pool
 
 
@@ -17,6 +18,7 @@ class Health(msgspec.Struct, omit_defaults=True):
 
 
 class HealthController(Controller):
+    opt = public()
     path = "/health"
     tags = ("health",)
 

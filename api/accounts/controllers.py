@@ -1,0 +1,262 @@
+"""Routes about the signed-in person: profile, devices, phone number, family, mandates, their data."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api.accounts import schemas, service
+from api.accounts.identity import InvalidIdentifierError
+from api.accounts.service import AccountConflictError, MandateError, NotFoundError
+from api.audit.service import events_about, record
+from api.auth import service as auth
+from api.auth.controllers import client_ip, invalid_code, rate_limited, send_code
+from api.auth.service import InvalidCodeError, Issuer, RateLimitedError
+from api.lib.auth import CITIZEN, PEOPLE, Principal, allow
+from api.lib.db import connection
+from api.lib.errors import ProblemError
+from api.lib.sms import SmsGateway
+
+# Changing the sign-in number needs a sign-in this recent (ASVS: re-authenticate before sensitive changes).
+FRESH_SIGN_IN_SECONDS = 300
+
+
+def _not_found(exc: NotFoundError) -> ProblemError:
+    return ProblemError(404, "not_found", f"No such {exc.args[0]}.")
+
+
+def _conflict(exc: AccountConflictError) -> ProblemError:
+    return ProblemError(409, "conflict", str(exc))
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ("me",)
+
+    @get("", operation_id="getMe", opt=allow(PEOPLE, scopes=("api", "mfa")))
+    async def get_me(self, principal: NamedDependency[Principal]) -> schemas.Me:
+        async with connection() as conn:
+            return await service.get_me(conn, principal.id)
+
+    @patch("", operation_id="updateMe", opt=allow(PEOPLE))
+    async def update_me(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[schemas.MeUpdate]
+    ) -> schemas.Me:
+        try:
+            async with connection() as conn:
+                return await service.update_me(conn, principal.id, data, ip=client_ip(request))
+        except InvalidIdentifierError as exc:
+            raise ProblemError(422, "invalid_nik", str(exc)) from exc
+        except AccountConflictError as exc:
+            raise _conflict(exc) from exc
+
+    @get("/sessions", operation_id="listMySessions", opt=allow(PEOPLE))
+    async def list_sessions(self, principal: NamedDependency[Principal]) -> schemas.SessionList:
+        """My signed-in devices."""
+        async with connection() as conn:
+            return await service.list_sessions(conn, principal.id, principal.session)
+
+    @delete("/sessions/{session_id:uuid}", operation_id="revokeMySession", opt=allow(PEOPLE), status_code=204)
+    async def revoke_session(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], session_id: FromPath[uuid.UUID]
+    ) -> None:
+        async with connection() as conn:
+            owner = await conn.fetchval("SELECT account FROM auth_session WHERE id = $1", session_id)
+            if owner != principal.id:
+                raise ProblemError(404, "not_found", "No such session.")
+            await auth.revoke_session(
+                conn, session_id, reason="revoked_by_user", actor=principal.id, ip=client_ip(request)
+            )
+
+    @delete("/sessions", operation_id="revokeMySessions", opt=allow(PEOPLE), status_code=200)
+    async def revoke_sessions(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        keep_current: FromQuery[bool] = True,
+    ) -> dict[str, int]:
+        """Sign out every other device (or every device, with keepCurrent=false)."""
+        async with connection() as conn:
+            count = await auth.revoke_all(
+                conn,
+                principal.id,
+                except_session=principal.session if keep_current else None,
+                reason="revoked_all_by_user",
+                ip=client_ip(request),
+            )
+        return {"revoked": count}
+
+    @post("/phone", operation_id="startPhoneChange", opt=allow(PEOPLE), status_code=202)
+    async def start_phone_change(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.PhoneChange],
+        issuer: NamedDependency[Issuer],
+        sms: NamedDependency[SmsGateway],
+    ) -> Response[dict[str, int]]:
+        """Send a code to the new number. Needs a sign-in from the last five minutes."""
+        if time.time() - principal.auth_time > FRESH_SIGN_IN_SECONDS:
+            raise ProblemError(403, "reauthentication_required", "Sign in again before changing your number.")
+        try:
+            async with connection() as conn:
+                phone, code = await auth.request_code(
+                    conn, issuer, phone=data.phone, ip=client_ip(request), purpose="change_phone", account=principal.id
+                )
+        except InvalidIdentifierError as exc:
+            raise ProblemError(422, "invalid_phone", "Enter an Indonesian mobile number, e.g. 0812….") from exc
+        except RateLimitedError as exc:
+            raise rate_limited(exc) from exc
+        body = (
+            f"Kode untuk mengganti nomor HP di MPP Digital: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
+        )
+        return Response(
+            {"expiresIn": int(auth.CODE_TTL.total_seconds())},
+            status_code=202,
+            background=BackgroundTask(send_code, sms, phone, body, code),
+        )
+
+    @post("/phone/verify", operation_id="finishPhoneChange", opt=allow(PEOPLE), status_code=200)
+    async def finish_phone_change(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.PhoneVerify],
+        issuer: NamedDependency[Issuer],
+        sms: NamedDependency[SmsGateway],
+    ) -> Response[schemas.Me]:
+        ip = client_ip(request)
+        try:
+            async with connection() as conn:
+                phone = await auth.check_code(
+                    conn, issuer, phone=data.phone, code=data.code, ip=ip, purpose="change_phone", account=principal.id
+                )
+                old = await service.change_phone(conn, principal.id, phone, ip=ip)
+                me = await service.get_me(conn, principal.id)
+        except InvalidCodeError as exc:
+            raise invalid_code() from exc
+        except RateLimitedError as exc:
+            raise rate_limited(exc) from exc
+        except AccountConflictError as exc:
+            raise _conflict(exc) from exc
+        # Tell the old number: if this was not its owner, they know at once.
+        notice = "Nomor HP akun MPP Digital Anda telah diganti. Jika bukan Anda, segera hubungi MPP terdekat."
+        return Response(me, background=BackgroundTask(sms.send, old, notice))
+
+    @get("/audit", operation_id="listMyAuditTrail", opt=allow(PEOPLE))
+    async def audit(self, principal: NamedDependency[Principal]) -> schemas.AuditList:
+        """Everything recorded about me: sign-ins, changes, who acted on my behalf."""
+        async with connection() as conn:
+            events = await events_about(conn, principal.id, limit=500)
+        items = [
+            schemas.AuditEntry(at=e["at"], action=e["action"], actor=e["actor"], detail=e["detail"]) for e in events
+        ]
+        return schemas.AuditList(items=items, total=len(items))
+
+    @get("/export", operation_id="exportMyData", opt=allow(PEOPLE))
+    async def export(self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]) -> Response[bytes]:
+        """Everything we hold on me, as a JSON file (UU PDP: the right to a copy of one's data)."""
+        async with connection() as conn:
+            data = await service.export_me(conn, principal.id)
+            await record(conn, action="data.exported", actor=principal.id, subject=principal.id, ip=client_ip(request))
+        return Response(
+            json.dumps(data, ensure_ascii=False, indent=2, default=str).encode(),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": 'attachment; filename="mpp-digital-data-saya.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @delete("", operation_id="requestMyDeletion", opt=allow(CITIZEN), status_code=202)
+    async def request_deletion(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> schemas.DeletionRequested:
+        """Ask for my account to be deleted; the answer says what will be erased and what must be kept, and why."""
+        async with connection() as conn:
+            return await service.request_deletion(conn, principal.id, ip=client_ip(request))
+
+    # --- family and mandates ------------------------------------------------------------------------------
+
+    @get("/family", operation_id="listMyFamily", opt=allow(CITIZEN))
+    async def list_family(self, principal: NamedDependency[Principal]) -> schemas.FamilyMemberList:
+        async with connection() as conn:
+            return await service.list_family(conn, principal.id)
+
+    @post("/family", operation_id="addFamilyMember", opt=allow(CITIZEN), status_code=201)
+    async def add_family_member(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.FamilyMemberCreate],
+    ) -> schemas.FamilyMember:
+        """Link a member of my household (same KK)."""
+        try:
+            async with connection() as conn:
+                return await service.add_family_member(conn, principal.id, data, ip=client_ip(request))
+        except InvalidIdentifierError as exc:
+            raise ProblemError(422, "invalid_nik", str(exc)) from exc
+        except MandateError as exc:
+            raise ProblemError(422, "unprocessable", str(exc)) from exc
+        except AccountConflictError as exc:
+            raise _conflict(exc) from exc
+
+    @delete("/family/{member_id:uuid}", operation_id="removeFamilyMember", opt=allow(CITIZEN), status_code=204)
+    async def remove_family_member(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], member_id: FromPath[uuid.UUID]
+    ) -> None:
+        try:
+            async with connection() as conn:
+                await service.remove_family_member(conn, principal.id, member_id, ip=client_ip(request))
+        except NotFoundError as exc:
+            raise _not_found(exc) from exc
+
+    @get("/mandates", operation_id="listMyMandates", opt=allow(CITIZEN))
+    async def list_mandates(self, principal: NamedDependency[Principal]) -> schemas.MandateList:
+        """Mandates I hold, and mandates others hold over me."""
+        async with connection() as conn:
+            return await service.list_mandates(conn, principal.id)
+
+    @post("/mandates", operation_id="createMandate", opt=allow(CITIZEN), status_code=201)
+    async def create_mandate(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.MandateCreate],
+    ) -> schemas.Mandate:
+        try:
+            async with connection() as conn:
+                return await service.create_mandate(conn, principal.id, data, ip=client_ip(request))
+        except NotFoundError as exc:
+            raise _not_found(exc) from exc
+        except MandateError as exc:
+            raise ProblemError(422, "unprocessable", str(exc)) from exc
+
+    @post("/mandates/{mandate_id:uuid}/accept", operation_id="acceptMandate", opt=allow(CITIZEN), status_code=200)
+    async def accept_mandate(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], mandate_id: FromPath[uuid.UUID]
+    ) -> schemas.Mandate:
+        try:
+            async with connection() as conn:
+                return await service.accept_mandate(conn, principal.id, mandate_id, ip=client_ip(request))
+        except NotFoundError as exc:
+            raise _not_found(exc) from exc
+        except MandateError as exc:
+            raise ProblemError(409, "conflict", str(exc)) from exc
+
+    @delete("/mandates/{mandate_id:uuid}", operation_id="revokeMandate", opt=allow(CITIZEN), status_code=200)
+    async def revoke_mandate(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], mandate_id: FromPath[uuid.UUID]
+    ) -> schemas.Mandate:
+        try:
+            async with connection() as conn:
+                return await service.revoke_mandate(conn, principal.id, mandate_id, ip=client_ip(request))
+        except NotFoundError as exc:
+            raise _not_found(exc) from exc

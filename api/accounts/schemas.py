@@ -1,0 +1,171 @@
+"""Wire types of accounts: me, my sessions, my family and mandates, my data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+Nik = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$", description="16-digit NIK")]
+Kk = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$", description="16-digit family card (KK) number")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Relation = Literal["child", "parent", "spouse", "sibling", "other"]
+
+
+class Struct(msgspec.Struct, rename="camel", omit_defaults=True):
+    pass
+
+
+class Input(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):
+    pass
+
+
+class Ref(Struct):
+    code: str
+    name: str
+
+
+class Address(Input):
+    street: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    village: Annotated[str, msgspec.Meta(min_length=1, max_length=80, description="Kelurahan/desa")]
+    district: Annotated[str, msgspec.Meta(min_length=1, max_length=80, description="Kecamatan")]
+    regency: Annotated[str, msgspec.Meta(min_length=1, max_length=80, description="Kabupaten/kota")]
+    province: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    rt_rw: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,3}/[0-9]{1,3}$")] | None = None
+    postcode: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{5}$")] | None = None
+
+
+class Me(Struct):
+    id: uuid.UUID
+    name: str
+    roles: list[str]
+    phone: str
+    language: str
+    status: str
+    has_passkey: bool
+    created_at: dt.datetime
+    nik: str | None = None
+    kk: str | None = None
+    email: str | None = None
+    birth_date: dt.date | None = None
+    address: Address | None = None
+    agency: Ref | None = None
+    region: Ref | None = None
+
+
+class MeUpdate(Input):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    nik: Nik | msgspec.UnsetType = msgspec.UNSET
+    kk: Kk | msgspec.UnsetType = msgspec.UNSET
+    email: (
+        Annotated[str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")] | None | msgspec.UnsetType
+    ) = msgspec.UNSET
+    language: Literal["id", "en"] | msgspec.UnsetType = msgspec.UNSET
+    address: Address | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class SessionInfo(Struct):
+    id: uuid.UUID
+    kind: str
+    amr: list[str]
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    user_agent: str
+    ip: str
+    current: bool
+
+
+class SessionList(Struct):
+    items: list[SessionInfo]
+    total: int
+
+
+class PhoneChange(Input):
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+
+
+class PhoneVerify(Input):
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+
+
+class FamilyMemberCreate(Input):
+    nik: Nik
+    name: Name
+    relation: Relation
+
+
+class FamilyMember(Struct):
+    id: uuid.UUID
+    nik: str  # masked: 3302********0002
+    name: str
+    relation: str
+    has_account: bool
+    minor: bool
+    created_at: dt.datetime
+
+
+class FamilyMemberList(Struct):
+    items: list[FamilyMember]
+    total: int
+
+
+class MandateCreate(Input):
+    member_id: uuid.UUID
+    # Service codes (as in the catalogue), or ["*"] for every service.
+    services: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=r"^(\*|[a-z0-9]+(-[a-z0-9]+)*)$")]],
+        msgspec.Meta(min_length=1, max_length=50),
+    ]
+    valid_until: dt.datetime
+
+
+class Party(Struct):
+    id: uuid.UUID
+    name: str
+
+
+class Mandate(Struct):
+    id: uuid.UUID
+    holder: Party
+    member: Party
+    relation: str
+    basis: str
+    services: list[str]
+    status: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class MandateList(Struct):
+    items: list[Mandate]
+    total: int
+
+
+class Kept(Struct):
+    what: str
+    why: str
+    until: str
+
+
+class DeletionRequested(Struct):
+    status: str
+    requested_at: dt.datetime
+    erased: list[str]
+    kept: list[Kept]
+
+
+class AuditEntry(Struct):
+    at: dt.datetime
+    action: str
+    actor: uuid.UUID | None = None
+    detail: dict[str, object] = {}
+
+
+class AuditList(Struct):
+    items: list[AuditEntry]
+    total: int

@@ -1,0 +1,318 @@
+"""Sign-in routes: one-time codes, refresh, logout, kiosk devices, and the public keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from api.accounts.identity import InvalidIdentifierError
+from api.audit.service import record
+from api.auth import schemas, service
+from api.auth.service import (
+    AccountUnavailableError,
+    InvalidCodeError,
+    InvalidRefreshError,
+    Issuer,
+    RateLimitedError,
+    TokenPair,
+)
+from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, public
+from api.lib.db import connection
+from api.lib.errors import ProblemError
+from api.lib.sms import SmsError, SmsGateway
+
+log = logging.getLogger(__name__)
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
+def rate_limited(exc: RateLimitedError) -> ProblemError:
+    return ProblemError(
+        429,
+        "rate_limited",
+        "Too many attempts. Please wait before trying again.",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def invalid_code() -> ProblemError:
+    return ProblemError(400, "invalid_code", "The code is wrong or has expired. Request a new code.")
+
+
+def tokens(pair: TokenPair, *, new_account: bool = False) -> schemas.Tokens:
+    return schemas.Tokens(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        scope=pair.scope,
+        new_account=new_account,
+    )
+
+
+def sign_in_message(code: str, public_url: str) -> str:
+    body = (
+        f"Kode masuk MPP Digital: {code}. Berlaku 5 menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas."
+    )
+    if public_url:
+        # WebOTP: lets the phone's browser offer the code to our site, and only to our site.
+        host = public_url.split("://", 1)[-1].split("/", 1)[0]
+        body += f"\n\n@{host} #{code}"
+    return body
+
+
+async def send_code(sms: SmsGateway, phone: str, body: str, code: str) -> None:
+    """Runs after the answer is sent: a slow gateway does not slow the answer or reveal anything by timing."""
+    try:
+        await sms.send(phone, body, code=code)
+    except SmsError as exc:
+        # Neither the code nor the full number goes to the log.
+        log.error("SMS to %s…%s failed: %s", phone[:5], phone[-2:], exc)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ("auth",)
+
+    @post("/otp", operation_id="requestSignInCode", status_code=202, opt=public())
+    async def request_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.CodeRequest],
+        issuer: NamedDependency[Issuer],
+        sms: NamedDependency[SmsGateway],
+    ) -> Response[schemas.CodeSent]:
+        """Send a 6-digit sign-in code by SMS. The answer is the same for every valid number."""
+        try:
+            async with connection() as conn:
+                phone, code = await service.request_code(conn, issuer, phone=data.phone, ip=client_ip(request))
+        except InvalidIdentifierError as exc:
+            raise ProblemError(422, "invalid_phone", "Enter an Indonesian mobile number, e.g. 0812….") from exc
+        except RateLimitedError as exc:
+            raise rate_limited(exc) from exc
+        body = sign_in_message(code, request.app.state.settings.public_url)
+        return Response(
+            schemas.CodeSent(expires_in=int(service.CODE_TTL.total_seconds())),
+            status_code=202,
+            background=BackgroundTask(send_code, sms, phone, body, code),
+        )
+
+    @post("/otp/verify", operation_id="verifySignInCode", status_code=200, opt=public())
+    async def verify_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.CodeVerify],
+        issuer: NamedDependency[Issuer],
+    ) -> schemas.Tokens:
+        """Trade a valid code for tokens. A first sign-in of a new number creates a citizen account.
+
+        Staff get a token with scope ``mfa`` until they confirm with a passkey. Called with a kiosk's token,
+        the session is an assisted one: short-lived, for a citizen at an MPP kiosk.
+        """
+        caller = authenticate(request)
+        ip = client_ip(request)
+        try:
+            async with connection() as conn:
+                phone = await service.check_code(conn, issuer, phone=data.phone, code=data.code, ip=ip)
+                account, created = await service.account_for_phone(conn, phone)
+                kind = service.session_kind(account["roles"])
+                if caller is not None and KIOSK in caller.roles:
+                    if kind == "staff":
+                        raise ProblemError(403, "forbidden", "Staff do not sign in on a kiosk.")
+                    kind = "assisted"
+                pair = await service.start_session(
+                    conn,
+                    issuer,
+                    account=account["id"],
+                    kind=kind,
+                    amr=["otp"],
+                    scope="mfa" if kind == "staff" else "api",
+                    user_agent=request.headers.get("user-agent", ""),
+                    ip=ip,
+                )
+        except InvalidCodeError as exc:
+            raise invalid_code() from exc
+        except RateLimitedError as exc:
+            raise rate_limited(exc) from exc
+        except AccountUnavailableError as exc:
+            raise ProblemError(403, "account_unavailable", "This account cannot sign in.") from exc
+        return tokens(pair, new_account=created)
+
+    @post("/refresh", operation_id="refreshTokens", status_code=200, opt=public())
+    async def refresh(
+        self, request: Request[Any, Any, Any], data: JSONBody[schemas.RefreshRequest], issuer: NamedDependency[Issuer]
+    ) -> schemas.Tokens:
+        """A new token pair; the refresh token presented dies. A spent one ends its session."""
+        try:
+            async with connection() as conn:
+                pair = await service.refresh(conn, issuer, refresh_token=data.refresh_token, ip=client_ip(request))
+        except InvalidRefreshError as exc:
+            raise ProblemError(401, "invalid_grant", "Sign in again.") from exc
+        return tokens(pair)
+
+    @post("/logout", operation_id="logout", status_code=204, opt=public())
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """End this device's session. Also wipes what the browser keeps for us (Clear-Site-Data)."""
+        principal = authenticate(request)
+        if principal is not None:
+            async with connection() as conn:
+                await service.revoke_session(
+                    conn, principal.session, reason="logout", actor=principal.id, ip=client_ip(request)
+                )
+        return Response(
+            None,
+            status_code=204,
+            headers={"Clear-Site-Data": '"cache", "cookies", "storage"', "Cache-Control": "no-store"},
+        )
+
+    @post("/kiosk", operation_id="kioskSignIn", status_code=200, opt=public())
+    async def kiosk_sign_in(
+        self, request: Request[Any, Any, Any], data: JSONBody[schemas.KioskSignIn], issuer: NamedDependency[Issuer]
+    ) -> schemas.Tokens:
+        """A registered kiosk device trades its secret for a kiosk session."""
+        async with connection() as conn:
+            kiosk = await conn.fetchval(
+                "SELECT id FROM auth_kiosk WHERE secret_hash = $1 AND revoked_at IS NULL",
+                service.token_hash(data.device_secret),
+            )
+            if kiosk is None:
+                raise ProblemError(401, "invalid_grant", "This device is not registered.")
+            pair = await service.start_session(
+                conn,
+                issuer,
+                account=None,
+                kiosk=kiosk,
+                kind="kiosk",
+                amr=["kiosk"],
+                scope="api",
+                user_agent=request.headers.get("user-agent", ""),
+                ip=client_ip(request),
+            )
+        return tokens(pair)
+
+
+class JwksController(Controller):
+    path = "/.well-known"
+    tags = ("auth",)
+
+    @get("/jwks.json", operation_id="jwks", opt=public(), cache_control=None)
+    async def jwks(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """The public keys that sign access tokens and document attestations."""
+        return Response(request.app.state.key_ring.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+class KioskCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    # The MPP building; defaults to the admin's region's MPP.
+    mpp_id: uuid.UUID | None = None
+
+
+class KioskInfo(msgspec.Struct, rename="camel", omit_defaults=True):
+    id: uuid.UUID
+    name: str
+    mpp_id: uuid.UUID
+    region: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    # Shown once, at registration: typed or scanned into the tablet, never retrievable again.
+    device_secret: str | None = None
+
+
+class KioskAdminController(Controller):
+    path = "/api/v1/admin/kiosks"
+    tags = ("admin",)
+
+    @post("", operation_id="registerKiosk", opt=allow(REGION_ADMIN), status_code=201)
+    async def register(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[KioskCreate]
+    ) -> KioskInfo:
+        """Register a kiosk tablet for an MPP building of the admin's region."""
+        async with connection() as conn:
+            mpp = await conn.fetchrow(
+                "SELECT id, region FROM catalogue_mpp WHERE region = $1 AND ($2::uuid IS NULL OR id = $2) "
+                "ORDER BY name LIMIT 1",
+                principal.region,
+                data.mpp_id,
+            )
+            if mpp is None:
+                raise ProblemError(404, "not_found", "No such MPP building in your region.")
+            secret = secrets.token_urlsafe(32)
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    """INSERT INTO auth_kiosk (id, mpp, region, name, secret_hash, created_by, created_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING *""",
+                    uuid.uuid4(),
+                    mpp["id"],
+                    mpp["region"],
+                    data.name.strip(),
+                    service.token_hash(secret),
+                    principal.id,
+                )
+                await record(
+                    conn,
+                    action="kiosk.registered",
+                    actor=principal.id,
+                    subject=None,
+                    detail={"kiosk": str(row["id"]), "mpp": str(mpp["id"])},
+                    ip=client_ip(request),
+                )
+        return _kiosk(row, secret)
+
+    @get("", operation_id="listKiosks", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
+    async def list_kiosks(self, principal: NamedDependency[Principal]) -> list[KioskInfo]:
+        region = None if NATIONAL_ADMIN in principal.roles else principal.region
+        async with connection() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM auth_kiosk WHERE ($1::text IS NULL OR region = $1) ORDER BY created_at", region
+            )
+        return [_kiosk(r) for r in rows]
+
+    @delete("/{kiosk_id:uuid}", operation_id="revokeKiosk", opt=allow(REGION_ADMIN), status_code=204)
+    async def revoke(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], kiosk_id: FromPath[uuid.UUID]
+    ) -> None:
+        """Retire a kiosk (lost, stolen, replaced): its sessions end at once."""
+        async with connection() as conn, conn.transaction():
+            done = await conn.fetchval(
+                "UPDATE auth_kiosk SET revoked_at = now() WHERE id = $1 AND region = $2 AND revoked_at IS NULL "
+                "RETURNING id",
+                kiosk_id,
+                principal.region,
+            )
+            if done is None:
+                raise ProblemError(404, "not_found", "No such kiosk in your region.")
+            await conn.execute(
+                "UPDATE auth_session SET revoked_at = now(), revoke_reason = 'kiosk_revoked' "
+                "WHERE kiosk = $1 AND revoked_at IS NULL",
+                kiosk_id,
+            )
+            await record(
+                conn,
+                action="kiosk.revoked",
+                actor=principal.id,
+                subject=None,
+                detail={"kiosk": str(kiosk_id)},
+                ip=client_ip(request),
+            )
+
+
+def _kiosk(row: Any, secret: str | None = None) -> KioskInfo:
+    return KioskInfo(
+        id=row["id"],
+        name=row["name"],
+        mpp_id=row["mpp"],
+        region=row["region"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        device_secret=secret,
+    )

@@ -1,0 +1,29 @@
+"""Fixed-window rate limits kept in PostgreSQL, so that every API process (and machine) shares them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+
+async def hit(conn: asyncpg.Connection, key: str, *, limit: int, window_seconds: int) -> int | None:
+    """Count one event under ``key``; return None if allowed, else the seconds until the window resets."""
+    now = dt.datetime.now(dt.UTC)
+    window = int(now.timestamp()) // window_seconds
+    expires = dt.datetime.fromtimestamp((window + 1) * window_seconds, dt.UTC)
+    count = await conn.fetchval(
+        """INSERT INTO auth_rate_limit (key, hits, expires_at) VALUES ($1, 1, $2)
+           ON CONFLICT (key) DO UPDATE SET hits = auth_rate_limit.hits + 1
+           RETURNING hits""",
+        f"{key}:{window}",
+        expires,
+    )
+    if count > limit:
+        return max(1, int((expires - now).total_seconds()))
+    return None
+
+
+async def purge_expired(conn: asyncpg.Connection) -> int:
+    result: str = await conn.execute("DELETE FROM auth_rate_limit WHERE expires_at < now()")
+    return int(result.split()[-1])

@@ -1,0 +1,46 @@
+"""Wire types of sign-in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32, description="Indonesian mobile number")]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+
+
+class Struct(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):
+    pass
+
+
+class CodeRequest(Struct):
+    phone: Phone
+
+
+class CodeSent(Struct):
+    # Seconds the code stays valid; the same answer whether or not the number has an account.
+    expires_in: int
+
+
+class CodeVerify(Struct):
+    phone: Phone
+    code: Code
+
+
+class RefreshRequest(Struct):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class KioskSignIn(Struct):
+    device_secret: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class Tokens(Struct):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105  (a scheme name, not a secret)
+    # "api", or "mfa" for staff who must still confirm with a passkey.
+    scope: str = "api"
+    new_account: bool = False

@@ -1,0 +1,178 @@
+"""Who is calling, and may they call this route? Roles and scopes in one place.
+
+Every route declares its rule in ``opt["access"]`` through ``public()`` or ``allow(...)``; one app-wide guard
+enforces it. A route without a rule is refused (and ``tests/auth/test_role_matrix.py`` fails), so nothing
+becomes reachable by forgetting to protect it.
+
+Roles: citizen, officer, supervisor, region_admin, national_admin, kiosk. Scopes: ``api`` (what the roles
+allow) and ``mfa`` (staff signed in with a code who still owe their second factor: only the passkey routes
+and ``GET /me`` accept it).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, cast
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from api.lib import db
+from api.lib.errors import ProblemError
+from api.lib.keys import KeyRing
+from api.lib.tokens import Claims, InvalidTokenError, verify
+
+CITIZEN = "citizen"
+OFFICER = "officer"
+SUPERVISOR = "supervisor"
+REGION_ADMIN = "region_admin"
+NATIONAL_ADMIN = "national_admin"
+KIOSK = "kiosk"
+ROLES = (CITIZEN, OFFICER, SUPERVISOR, REGION_ADMIN, NATIONAL_ADMIN, KIOSK)
+STAFF = frozenset({OFFICER, SUPERVISOR, REGION_ADMIN, NATIONAL_ADMIN})
+PEOPLE = frozenset({CITIZEN, *STAFF})  # every role held by a person (not a device)
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str] | None  # None: public
+    scopes: frozenset[str] = frozenset({"api"})
+
+
+def public() -> dict[str, Rule]:
+    """Anyone, signed in or not (the catalogue, health, sign-in itself)."""
+    return {"access": Rule(roles=None)}
+
+
+def allow(*roles: str | frozenset[str], scopes: tuple[str, ...] = ("api",)) -> dict[str, Rule]:
+    flat: set[str] = set()
+    for role in roles:
+        flat |= {role} if isinstance(role, str) else set(role)
+    assert flat <= set(ROLES), flat
+    return {"access": Rule(roles=frozenset(flat), scopes=frozenset(scopes))}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, from a verified access token."""
+
+    id: uuid.UUID
+    session: uuid.UUID
+    roles: frozenset[str]
+    scope: str
+    amr: tuple[str, ...]
+    auth_time: int
+    agency: str | None
+    region: str | None
+    mpp: str | None
+
+    @classmethod
+    def from_claims(cls, claims: Claims) -> Principal:
+        return cls(
+            id=claims.subject,
+            session=claims.session,
+            roles=frozenset(claims.roles),
+            scope=claims.scope,
+            amr=claims.amr,
+            auth_time=claims.auth_time,
+            agency=claims.agency,
+            region=claims.region,
+            mpp=claims.mpp,
+        )
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF)
+
+
+def unauthorised(error: str = "invalid_token") -> ProblemError:
+    # One message for every failure: which check failed would only help an attacker.
+    return ProblemError(
+        401,
+        "unauthorised",
+        "Sign in to continue.",
+        headers={"WWW-Authenticate": f'Bearer realm="mpp-digital", error="{error}"'},
+    )
+
+
+def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller's principal, or None without credentials. Raises 401 for credentials that are not valid."""
+    cached = connection.scope.get("mpp_principal")
+    if cached is not None:
+        return cast(Principal, cached)
+    header = connection.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > 4096:
+        raise unauthorised()
+    app_state = connection.app.state
+    keys: KeyRing = app_state.key_ring
+    settings = app_state.settings
+    try:
+        claims = verify(keys, token.strip(), issuer=settings.auth.issuer, audience=settings.auth.audience)
+    except InvalidTokenError:
+        raise unauthorised() from None
+    principal = Principal.from_claims(claims)
+    connection.scope["mpp_principal"] = principal  # type: ignore[typeddict-unknown-key]
+    return principal
+
+
+# Sessions seen alive recently: checking the database on every request would double the cost of small
+# requests; a revoked session (logout, "sign out everywhere", a stolen refresh token) is refused by this
+# process at once and by the others within SESSION_CHECK_SECONDS.
+SESSION_CHECK_SECONDS = 5.0
+_live_sessions: dict[uuid.UUID, float] = {}
+
+
+def forget_session(session: uuid.UUID) -> None:
+    _live_sessions.pop(session, None)
+
+
+async def session_live(session: uuid.UUID) -> bool:
+    now = time.monotonic()
+    if _live_sessions.get(session, 0.0) > now:
+        return True
+    async with db.connection() as conn:
+        live = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM auth_session WHERE id = $1 AND revoked_at IS NULL "
+            "AND now() < idle_expires_at AND now() < absolute_expires_at)",
+            session,
+        )
+    if live:
+        if len(_live_sessions) > 100_000:
+            _live_sessions.clear()
+        _live_sessions[session] = now + SESSION_CHECK_SECONDS
+    return bool(live)
+
+
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    rule = handler.opt.get("access")
+    if rule is None:
+        if connection.scope["path"].startswith("/schema"):
+            return  # the OpenAPI document and its viewer are public by nature
+        raise ProblemError(403, "forbidden", "This route has no access rule.")
+    if rule.roles is None:
+        return
+    principal = authenticate(connection)
+    if principal is None:
+        raise unauthorised("invalid_request")
+    if not await session_live(principal.session):
+        raise unauthorised()
+    if principal.scope not in rule.scopes:
+        if principal.scope == "mfa":
+            raise ProblemError(403, "second_factor_required", "Confirm with your passkey to continue.")
+        raise ProblemError(403, "forbidden", "You may not do this.")
+    if not principal.roles & rule.roles:
+        raise ProblemError(403, "forbidden", "You may not do this.")
+
+
+def current_principal(request: Request[Any, Any, Any]) -> Principal:
+    """Dependency: the authenticated caller (routes using it have a non-public rule)."""
+    principal = authenticate(request)
+    if principal is None:
+        raise unauthorised("invalid_request")
+    return principal

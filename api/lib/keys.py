@@ -1,0 +1,197 @@
+"""Signing keys (ES256) and the server secret.
+
+Production reads them from the environment (``MPP_SIGNING_KEYS``: the keyset JSON that ``mpp keys rotate``
+prints; ``MPP_SECRET_KEY``) and refuses to start without them (config.Settings.validate). Development
+generates them once into ``<data_dir>/keys/`` (mode 0600), never into the repository.
+
+A keyset holds every key whose signatures may still be met: the newest key signs; older keys are kept,
+marked retired, and stay published in the JWKS until every token they signed has expired, then
+``mpp keys rotate`` drops them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from api.config import Settings
+
+# A retired key stays published this long after retirement: far longer than any access token lives.
+RETIRED_KEY_GRACE = dt.timedelta(days=1)
+_RELOAD_EVERY_SECONDS = 5.0
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    created: dt.datetime
+    retired: dt.datetime | None
+    private_pem: str
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return cls(
+            kid=_now().strftime("%Y%m%d") + "-" + secrets.token_hex(4), created=_now(), retired=None, private_pem=pem
+        )
+
+    def public_jwk(self) -> dict[str, str]:
+        private = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
+        assert isinstance(private, ec.EllipticCurvePrivateKey)
+        numbers = private.public_key().public_numbers()
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": _b64url(numbers.x.to_bytes(32, "big")),
+            "y": _b64url(numbers.y.to_bytes(32, "big")),
+            "kid": self.kid,
+            "alg": "ES256",
+            "use": "sig",
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kid": self.kid,
+            "created": self.created.isoformat(),
+            "retired": self.retired.isoformat() if self.retired else None,
+            "privateKeyPem": self.private_pem,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SigningKey:
+        return cls(
+            kid=str(data["kid"]),
+            created=dt.datetime.fromisoformat(data["created"]),
+            retired=dt.datetime.fromisoformat(data["retired"]) if data.get("retired") else None,
+            private_pem=str(data["privateKeyPem"]),
+        )
+
+
+class KeysetError(RuntimeError):
+    """The keyset is missing or malformed."""
+
+
+def parse_keyset(text: str) -> list[SigningKey]:
+    try:
+        keys = [SigningKey.from_json(k) for k in json.loads(text)["keys"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KeysetError(f"the signing keyset is not valid JSON of the expected shape: {exc}") from exc
+    if not any(k.retired is None for k in keys):
+        raise KeysetError("the signing keyset has no active key")
+    return keys
+
+
+def dump_keyset(keys: list[SigningKey]) -> str:
+    return json.dumps({"keys": [k.to_json() for k in keys]}, indent=2)
+
+
+def rotated(keys: list[SigningKey]) -> list[SigningKey]:
+    """A new active key; the old ones retired now; keys retired long enough ago dropped."""
+    now = _now()
+    kept = [
+        SigningKey(k.kid, k.created, k.retired or now, k.private_pem)
+        for k in keys
+        if k.retired is None or now - k.retired < RETIRED_KEY_GRACE
+    ]
+    return [*kept, SigningKey.generate()]
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    tmp.replace(path)
+
+
+def keyset_path(settings: Settings) -> Path:
+    return settings.data_dir / "keys" / "signing-keys.json"
+
+
+def dev_secret(settings: Settings, name: str) -> str:
+    """A secret generated once into the data folder (dev and test only)."""
+    path = settings.data_dir / "keys" / name
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class KeyRing:
+    """The process's view of the keyset; in dev it follows the file, so `mpp keys rotate` needs no restart."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._keys: list[SigningKey] = []
+        self._loaded_mtime = -1.0
+        self._checked = 0.0
+        self._load()
+
+    def _load(self) -> None:
+        if self.settings.auth.signing_keys_json:
+            self._keys = parse_keyset(self.settings.auth.signing_keys_json)
+            return
+        path = keyset_path(self.settings)
+        with self._lock:
+            if not path.exists():
+                _write_private(path, dump_keyset([SigningKey.generate()]))
+            mtime = path.stat().st_mtime
+            if mtime != self._loaded_mtime:
+                self._keys = parse_keyset(path.read_text())
+                self._loaded_mtime = mtime
+
+    def _fresh(self) -> list[SigningKey]:
+        if not self.settings.auth.signing_keys_json and time.monotonic() - self._checked > _RELOAD_EVERY_SECONDS:
+            self._checked = time.monotonic()
+            self._load()
+        return self._keys
+
+    def active(self) -> SigningKey:
+        return max((k for k in self._fresh() if k.retired is None), key=lambda k: k.created)
+
+    def get(self, kid: str) -> SigningKey | None:
+        for key in self._fresh():
+            if key.kid == kid:
+                return key
+        return None
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [k.public_jwk() for k in self._fresh()]}
+
+
+def rotate(settings: Settings) -> tuple[str, str]:
+    """Rotate the keyset. Dev: rewrites the data folder's keyset. Prod: returns the new keyset to store.
+
+    Returns (new active kid, where it went).
+    """
+    if settings.auth.signing_keys_json:
+        keys = rotated(parse_keyset(settings.auth.signing_keys_json))
+        return keys[-1].kid, dump_keyset(keys)
+    path = keyset_path(settings)
+    current = parse_keyset(path.read_text()) if path.exists() else []
+    keys = rotated(current) if current else [SigningKey.generate()]
+    _write_private(path, dump_keyset(keys))
+    return keys[-1].kid, str(path)
