@@ -207,5 +207,28 @@ def users_create(role: str, phone: str, nik: str | None, name: str, agency: str 
     click.echo(json.dumps(result))
 
 
+@main.group()
+def keys() -> None:
+    """Manage the keys that sign tokens and attestations."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Start signing with a new key; older keys stay published until what they signed has expired.
+
+    Development: rewrites the keyset in the data folder (running servers pick it up within seconds).
+    Production (MPP_SIGNING_KEYS set): prints the new keyset to store as MPP_SIGNING_KEYS, then restart.
+    """
+    from api.lib.keys import rotate
+
+    settings = _settings_or_exit()
+    kid, where = rotate(settings)
+    if settings.auth.signing_keys_json:
+        click.echo(where)  # the new keyset: for the secret store, never for a log
+        click.echo(f"new signing key {kid}: store the keyset above as MPP_SIGNING_KEYS and restart", err=True)
+    else:
+        click.echo(f"new signing key {kid} written to {where}")
+
+
 if __name__ == "__main__":
     main()

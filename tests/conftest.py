@@ -106,10 +106,18 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
     await task
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+def client_at(app: Litestar, ip: str) -> httpx.AsyncClient:
+    """A client calling from ``ip`` (rate limits count per address)."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    """Each test calls from its own address, as citizens on different phones do."""
+    async with client_at(
+        app, f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    ) as c:
         yield c
 
 

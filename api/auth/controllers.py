@@ -25,7 +25,7 @@ from api.auth.service import (
     RateLimitedError,
     TokenPair,
 )
-from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, public
+from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, forget_session, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.sms import SmsError, SmsGateway
@@ -55,6 +55,7 @@ def tokens(pair: TokenPair, *, new_account: bool = False) -> schemas.Tokens:
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
         expires_in=pair.expires_in,
+        token_type="Bearer",  # noqa: S106  (the scheme's name, not a secret)
         scope=pair.scope,
         new_account=new_account,
     )
@@ -291,11 +292,13 @@ class KioskAdminController(Controller):
             )
             if done is None:
                 raise ProblemError(404, "not_found", "No such kiosk in your region.")
-            await conn.execute(
+            ended = await conn.fetch(
                 "UPDATE auth_session SET revoked_at = now(), revoke_reason = 'kiosk_revoked' "
-                "WHERE kiosk = $1 AND revoked_at IS NULL",
+                "WHERE kiosk = $1 AND revoked_at IS NULL RETURNING id",
                 kiosk_id,
             )
+            for session in ended:
+                forget_session(session["id"])
             await record(
                 conn,
                 action="kiosk.revoked",

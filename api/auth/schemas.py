@@ -40,7 +40,8 @@ class Tokens(Struct):
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "Bearer"  # noqa: S105  (a scheme name, not a secret)
+    token_type: str  # always "Bearer"
     # "api", or "mfa" for staff who must still confirm with a passkey.
-    scope: str = "api"
+    scope: str
+    # Present (true) only when this sign-in created the account: the PWA then asks for name and NIK.
     new_account: bool = False

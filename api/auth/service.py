@@ -115,12 +115,14 @@ async def request_code(
     Known and unknown numbers are treated exactly alike: nothing here reveals whether an account exists.
     """
     phone = normalise_phone(phone)
+    # Narrowest rule first: a request refused by one rule is not counted by the rules after it, so tapping
+    # "resend" within the minute does not use up the number's 10-minute allowance.
     await _limit(
         conn,
         [
-            (f"otp:ip:{ip}", 30, WINDOW),
-            (f"otp:phone:{phone}", 3, WINDOW),
             (f"otp:phone-minute:{phone}", 1, 60),
+            (f"otp:phone:{phone}", 3, WINDOW),
+            (f"otp:ip:{ip}", 30, WINDOW),
         ],
     )
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -160,7 +162,7 @@ async def check_code(
         phone = normalise_phone(phone)
     except ValueError as exc:
         raise InvalidCodeError from exc
-    await _limit(conn, [(f"verify:ip:{ip}", 60, WINDOW), (f"verify:phone:{phone}", 10, WINDOW)])
+    await _limit(conn, [(f"verify:phone:{phone}", 10, WINDOW), (f"verify:ip:{ip}", 60, WINDOW)])
     if len(code) != 6 or not code.isdigit():
         raise InvalidCodeError
     row = await conn.fetchrow(

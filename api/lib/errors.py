@@ -134,6 +134,9 @@ def _validation_errors(extra: Any) -> list[FieldError] | None:
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if status >= 500 and not isinstance(exc, ProblemError):
+        # The framework's own 5xx (e.g. a handler that could not be called): log it like any other failure.
+        return handle_unexpected(request, exc)
     if isinstance(exc, ProblemError):
         return problem_response(request, status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
     if isinstance(exc, ValidationException):

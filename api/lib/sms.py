@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -24,6 +24,7 @@ class SmsError(RuntimeError):
     """The gateway did not accept the message."""
 
 
+@runtime_checkable
 class SmsGateway(Protocol):
     async def send(self, to: str, body: str, *, code: str | None = None) -> None: ...
 
