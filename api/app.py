@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from litestar.static_files import create_static_files_router
 
 from api.accounts.controllers import MeController
 from api.auth.controllers import AuthController, JwksController, KioskAdminController
+from api.auth.housekeeping import run_forever as run_housekeeping
+from api.auth.passkey_controllers import PasskeyController
 from api.auth.service import Issuer
 from api.bootstrap import prepare_database
 from api.catalogue.controllers import CatalogueController
@@ -89,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings)
         catalogue: CatalogueRuntime | None = None
+        stop_housekeeping = asyncio.Event()
+        housekeeping: asyncio.Task[None] | None = None
         try:
             dsn = await database.connect()
             await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
@@ -97,6 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with connection() as conn:
                 await catalogue.reload(conn)
             catalogue.start()
+            # The single-machine default has no separate worker: the API keeps its tables tidy itself.
+            housekeeping = asyncio.create_task(run_housekeeping(dsn, stop_housekeeping), name="housekeeping")
             app.state.database = database
             app.state.catalogue = catalogue
             host = settings.server.host
@@ -104,6 +111,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             print(f"MPP Digital is ready at http://{shown}:{settings.server.port}/", flush=True)
             yield
         finally:
+            stop_housekeeping.set()
+            if housekeeping is not None:
+                await housekeeping
             if catalogue is not None:
                 await catalogue.stop()
             await database.stop()
@@ -121,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             CatalogueController,
             AuthController,
+            PasskeyController,
             JwksController,
             KioskAdminController,
             MeController,

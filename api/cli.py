@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -125,25 +124,16 @@ def seed(demo: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs (the outbox and push delivery arrive with the notifications issue)."""
+    """Run background jobs: housekeeping now; the outbox and push delivery arrive with notifications."""
+    from api.auth.housekeeping import run_forever
 
     async def work(dsn: str) -> None:
-        import asyncpg
-
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        log.info("worker started; no background jobs are defined yet")
-        while not stop.is_set():
-            try:
-                conn = await asyncpg.connect(dsn, timeout=5)
-                await conn.fetchval("SELECT 1")
-                await conn.close()
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("worker: database unreachable: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=30)
+        log.info("worker started")
+        await run_forever(dsn, stop)
         log.info("worker stopped")
 
     asyncio.run(_with_database(work))

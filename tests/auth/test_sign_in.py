@@ -200,3 +200,19 @@ async def test_sign_in_is_in_the_audit_trail(client: httpx.AsyncClient, db: asyn
         await db.execute("DELETE FROM audit_event")
     with pytest.raises(asyncpg.PostgresError, match="append-only"):
         await db.execute("UPDATE audit_event SET action = 'x'")
+
+
+async def test_housekeeping_removes_only_what_is_dead(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+    from api.auth.housekeeping import purge
+
+    phone = new_phone()
+    await request_code(client, phone)
+    await db.execute(
+        "INSERT INTO auth_rate_limit (key, hits, expires_at) VALUES ('test:old', 1, now() - interval '1 minute')"
+    )
+    await db.execute("UPDATE auth_one_time_code SET expires_at = now() - interval '2 days' WHERE phone = $1", phone)
+    live = await db.fetchval("SELECT count(*) FROM auth_rate_limit WHERE expires_at > now()")
+    counts = await purge(db)
+    assert counts["rate_limits"] >= 1 and counts["codes"] >= 1
+    assert await db.fetchval("SELECT count(*) FROM auth_one_time_code WHERE phone = $1", phone) == 0
+    assert await db.fetchval("SELECT count(*) FROM auth_rate_limit WHERE expires_at > now()") >= live

@@ -1,0 +1,44 @@
+"""Clearing expired sign-in state, so that its tables do not grow without end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+EVERY_SECONDS = 600
+
+
+async def purge(conn: asyncpg.Connection) -> dict[str, int]:
+    """Delete what can never be used again. Sessions are kept: they are the citizen's device history."""
+    statements = {
+        "rate_limits": "DELETE FROM auth_rate_limit WHERE expires_at < now()",
+        # Kept a day after expiry: enough to investigate a complaint about a code, no longer.
+        "codes": "DELETE FROM auth_one_time_code WHERE expires_at < now() - interval '1 day'",
+        "challenges": "DELETE FROM auth_webauthn_challenge WHERE expires_at < now() - interval '1 day'",
+    }
+    counts = {}
+    for name, sql in statements.items():
+        result: str = await conn.execute(sql)
+        counts[name] = int(result.split()[-1])
+    return counts
+
+
+async def run_forever(dsn: str, stop: asyncio.Event) -> None:
+    """Purge every ten minutes until ``stop`` is set; a database outage only delays it."""
+    while not stop.is_set():
+        try:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            try:
+                counts = await purge(conn)
+            finally:
+                await conn.close()
+            if any(counts.values()):
+                log.info("housekeeping: removed %s", counts)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("housekeeping: database unreachable: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=EVERY_SECONDS)
