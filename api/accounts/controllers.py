@@ -68,12 +68,8 @@ class MeController(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], session_id: FromPath[uuid.UUID]
     ) -> None:
         async with connection() as conn:
-            owner = await conn.fetchval("SELECT account FROM auth_session WHERE id = $1", session_id)
-            if owner != principal.id:
+            if not await auth.revoke_own_session(conn, principal.id, session_id, ip=client_ip(request)):
                 raise ProblemError(404, "not_found", "No such session.")
-            await auth.revoke_session(
-                conn, session_id, reason="revoked_by_user", actor=principal.id, ip=client_ip(request)
-            )
 
     @delete("/sessions", operation_id="revokeMySessions", opt=allow(PEOPLE), status_code=200)
     async def revoke_sessions(

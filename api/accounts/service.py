@@ -13,7 +13,7 @@ import msgspec
 from api.accounts import schemas
 from api.accounts.identity import nik_birth_date, normalise_phone, validate_nik
 from api.audit.service import events_about, mask_nik, record
-from api.lib.auth import forget_session
+from api.auth.service import end_sessions
 
 Role = Literal["citizen", "officer", "supervisor", "region_admin", "national_admin"]
 ROLES: tuple[Role, ...] = ("citizen", "officer", "supervisor", "region_admin", "national_admin")
@@ -558,13 +558,7 @@ async def request_deletion(conn: asyncpg.Connection, account_id: uuid.UUID, *, i
                WHERE id = $1 RETURNING deletion_requested_at""",
             account_id,
         )
-        ended = await conn.fetch(
-            "UPDATE auth_session SET revoked_at = now(), revoke_reason = 'account_deletion' "
-            "WHERE account = $1 AND revoked_at IS NULL RETURNING id",
-            account_id,
-        )
-        for session in ended:
-            forget_session(session["id"])
+        await end_sessions(conn, account=account_id, reason="account_deletion")
         await conn.execute(
             "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $1 "
             "WHERE status IN ('pending', 'active') AND (holder = $1 OR member IN "

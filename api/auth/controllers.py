@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import secrets
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from api.accounts.identity import InvalidIdentifierError
-from api.audit.service import record
-from api.auth import schemas, service
+from api.auth import kiosks, schemas, service
+from api.auth.kiosks import KioskCreate, KioskInfo, KioskNotFoundError
 from api.auth.service import (
     AccountUnavailableError,
     InvalidCodeError,
@@ -25,7 +22,7 @@ from api.auth.service import (
     RateLimitedError,
     TokenPair,
 )
-from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, forget_session, public
+from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.sms import SmsError, SmsGateway
@@ -182,10 +179,7 @@ class AuthController(Controller):
     ) -> schemas.Tokens:
         """A registered kiosk device trades its secret for a kiosk session."""
         async with connection() as conn:
-            kiosk = await conn.fetchval(
-                "SELECT id FROM auth_kiosk WHERE secret_hash = $1 AND revoked_at IS NULL",
-                service.token_hash(data.device_secret),
-            )
+            kiosk = await kiosks.device(conn, data.device_secret)
             if kiosk is None:
                 raise ProblemError(401, "invalid_grant", "This device is not registered.")
             pair = await service.start_session(
@@ -212,23 +206,6 @@ class JwksController(Controller):
         return Response(request.app.state.key_ring.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-class KioskCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-    # The MPP building; defaults to the admin's region's MPP.
-    mpp_id: uuid.UUID | None = None
-
-
-class KioskInfo(msgspec.Struct, rename="camel", omit_defaults=True):
-    id: uuid.UUID
-    name: str
-    mpp_id: uuid.UUID
-    region: str
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None = None
-    # Shown once, at registration: typed or scanned into the tablet, never retrievable again.
-    device_secret: str | None = None
-
-
 class KioskAdminController(Controller):
     path = "/api/v1/admin/kiosks"
     tags = ("admin",)
@@ -238,84 +215,30 @@ class KioskAdminController(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[KioskCreate]
     ) -> KioskInfo:
         """Register a kiosk tablet for an MPP building of the admin's region."""
-        async with connection() as conn:
-            mpp = await conn.fetchrow(
-                "SELECT id, region FROM catalogue_mpp WHERE region = $1 AND ($2::uuid IS NULL OR id = $2) "
-                "ORDER BY name LIMIT 1",
-                principal.region,
-                data.mpp_id,
-            )
-            if mpp is None:
-                raise ProblemError(404, "not_found", "No such MPP building in your region.")
-            secret = secrets.token_urlsafe(32)
-            async with conn.transaction():
-                row = await conn.fetchrow(
-                    """INSERT INTO auth_kiosk (id, mpp, region, name, secret_hash, created_by, created_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING *""",
-                    uuid.uuid4(),
-                    mpp["id"],
-                    mpp["region"],
-                    data.name.strip(),
-                    service.token_hash(secret),
-                    principal.id,
+        try:
+            async with connection() as conn:
+                return await kiosks.register(
+                    conn, admin=principal.id, region=principal.region, data=data, ip=client_ip(request)
                 )
-                await record(
-                    conn,
-                    action="kiosk.registered",
-                    actor=principal.id,
-                    subject=None,
-                    detail={"kiosk": str(row["id"]), "mpp": str(mpp["id"])},
-                    ip=client_ip(request),
-                )
-        return _kiosk(row, secret)
+        except KioskNotFoundError as exc:
+            raise ProblemError(404, "not_found", "No such MPP building in your region.") from exc
 
     @get("", operation_id="listKiosks", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
     async def list_kiosks(self, principal: NamedDependency[Principal]) -> list[KioskInfo]:
-        region = None if NATIONAL_ADMIN in principal.roles else principal.region
         async with connection() as conn:
-            rows = await conn.fetch(
-                "SELECT * FROM auth_kiosk WHERE ($1::text IS NULL OR region = $1) ORDER BY created_at", region
+            return await kiosks.list_kiosks(
+                conn, region=None if NATIONAL_ADMIN in principal.roles else principal.region
             )
-        return [_kiosk(r) for r in rows]
 
     @delete("/{kiosk_id:uuid}", operation_id="revokeKiosk", opt=allow(REGION_ADMIN), status_code=204)
     async def revoke(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], kiosk_id: FromPath[uuid.UUID]
     ) -> None:
         """Retire a kiosk (lost, stolen, replaced): its sessions end at once."""
-        async with connection() as conn, conn.transaction():
-            done = await conn.fetchval(
-                "UPDATE auth_kiosk SET revoked_at = now() WHERE id = $1 AND region = $2 AND revoked_at IS NULL "
-                "RETURNING id",
-                kiosk_id,
-                principal.region,
-            )
-            if done is None:
-                raise ProblemError(404, "not_found", "No such kiosk in your region.")
-            ended = await conn.fetch(
-                "UPDATE auth_session SET revoked_at = now(), revoke_reason = 'kiosk_revoked' "
-                "WHERE kiosk = $1 AND revoked_at IS NULL RETURNING id",
-                kiosk_id,
-            )
-            for session in ended:
-                forget_session(session["id"])
-            await record(
-                conn,
-                action="kiosk.revoked",
-                actor=principal.id,
-                subject=None,
-                detail={"kiosk": str(kiosk_id)},
-                ip=client_ip(request),
-            )
-
-
-def _kiosk(row: Any, secret: str | None = None) -> KioskInfo:
-    return KioskInfo(
-        id=row["id"],
-        name=row["name"],
-        mpp_id=row["mpp"],
-        region=row["region"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-        device_secret=secret,
-    )
+        try:
+            async with connection() as conn:
+                await kiosks.revoke(
+                    conn, admin=principal.id, region=principal.region, kiosk=kiosk_id, ip=client_ip(request)
+                )
+        except KioskNotFoundError as exc:
+            raise ProblemError(404, "not_found", "No such kiosk in your region.") from exc

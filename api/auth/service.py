@@ -385,6 +385,31 @@ async def revoke_session(
     return True
 
 
+async def end_sessions(
+    conn: asyncpg.Connection, *, account: uuid.UUID | None = None, kiosk: uuid.UUID | None = None, reason: str
+) -> int:
+    """End every live session of an account or a kiosk (deletion, retirement), without one audit row each."""
+    ended = await conn.fetch(
+        "UPDATE auth_session SET revoked_at = now(), revoke_reason = $3 "
+        "WHERE (account = $1 OR kiosk = $2) AND revoked_at IS NULL RETURNING id",
+        account,
+        kiosk,
+        reason,
+    )
+    for session in ended:
+        forget_session(session["id"])
+    return len(ended)
+
+
+async def revoke_own_session(conn: asyncpg.Connection, account: uuid.UUID, session_id: uuid.UUID, *, ip: str) -> bool:
+    """End one of the account's own sessions; False when it is not theirs (or not there)."""
+    owner = await conn.fetchval("SELECT account FROM auth_session WHERE id = $1", session_id)
+    if owner != account:
+        return False
+    await revoke_session(conn, session_id, reason="revoked_by_user", actor=account, ip=ip)
+    return True
+
+
 async def revoke_all(
     conn: asyncpg.Connection, account: uuid.UUID, *, except_session: uuid.UUID | None, reason: str, ip: str
 ) -> int:
