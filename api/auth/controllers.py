@@ -22,7 +22,17 @@ from api.auth.service import (
     RateLimitedError,
     TokenPair,
 )
-from api.lib.auth import KIOSK, NATIONAL_ADMIN, REGION_ADMIN, Principal, allow, authenticate, public
+from api.lib.auth import (
+    KIOSK,
+    NATIONAL_ADMIN,
+    REGION_ADMIN,
+    Principal,
+    allow,
+    authenticate,
+    public,
+    session_live,
+    unauthorised,
+)
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.sms import SmsError, SmsGateway
@@ -118,6 +128,8 @@ class AuthController(Controller):
         the session is an assisted one: short-lived, for a citizen at an MPP kiosk.
         """
         caller = authenticate(request)
+        if caller is not None and not await session_live(caller.session):
+            raise unauthorised()  # e.g. a retired kiosk's last token
         ip = client_ip(request)
         try:
             async with connection() as conn:

@@ -227,6 +227,12 @@ async def test_kiosk_device_and_assisted_sessions(
     assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=bearer(admin))).status_code == 204
     assert (await client.get("/api/v1/admin/kiosks", headers=bearer(device))).status_code == 401
     assert (await client.post("/api/v1/auth/kiosk", json={"deviceSecret": kiosk["deviceSecret"]})).status_code == 401
+    late = new_phone()
+    await client.post("/api/v1/auth/otp", json={"phone": late})
+    refused = await client.post(
+        "/api/v1/auth/otp/verify", json={"phone": late, "code": last_code(late)}, headers=bearer(device)
+    )
+    assert refused.status_code == 401  # a retired kiosk's last token opens no assisted session
     # Another region's admin cannot retire it.
     other = await full_staff_token(db, app, "region_admin", region="3302")
     assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=bearer(other))).status_code == 404
