@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -40,11 +41,9 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not listening yet
                 if self.get("/health/ready").status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
             time.sleep(0.2)
         raise TimeoutError(f"server not ready after {timeout}s:\n{self.log.read_text()}")
 
