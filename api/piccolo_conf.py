@@ -15,5 +15,11 @@ DSN = os.environ.get("MPP_DATABASE_DSN") or os.environ.get("DATABASE_URL") or "p
 DB = PostgresEngine(config={"dsn": DSN}, extensions=())
 
 APP_REGISTRY = AppRegistry(
-    apps=["api.catalogue.piccolo_app", "api.accounts.piccolo_app", "api.auth.piccolo_app", "api.audit.piccolo_app"]
+    apps=[
+        "api.catalogue.piccolo_app",
+        "api.accounts.piccolo_app",
+        "api.auth.piccolo_app",
+        "api.audit.piccolo_app",
+        "api.wallet.piccolo_app",
+    ]
 )

@@ -5,8 +5,9 @@ prints; ``MPP_SECRET_KEY``) and refuses to start without them (config.Settings.v
 generates them once into ``<data_dir>/keys/`` (mode 0600), never into the repository.
 
 A keyset holds every key whose signatures may still be met: the newest key signs; older keys are kept,
-marked retired, and stay published in the JWKS until every token they signed has expired, then
-``mpp keys rotate`` drops them.
+marked retired, and stay published in the JWKS — for good, because document attestations they signed stay
+valid for years and must verify offline against published keys. A retired key keeps only its public half:
+its private half is destroyed at rotation, so a leak of an old keyset cannot forge anything.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from api.config import Settings
 
-# A retired key stays published this long after retirement: far longer than any access token lives.
-RETIRED_KEY_GRACE = dt.timedelta(days=1)
 _RELOAD_EVERY_SECONDS = 5.0
 
 
@@ -45,7 +44,8 @@ class SigningKey:
     kid: str
     created: dt.datetime
     retired: dt.datetime | None
-    private_pem: str
+    private_pem: str | None  # None once retired: only the public half is kept
+    public: dict[str, str] | None = None
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -57,7 +57,13 @@ class SigningKey:
             kid=_now().strftime("%Y%m%d") + "-" + secrets.token_hex(4), created=_now(), retired=None, private_pem=pem
         )
 
+    def retire(self, when: dt.datetime) -> SigningKey:
+        return SigningKey(self.kid, self.created, self.retired or when, None, self.public_jwk())
+
     def public_jwk(self) -> dict[str, str]:
+        if self.public is not None:
+            return dict(self.public)
+        assert self.private_pem is not None
         private = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
         assert isinstance(private, ec.EllipticCurvePrivateKey)
         numbers = private.public_key().public_numbers()
@@ -72,12 +78,16 @@ class SigningKey:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kid": self.kid,
             "created": self.created.isoformat(),
             "retired": self.retired.isoformat() if self.retired else None,
-            "privateKeyPem": self.private_pem,
         }
+        if self.private_pem is not None:
+            data["privateKeyPem"] = self.private_pem
+        else:
+            data["publicJwk"] = self.public
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SigningKey:
@@ -85,7 +95,8 @@ class SigningKey:
             kid=str(data["kid"]),
             created=dt.datetime.fromisoformat(data["created"]),
             retired=dt.datetime.fromisoformat(data["retired"]) if data.get("retired") else None,
-            private_pem=str(data["privateKeyPem"]),
+            private_pem=str(data["privateKeyPem"]) if data.get("privateKeyPem") else None,
+            public=dict(data["publicJwk"]) if data.get("publicJwk") else None,
         )
 
 
@@ -98,8 +109,10 @@ def parse_keyset(text: str) -> list[SigningKey]:
         keys = [SigningKey.from_json(k) for k in json.loads(text)["keys"]]
     except (ValueError, KeyError, TypeError) as exc:
         raise KeysetError(f"the signing keyset is not valid JSON of the expected shape: {exc}") from exc
-    if not any(k.retired is None for k in keys):
+    if not any(k.retired is None and k.private_pem for k in keys):
         raise KeysetError("the signing keyset has no active key")
+    if any(k.private_pem is None and k.public is None for k in keys):
+        raise KeysetError("a key in the signing keyset has neither half")
     return keys
 
 
@@ -108,14 +121,9 @@ def dump_keyset(keys: list[SigningKey]) -> str:
 
 
 def rotated(keys: list[SigningKey]) -> list[SigningKey]:
-    """A new active key; the old ones retired now; keys retired long enough ago dropped."""
+    """A new active key; every old one retired, keeping only its public half."""
     now = _now()
-    kept = [
-        SigningKey(k.kid, k.created, k.retired or now, k.private_pem)
-        for k in keys
-        if k.retired is None or now - k.retired < RETIRED_KEY_GRACE
-    ]
-    return [*kept, SigningKey.generate()]
+    return [*(k.retire(now) for k in keys), SigningKey.generate()]
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -170,7 +178,7 @@ class KeyRing:
         return self._keys
 
     def active(self) -> SigningKey:
-        return max((k for k in self._fresh() if k.retired is None), key=lambda k: k.created)
+        return max((k for k in self._fresh() if k.retired is None and k.private_pem), key=lambda k: k.created)
 
     def get(self, kid: str) -> SigningKey | None:
         for key in self._fresh():

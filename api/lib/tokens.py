@@ -67,6 +67,7 @@ def issue(keys: KeyRing, claims: Claims, *, issuer: str, audience: str, lifetime
     for name in ("agency", "region", "mpp"):
         if (value := getattr(claims, name)) is not None:
             payload[name] = value
+    assert key.private_pem is not None
     token: str = jwt.encode(payload, key.private_pem, algorithm=ALGORITHM, headers={"kid": key.kid})
     return token
 

@@ -134,8 +134,8 @@ async def test_jwks_publishes_the_signing_key(client: httpx.AsyncClient, app: Li
     assert all("d" not in k for k in jwks["keys"]), "a private key part must never be published"
 
 
-def test_mpp_keys_rotate_keeps_old_tokens_valid(tmp_path: Path) -> None:
-    """Rotation in a data folder: a new key signs, the old stays published until its tokens expire."""
+def test_mpp_keys_rotate_keeps_old_signatures_verifiable(tmp_path: Path) -> None:
+    """Rotation in a data folder: a new key signs; the old one stays published (public half only)."""
     import os
 
     from api.config import reload_settings
@@ -148,6 +148,7 @@ def test_mpp_keys_rotate_keeps_old_tokens_valid(tmp_path: Path) -> None:
     assert "new signing key" in first.stdout and "new signing key" in second.stdout
     keyset = json.loads((tmp_path / "keys" / "signing-keys.json").read_text())["keys"]
     assert len(keyset) == 2 and keyset[0]["retired"] and keyset[1]["retired"] is None
+    assert "privateKeyPem" not in keyset[0] and keyset[0]["publicJwk"]["kid"] == keyset[0]["kid"]
     assert oct((tmp_path / "keys" / "signing-keys.json").stat().st_mode & 0o777) == "0o600"
     saved = os.environ.get("MPP_DATA_DIR")
     os.environ["MPP_DATA_DIR"] = str(tmp_path)

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+import migrations
+from piccolo.conf.apps import AppConfig
+
+from api.wallet.tables import Attestation, Consent, Document, DocumentEvent, ShareLink
+
+APP_CONFIG = AppConfig(
+    app_name="wallet",
+    migrations_folder_path=str(Path(migrations.__file__).parent / "wallet"),
+    table_classes=[Document, Attestation, Consent, ShareLink, DocumentEvent],
+    migration_dependencies=["api.accounts.piccolo_app", "api.catalogue.piccolo_app"],
+    commands=[],
+)
