@@ -30,11 +30,21 @@ from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
 from api.lib.auth import access_guard, current_principal, public
+from api.lib.blobs import blob_store_for, close_blob_store
+from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.keys import KeyRing, dev_secret
 from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
+from api.wallet.controllers import (
+    AccessLogController,
+    OfficerDocumentController,
+    PublicDocumentController,
+    WalletController,
+    wallet_from,
+)
+from api.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +92,15 @@ def _state_for(settings: Settings) -> dict[str, Any]:
             secret=secret.encode(),
         ),
         "sms": gateway_for(settings),
+        # Loaded now: a malformed MPP_MASTER_KEYS stops the process at boot, not at the first upload.
+        "wallet": Wallet(
+            master_keys=load_master_keys(settings),
+            blobs=blob_store_for(settings),
+            key_ring=key_ring,
+            issuer=settings.auth.issuer,
+            public_base=settings.public_url or f"http://127.0.0.1:{settings.server.port}",
+            max_upload_bytes=settings.storage.max_upload_bytes,
+        ),
     }
 
 
@@ -116,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await housekeeping
             if catalogue is not None:
                 await catalogue.stop()
+            await close_blob_store(app.state.wallet.blobs)
             await database.stop()
 
     pwa = create_static_files_router(
@@ -135,6 +155,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JwksController,
             KioskAdminController,
             MeController,
+            WalletController,
+            OfficerDocumentController,
+            PublicDocumentController,
+            AccessLogController,
             api_not_found,
             pwa,
         ],
@@ -143,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "issuer": Provide(_issuer, sync_to_thread=False),
             "sms": Provide(_sms, sync_to_thread=False),
             "principal": Provide(current_principal, sync_to_thread=False),
+            "wallet": Provide(wallet_from, sync_to_thread=False),
         },
         guards=[access_guard],
         state=State(_state_for(settings)),

@@ -97,12 +97,26 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    # MPP_MASTER_KEYS: {"active": "<id>", "keys": {"<id>": "<base64 of 32 bytes>"}}, the master keys that wrap
+    # each document's data key (api.lib.crypto). Empty in dev and test: generated into <data_dir>/keys on first
+    # use. Production must set it.
+    master_keys_json: str
+    # Where sealed documents go: file:///path (the default: <data_dir>/blobs) or
+    # s3://bucket[/prefix]?endpoint=http://host:port&region=... (credentials from the standard AWS_* variables).
+    blob_url: str
+    # Largest document a citizen may upload, in bytes.
+    max_upload_bytes: int
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
     db: DatabaseSettings
     server: ServerSettings
     auth: AuthSettings
+    storage: StorageSettings
     public_url: str = ""
 
     @property
@@ -122,6 +136,7 @@ class Settings:
                 ("MPP_SECRET_KEY", self.auth.secret_key),
                 ("MPP_PUBLIC_URL", self.public_url),
                 ("MPP_SMS_URL", self.auth.sms_url),
+                ("MPP_MASTER_KEYS", self.storage.master_keys_json),
             )
             if not value
         ]
@@ -149,6 +164,17 @@ def _auth(env: str, *, port: int) -> AuthSettings:
         origins=origins,
         sms_url=_env("MPP_SMS_URL"),
         sms_token=_env("MPP_SMS_TOKEN"),
+    )
+
+
+def _storage(data_dir: Path) -> StorageSettings:
+    blob_url = _env("BLOB_URL") or (data_dir / "blobs").as_uri()
+    if urlsplit(blob_url).scheme not in ("file", "s3"):
+        raise SettingsError(f"BLOB_URL must be a file:// or s3:// URL, got {blob_url!r}")
+    return StorageSettings(
+        master_keys_json=_env("MPP_MASTER_KEYS"),
+        blob_url=blob_url,
+        max_upload_bytes=_int("MPP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, low=1024, high=1024 * 1024 * 1024),
     )
 
 
@@ -182,6 +208,7 @@ def _load() -> Settings:
             catalogue_cache_entries=_int("MPP_CATALOGUE_CACHE_ENTRIES", 4096, low=0, high=1_000_000),
         ),
         auth=_auth(env, port=_int("MPP_PORT", 8000, low=0, high=65535)),
+        storage=_storage(data_dir),
         public_url=_env("MPP_PUBLIC_URL"),
     )
     settings.validate()

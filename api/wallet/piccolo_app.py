@@ -1,8 +1,8 @@
 from pathlib import Path
 
-import migrations
 from piccolo.conf.apps import AppConfig
 
+import migrations
 from api.wallet.tables import Attestation, Consent, Document, DocumentEvent, ShareLink
 
 APP_CONFIG = AppConfig(
