@@ -8,18 +8,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.lib.wire import Input, Struct
+
 Nik = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$", description="16-digit NIK")]
 Kk = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$", description="16-digit family card (KK) number")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Relation = Literal["child", "parent", "spouse", "sibling", "other"]
-
-
-class Struct(msgspec.Struct, rename="camel", omit_defaults=True):
-    pass
-
-
-class Input(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):
-    pass
 
 
 class Ref(Struct):

@@ -8,15 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.lib.wire import Input, Struct
+
 Status = Literal["uploaded", "verified", "rejected", "issued", "expired"]
-
-
-class Struct(msgspec.Struct, rename="camel", omit_defaults=True):
-    pass
-
-
-class Input(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):
-    pass
 
 
 class Ref(Struct):
