@@ -20,6 +20,7 @@ from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from api.accounts.controllers import MeController
+from api.applications.controllers import ApplicationController, CaseworkController, SupervisorController
 from api.auth.controllers import AuthController, JwksController, KioskAdminController
 from api.auth.housekeeping import run_forever as run_housekeeping
 from api.auth.passkey_controllers import PasskeyController
@@ -159,6 +160,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OfficerDocumentController,
             PublicDocumentController,
             AccessLogController,
+            ApplicationController,
+            CaseworkController,
+            SupervisorController,
             api_not_found,
             pwa,
         ],

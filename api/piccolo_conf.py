@@ -21,5 +21,7 @@ APP_REGISTRY = AppRegistry(
         "api.auth.piccolo_app",
         "api.audit.piccolo_app",
         "api.wallet.piccolo_app",
+        "api.outbox.piccolo_app",
+        "api.applications.piccolo_app",
     ]
 )

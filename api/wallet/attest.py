@@ -48,7 +48,9 @@ class AttestedFields:
     kind: Kind
     document_type: str
     document_type_name: str
-    content_hash: str
+    # None for an issued document: its QR is printed inside it, so it cannot sign its own bytes; the
+    # attestation then identifies the record, and the online check adds the stored content hash.
+    content_hash: str | None
     agency_code: str
     agency_name: str
     region: str
@@ -69,9 +71,10 @@ def sign(keys: KeyRing, *, issuer: str, fields: AttestedFields) -> str:
         "kind": fields.kind,
         "docType": fields.document_type,
         "docTypeName": fields.document_type_name,
-        "contentHash": fields.content_hash,
         "agency": {"code": fields.agency_code, "name": fields.agency_name, "region": fields.region},
     }
+    if fields.content_hash is not None:
+        claims["contentHash"] = fields.content_hash
     if fields.valid_until is not None:
         claims["validUntil"] = int(fields.valid_until.timestamp())
     if fields.nik_hash and fields.nik_salt:
@@ -106,7 +109,9 @@ def check_signature(keys: KeyRing, token: str, *, issuer: str, now: dt.datetime 
         )
     except (JOSEError, ValueError, TypeError, AttributeError):
         return Checked("invalid", {})
-    if not {"jti", "sub", "contentHash", "docType", "agency", "kind"} <= set(claims):
+    if not {"jti", "sub", "docType", "agency", "kind"} <= set(claims) or (
+        claims["kind"] == "verified" and "contentHash" not in claims
+    ):
         return Checked("invalid", {})
     now = now or dt.datetime.now(dt.UTC)
     until = claims.get("validUntil")

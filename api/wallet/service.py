@@ -16,6 +16,7 @@ import re
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -620,12 +621,17 @@ async def _attest(
     conn: asyncpg.Connection,
     wallet: Wallet,
     *,
-    row: asyncpg.Record,
+    document_id: uuid.UUID,
+    owner: uuid.UUID,
+    document_type: str,
+    document_type_name: str,
+    content_hash: str | None,
+    valid_until: dt.datetime | None,
     kind: attest.Kind,
     agency: asyncpg.Record,
-    officer: uuid.UUID | None,
-) -> None:
-    nik = await conn.fetchval("SELECT nik FROM accounts_account WHERE id = $1", row["owner"])
+) -> tuple[uuid.UUID, str]:
+    """Sign an attestation; returns its id and token (the caller stores it with the document)."""
+    nik = await conn.fetchval("SELECT nik FROM accounts_account WHERE id = $1", owner)
     salt = attest.new_salt() if nik else None
     attestation_id = uuid.uuid4()
     token = attest.sign(
@@ -633,32 +639,47 @@ async def _attest(
         issuer=wallet.issuer,
         fields=attest.AttestedFields(
             attestation_id=attestation_id,
-            document_id=row["id"],
+            document_id=document_id,
             kind=kind,
-            document_type=row["document_type"],
-            document_type_name=row["type_name"],
-            content_hash=row["content_hash"],
+            document_type=document_type,
+            document_type_name=document_type_name,
+            content_hash=content_hash,
             agency_code=agency["code"],
             agency_name=agency["name_id"],
             region=agency["region"],
             attested_at=_now(),
-            valid_until=row["valid_until"],
+            valid_until=valid_until,
             nik_hash=attest.nik_hash(nik, salt) if nik and salt else None,
             nik_salt=salt,
         ),
     )
+    return attestation_id, token
+
+
+async def _store_attestation(
+    conn: asyncpg.Connection,
+    *,
+    attestation_id: uuid.UUID,
+    document_id: uuid.UUID,
+    kind: str,
+    agency_id: uuid.UUID,
+    officer: uuid.UUID | None,
+    content_hash: str,
+    token: str,
+    valid_until: dt.datetime | None,
+) -> None:
     await conn.execute(
         """INSERT INTO wallet_attestation (id, document, kind, agency, officer, content_hash, token, valid_until,
                                            created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())""",
         attestation_id,
-        row["id"],
+        document_id,
         kind,
-        agency["id"],
+        agency_id,
         officer,
-        row["content_hash"],
+        content_hash,
         token,
-        row["valid_until"],
+        valid_until,
     )
 
 
@@ -690,7 +711,29 @@ async def review(
             officer.region,
         )
         if valid:
-            await _attest(conn, wallet, row=row, kind="verified", agency=agency, officer=officer.id)
+            attestation_id, token = await _attest(
+                conn,
+                wallet,
+                document_id=row["id"],
+                owner=row["owner"],
+                document_type=row["document_type"],
+                document_type_name=row["type_name"],
+                content_hash=row["content_hash"],
+                valid_until=row["valid_until"],
+                kind="verified",
+                agency=agency,
+            )
+            await _store_attestation(
+                conn,
+                attestation_id=attestation_id,
+                document_id=row["id"],
+                kind="verified",
+                agency_id=agency["id"],
+                officer=officer.id,
+                content_hash=row["content_hash"],
+                token=token,
+                valid_until=row["valid_until"],
+            )
             await conn.execute(
                 "UPDATE wallet_document SET status = 'verified', updated_at = now() WHERE id = $1", document_id
             )
@@ -720,16 +763,35 @@ async def issue(
     *,
     owner: uuid.UUID,
     type_code: str,
-    pdf: bytes,
+    render: Callable[[str], bytes],
     agency_id: uuid.UUID,
     officer: uuid.UUID | None,
     valid_until: dt.datetime | None,
     title: str,
 ) -> uuid.UUID:
-    """Put an agency's result document (a generated PDF) into the citizen's wallet as ``issued``, attested."""
+    """Put an agency's result document into the citizen's wallet as ``issued``, attested.
+
+    ``render(verification_url)`` makes the PDF: the attestation is signed first so that its QR code can be
+    printed on the document itself.
+    """
     doc_type = await _document_type(conn, type_code)
-    clean = await asyncio.to_thread(sanitize, pdf, declared_media_type="application/pdf", accepted={"pdf"})
+    agency = await conn.fetchrow("SELECT id, code, name_id, region FROM catalogue_agency WHERE id = $1", agency_id)
     doc_id = uuid.uuid4()
+    attestation_id, token = await _attest(
+        conn,
+        wallet,
+        document_id=doc_id,
+        owner=owner,
+        document_type=type_code,
+        document_type_name=doc_type["name_id"],
+        content_hash=None,
+        valid_until=valid_until,
+        kind="issued",
+        agency=agency,
+    )
+    pdf = await asyncio.to_thread(render, attest.verification_url(wallet.public_base, token))
+    clean = await asyncio.to_thread(sanitize, pdf, declared_media_type="application/pdf", accepted={"pdf"})
+    content_hash = hashlib.sha256(clean.content).hexdigest()
     blob_key, sealed = await _put_sealed(wallet, doc_id, 1, clean.content)
     try:
         async with conn.transaction():
@@ -745,7 +807,7 @@ async def issue(
                 title[:120] or doc_type["name_id"],
                 len(clean.content),
                 clean.pages,
-                hashlib.sha256(clean.content).hexdigest(),
+                content_hash,
                 blob_key,
                 sealed.nonce,
                 sealed.wrapped_key,
@@ -753,11 +815,17 @@ async def issue(
                 agency_id,
                 valid_until,
             )
-            row = await conn.fetchrow(_SELECT + " WHERE d.id = $1", doc_id)
-            agency = await conn.fetchrow(
-                "SELECT id, code, name_id, region FROM catalogue_agency WHERE id = $1", agency_id
+            await _store_attestation(
+                conn,
+                attestation_id=attestation_id,
+                document_id=doc_id,
+                kind="issued",
+                agency_id=agency_id,
+                officer=officer,
+                content_hash=content_hash,
+                token=token,
+                valid_until=valid_until,
             )
-            await _attest(conn, wallet, row=row, kind="issued", agency=agency, officer=officer)
             await _event(conn, doc_id, "issued", officer, agency=agency["code"])
     except BaseException:
         await wallet.blobs.delete(blob_key)
@@ -778,8 +846,10 @@ async def verify_token(conn: asyncpg.Connection, wallet: Wallet, token: str) -> 
         attestation_id = uuid.UUID(claims["jti"])
     except ValueError:
         return schemas.Verification(status="invalid")
-    revoked = await conn.fetchval("SELECT revoked_at FROM wallet_attestation WHERE id = $1", attestation_id)
-    status: Any = "revoked" if revoked is not None else checked.verdict
+    stored = await conn.fetchrow(
+        "SELECT revoked_at, content_hash FROM wallet_attestation WHERE id = $1", attestation_id
+    )
+    status: Any = "revoked" if stored is not None and stored["revoked_at"] is not None else checked.verdict
     agency = claims.get("agency") or {}
     holder = claims.get("holder") or {}
     until = claims.get("validUntil")
@@ -788,7 +858,8 @@ async def verify_token(conn: asyncpg.Connection, wallet: Wallet, token: str) -> 
         kind=claims.get("kind"),
         document_type=claims.get("docType"),
         document_type_name=claims.get("docTypeName"),
-        content_hash=claims.get("contentHash"),
+        # An issued document's QR cannot sign the bytes it is printed on: the stored hash stands in, online.
+        content_hash=claims.get("contentHash") or (stored["content_hash"] if stored is not None else None),
         agency=schemas.Ref(code=str(agency.get("code", "")), name=str(agency.get("name", ""))),
         region=agency.get("region"),
         attested_at=dt.datetime.fromtimestamp(int(claims["iat"]), dt.UTC) if "iat" in claims else None,

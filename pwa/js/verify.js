@@ -103,7 +103,7 @@ function render(verdict, claims, online) {
       [t('fieldAgency'), claims.agency?.name || ''],
       [claims.kind === 'issued' ? t('fieldIssuedAt') : t('fieldAttestedAt'), date(claims.iat)],
       ...(claims.validUntil ? [[t('fieldValidUntil'), date(claims.validUntil)]] : []),
-      [t('fieldHash'), claims.contentHash],
+      ...(claims.contentHash ? [[t('fieldHash'), claims.contentHash]] : []),
     ];
     children.push(h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, [k]), h('dd', {}, [String(v)])])));
     children.push(h('p', { class: 'meta' }, [online ? t('verifyOnline') : t('verifyOffline')]));

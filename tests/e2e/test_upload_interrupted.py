@@ -27,8 +27,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
 def sign_in(server: Server, data_dir: Path) -> str:
     phone = new_phone()
     assert httpx.post(server.url + "/api/v1/auth/otp", json={"phone": phone}).status_code == 202
-    lines = (data_dir / "dev-messages.jsonl").read_text().splitlines()
-    code = [json.loads(line)["code"] for line in lines if json.loads(line)["to"] == phone][-1]
+    # The SMS goes out after the answer (a background task): wait for it, as a citizen waits for the text.
+    codes: list[str] = []
+    deadline = time.monotonic() + 10
+    while not codes and time.monotonic() < deadline:
+        path = data_dir / "dev-messages.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        codes = [json.loads(line)["code"] for line in lines if json.loads(line)["to"] == phone]
+        time.sleep(0.05)
+    code = codes[-1]
     tokens = httpx.post(server.url + "/api/v1/auth/otp/verify", json={"phone": phone, "code": code}).json()
     return str(tokens["accessToken"])
 

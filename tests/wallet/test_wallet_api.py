@@ -401,7 +401,7 @@ async def test_issued_documents_land_in_the_wallet(
         app.state.wallet,
         owner=account,
         type_code="AKTA_KELAHIRAN",
-        pdf=pdf(),
+        render=lambda url: pdf(b"/URI (" + url.encode() + b") "),
         agency_id=agency,
         officer=None,
         valid_until=None,
