@@ -38,6 +38,9 @@ from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.keys import KeyRing, dev_secret
 from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
+from api.notifications.controllers import DeadLetterController, InboxController, PushController
+from api.notifications.vapid import load_vapid
+from api.notifications.worker import run_worker
 from api.wallet.controllers import (
     AccessLogController,
     OfficerDocumentController,
@@ -93,6 +96,7 @@ def _state_for(settings: Settings) -> dict[str, Any]:
             secret=secret.encode(),
         ),
         "sms": gateway_for(settings),
+        "vapid": load_vapid(settings),
         # Loaded now: a malformed MPP_MASTER_KEYS stops the process at boot, not at the first upload.
         "wallet": Wallet(
             master_keys=load_master_keys(settings),
@@ -114,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         catalogue: CatalogueRuntime | None = None
         stop_housekeeping = asyncio.Event()
         housekeeping: asyncio.Task[None] | None = None
+        delivery: asyncio.Task[None] | None = None
         try:
             dsn = await database.connect()
             await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
@@ -122,8 +127,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with connection() as conn:
                 await catalogue.reload(conn)
             catalogue.start()
-            # The single-machine default has no separate worker: the API keeps its tables tidy itself.
+            # The single-machine default has no separate worker: the API keeps its tables tidy itself, and
+            # delivers notifications itself (unless MPP_WORKER_IN_SERVE=false because `mpp worker` runs).
             housekeeping = asyncio.create_task(run_housekeeping(dsn, stop_housekeeping), name="housekeeping")
+            if settings.notify.worker_in_serve:
+                delivery = asyncio.create_task(
+                    run_worker(
+                        dsn,
+                        stop_housekeeping,
+                        vapid=app.state.vapid,
+                        sms=app.state.sms,
+                        public_url=settings.public_url,
+                    ),
+                    name="delivery",
+                )
             app.state.database = database
             app.state.catalogue = catalogue
             host = settings.server.host
@@ -132,8 +149,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             stop_housekeeping.set()
-            if housekeeping is not None:
-                await housekeeping
+            for task in (housekeeping, delivery):
+                if task is not None:
+                    await task
             if catalogue is not None:
                 await catalogue.stop()
             await close_blob_store(app.state.wallet.blobs)
@@ -161,6 +179,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicDocumentController,
             AccessLogController,
             ApplicationController,
+            PushController,
+            InboxController,
+            DeadLetterController,
             CaseworkController,
             SupervisorController,
             api_not_found,

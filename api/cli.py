@@ -124,8 +124,16 @@ def seed(demo: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs: housekeeping now; the outbox and push delivery arrive with notifications."""
+    """Run background jobs: notification delivery from the outbox, and housekeeping.
+
+    Any number of workers (on any number of machines) may run: they share the outbox without overlap.
+    """
     from api.auth.housekeeping import run_forever
+    from api.lib.sms import gateway_for
+    from api.notifications.vapid import load_vapid
+    from api.notifications.worker import run_worker
+
+    settings = _settings_or_exit()
 
     async def work(dsn: str) -> None:
         stop = asyncio.Event()
@@ -133,7 +141,12 @@ def worker() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started")
-        await run_forever(dsn, stop)
+        await asyncio.gather(
+            run_forever(dsn, stop),
+            run_worker(
+                dsn, stop, vapid=load_vapid(settings), sms=gateway_for(settings), public_url=settings.public_url
+            ),
+        )
         log.info("worker stopped")
 
     asyncio.run(_with_database(work))

@@ -110,6 +110,20 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    # VAPID key (PEM, P-256) that signs our pushes; empty in dev: generated into <data_dir>/keys.
+    vapid_private_pem: str
+    # Who push services may contact about our traffic (RFC 8292 "sub"): an e-mail address.
+    vapid_subject: str
+    # Hosts where plain-http push endpoints are allowed (tests' fake push service), besides the known
+    # browser push services over https. Never set in production.
+    push_test_hosts: tuple[str, ...]
+    # Run the delivery worker inside `mpp serve` (the single-machine default); off when `mpp worker` runs
+    # separately.
+    worker_in_serve: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
@@ -117,6 +131,7 @@ class Settings:
     server: ServerSettings
     auth: AuthSettings
     storage: StorageSettings
+    notify: NotifySettings
     public_url: str = ""
 
     @property
@@ -137,12 +152,15 @@ class Settings:
                 ("MPP_PUBLIC_URL", self.public_url),
                 ("MPP_SMS_URL", self.auth.sms_url),
                 ("MPP_MASTER_KEYS", self.storage.master_keys_json),
+                ("MPP_VAPID_PRIVATE_KEY", self.notify.vapid_private_pem),
             )
             if not value
         ]
         if missing:
             # Production never invents its own secrets, and never writes SMS to a file.
             raise SettingsError("MPP_ENV=prod requires " + ", ".join(missing))
+        if self.notify.push_test_hosts:
+            raise SettingsError("MPP_PUSH_TEST_HOSTS is for tests; production posts only to browser push services")
         if len(self.auth.secret_key) < 32:
             raise SettingsError("MPP_SECRET_KEY must be at least 32 characters")
 
@@ -209,6 +227,12 @@ def _load() -> Settings:
         ),
         auth=_auth(env, port=_int("MPP_PORT", 8000, low=0, high=65535)),
         storage=_storage(data_dir),
+        notify=NotifySettings(
+            vapid_private_pem=_env("MPP_VAPID_PRIVATE_KEY").replace("\\n", "\n"),
+            vapid_subject=_env("MPP_VAPID_SUBJECT", "mpp-digital@example.id"),
+            push_test_hosts=tuple(h.strip() for h in _env("MPP_PUSH_TEST_HOSTS").split(",") if h.strip()),
+            worker_in_serve=_bool("MPP_WORKER_IN_SERVE", True),
+        ),
         public_url=_env("MPP_PUBLIC_URL"),
     )
     settings.validate()

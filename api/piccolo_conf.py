@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "api.wallet.piccolo_app",
         "api.outbox.piccolo_app",
         "api.applications.piccolo_app",
+        "api.notifications.piccolo_app",
     ]
 )

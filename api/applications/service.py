@@ -394,6 +394,9 @@ async def _event(
 
 async def _announce(conn: asyncpg.Connection, row: asyncpg.Record | dict[str, Any], to_status: str) -> None:
     """The outbox message of a status change: what the notifications need, no personal data beyond it."""
+    service = await conn.fetchrow(
+        "SELECT name_id, name_en, region FROM catalogue_service WHERE id = $1", row["service"]
+    )
     await enqueue(
         conn,
         topic="application.status_changed",
@@ -403,6 +406,8 @@ async def _announce(conn: asyncpg.Connection, row: asyncpg.Record | dict[str, An
             "application": str(row["id"]),
             "number": row["number"],
             "service": str(row["service"]),
+            "serviceName": {"id": service["name_id"], "en": service["name_en"]},
+            "region": service["region"],
             "status": to_status,
         },
     )

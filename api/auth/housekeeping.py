@@ -24,6 +24,10 @@ async def purge(conn: asyncpg.Connection) -> dict[str, int]:
     for name, sql in statements.items():
         result: str = await conn.execute(sql)
         counts[name] = int(result.split()[-1])
+    # Not a purge, but the same rhythm: remind owners of documents about to expire.
+    from api.wallet.service import mark_reminders
+
+    counts["expiry_reminders"] = len(await mark_reminders(conn))
     return counts
 
 

@@ -30,6 +30,7 @@ from api.auth.ratelimit import hit
 from api.lib.auth import STAFF, forget_session
 from api.lib.keys import KeyRing
 from api.lib.tokens import Claims, issue
+from api.outbox.service import enqueue
 
 Purpose = Literal["sign_in", "change_phone"]
 SessionKind = Literal["citizen", "staff", "kiosk", "assisted"]
@@ -254,6 +255,22 @@ async def start_session(
             token_hash(refresh),
             session_id,
         )
+        if account is not None and kind != "assisted":
+            # A sign-in while other devices are signed in: tell the citizen (a stolen code shows at once).
+            others = await conn.fetchval(
+                "SELECT count(*) FROM auth_session WHERE account = $1 AND id <> $2 AND revoked_at IS NULL "
+                "AND now() < idle_expires_at AND now() < absolute_expires_at",
+                account,
+                session_id,
+            )
+            if others:
+                await enqueue(
+                    conn,
+                    topic="auth.new_sign_in",
+                    recipient=account,
+                    subject=session_id,
+                    payload={"session": str(session_id), "kind": kind},
+                )
         await record(
             conn,
             action="auth.signed_in",

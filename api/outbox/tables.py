@@ -24,3 +24,6 @@ class OutboxMessage(Table, tablename="outbox_message"):
     attempts = Integer(null=False, default=0)
     next_attempt_at = Timestamptz(null=False, default=TimestamptzNow())
     processed_at = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=300, null=True, default=None)
+    # Given up on after repeated failures: a region admin can see and replay it.
+    dead_at = Timestamptz(null=True, default=None)

@@ -26,6 +26,7 @@ from api.audit.service import record
 from api.lib.blobs import BlobStore
 from api.lib.crypto import MasterKeys, Sealed, seal, unseal
 from api.lib.keys import KeyRing
+from api.outbox.service import enqueue
 from api.wallet import attest, schemas
 from api.wallet.sanitize import CleanFile, sanitize
 
@@ -746,6 +747,20 @@ async def review(
             )
         action = "verified" if valid else "rejected"
         await _event(conn, document_id, action, officer.id, agency=officer.agency_code, reason=reason)
+        type_name = await conn.fetchrow(
+            "SELECT name_id, name_en FROM catalogue_document_type WHERE code = $1", row["document_type"]
+        )
+        await enqueue(
+            conn,
+            topic=f"document.{action}",
+            recipient=row["owner"],
+            subject=document_id,
+            payload={
+                "document": str(document_id),
+                "documentType": {"id": type_name["name_id"], "en": type_name["name_en"]},
+                "region": officer.region,
+            },
+        )
         await record(
             conn,
             action=f"document.{action}",
@@ -900,11 +915,28 @@ async def access_log(conn: asyncpg.Connection, *, owner: uuid.UUID, limit: int =
 
 
 async def mark_reminders(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Documents expiring within 30 days whose owner has not been reminded: claim them for a reminder."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """UPDATE wallet_document SET reminded_at = now()
-           WHERE deleted_at IS NULL AND reminded_at IS NULL AND valid_until IS NOT NULL
-             AND valid_until BETWEEN now() AND now() + interval '30 days'
-           RETURNING id, owner, document_type, valid_until"""
-    )
+    """Documents expiring within 30 days whose owner has not been reminded: remind them, once.
+
+    The reminder goes into the outbox in the same transaction as the mark: never marked and not sent.
+    """
+    async with conn.transaction():
+        rows: list[asyncpg.Record] = await conn.fetch(
+            """UPDATE wallet_document d SET reminded_at = now()
+               FROM catalogue_document_type t
+               WHERE t.code = d.document_type AND d.deleted_at IS NULL AND d.reminded_at IS NULL
+                 AND d.valid_until IS NOT NULL AND d.valid_until BETWEEN now() AND now() + interval '30 days'
+               RETURNING d.id, d.owner, d.document_type, d.valid_until, t.name_id, t.name_en"""
+        )
+        for row in rows:
+            await enqueue(
+                conn,
+                topic="document.expiring",
+                recipient=row["owner"],
+                subject=row["id"],
+                payload={
+                    "document": str(row["id"]),
+                    "documentType": {"id": row["name_id"], "en": row["name_en"]},
+                    "validUntil": row["valid_until"].isoformat(),
+                },
+            )
     return rows

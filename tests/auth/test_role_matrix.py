@@ -100,6 +100,15 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/officer/applications/bulk/start-review"): {"officer", "supervisor"},
     ("GET", "/api/v1/supervisor/workload"): {"supervisor"},
     ("GET", "/api/v1/supervisor/broker-flags"): {"supervisor"},
+    # notifications
+    ("GET", "/api/v1/push/key"): PUBLIC,
+    ("POST", "/api/v1/push/subscriptions"): PEOPLE,
+    ("DELETE", "/api/v1/push/subscriptions"): PEOPLE,
+    ("GET", "/api/v1/notifications"): PEOPLE,
+    ("POST", "/api/v1/notifications/{}/read"): PEOPLE,
+    ("POST", "/api/v1/notifications/read-all"): PEOPLE,
+    ("GET", "/api/v1/admin/notifications/dead-letters"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/notifications/dead-letters/{}/replay"): {"region_admin", "national_admin"},
     # administration
     ("POST", "/api/v1/admin/kiosks"): {"region_admin"},
     ("GET", "/api/v1/admin/kiosks"): {"region_admin", "national_admin"},
@@ -112,7 +121,7 @@ def shape(path: str) -> str:
 
 
 def concrete(path: str) -> str:
-    path = path.replace("/regions/{}", "/regions/3302")
+    path = path.replace("/regions/{}", "/regions/3302").replace("/dead-letters/{}", "/dead-letters/0")
     return path.replace("{}", str(uuid.uuid4()))
 
 

@@ -1,0 +1,93 @@
+"""What a notification says, in the citizen's language. Lock screens are public: nothing personal beyond the
+application number, the service and the new status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+STATUS = {
+    "submitted": ("diterima", "received"),
+    "in_review": ("sedang diperiksa", "under review"),
+    "needs_correction": ("perlu perbaikan dari Anda", "needs a correction from you"),
+    "approved": ("disetujui", "approved"),
+    "completed": ("selesai, dokumen ada di dompet Anda", "completed, the document is in your wallet"),
+    "rejected": ("ditolak", "rejected"),
+    "withdrawn": ("dibatalkan", "withdrawn"),
+}
+# Events that need the citizen to do something: an SMS goes out when there is no push subscription.
+NEEDS_ACTION = {
+    ("application.status_changed", "needs_correction"),
+    ("application.status_changed", "completed"),
+    ("document.expiring", None),
+    ("document.rejected", None),
+}
+MAX_PAYLOAD_BYTES = 3000
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+    url: str
+    urgency: str  # very-low | low | normal | high
+    topic: str | None  # replaces an older push with the same topic on the device
+
+
+def _name(payload: dict[str, Any], key: str, lang: str) -> str:
+    value = payload.get(key) or {}
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("id") or "")
+    return str(value)
+
+
+def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
+    en = lang == "en"
+    if topic == "application.status_changed":
+        status = payload.get("status", "")
+        label = STATUS.get(status, (status, status))[1 if en else 0]
+        number = payload.get("number") or ""
+        service = _name(payload, "serviceName", lang)
+        title = f"{'Application' if en else 'Permohonan'} {number}".strip()
+        urgency = "high" if status in ("needs_correction", "completed", "rejected") else "normal"
+        application = str(payload.get("application", ""))
+        return Text(
+            title,
+            f"{service}: {label}",
+            f"/#/applications/{application}",
+            urgency,
+            "a" + application.replace("-", "")[:31] if application else None,
+        )
+    if topic in ("document.verified", "document.rejected"):
+        kind = _name(payload, "documentType", lang)
+        ok = topic == "document.verified"
+        body = (
+            (f"{kind} has been verified." if ok else f"{kind} was rejected: please upload it again.")
+            if en
+            else (f"{kind} telah diverifikasi." if ok else f"{kind} ditolak: mohon unggah ulang.")
+        )
+        return Text("MPP Digital", body, f"/#/wallet/{payload.get('document', '')}", "normal" if ok else "high", None)
+    if topic == "document.expiring":
+        kind = _name(payload, "documentType", lang)
+        until = payload.get("validUntil", "")
+        day = dt.date.fromisoformat(until[:10]).strftime("%d-%m-%Y") if until else ""
+        body = f"{kind} expires on {day}." if en else f"{kind} akan kedaluwarsa pada {day}."
+        return Text("MPP Digital", body, f"/#/wallet/{payload.get('document', '')}", "normal", None)
+    if topic == "auth.new_sign_in":
+        body = (
+            "A new device signed in to your account. Not you? Sign it out in Settings."
+            if en
+            else "Ada perangkat baru yang masuk ke akun Anda. Bukan Anda? Keluarkan di Pengaturan."
+        )
+        return Text("MPP Digital", body, "/#/settings", "high", "signin")
+    return Text("MPP Digital", "", "/", "normal", None)
+
+
+def needs_action(topic: str, payload: dict[str, Any]) -> bool:
+    return (topic, payload.get("status")) in NEEDS_ACTION or (topic, None) in NEEDS_ACTION
+
+
+def sms_text(text: Text, public_url: str) -> str:
+    link = f" {public_url.rstrip('/')}{text.url}" if public_url else ""
+    return f"MPP Digital: {text.title} - {text.body}{link}"[:300]

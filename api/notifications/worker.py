@@ -1,0 +1,362 @@
+"""The delivery worker: outbox → in-app inbox, Web Push to every device, SMS when push cannot reach.
+
+Several workers on several machines share the work: a batch is *claimed* by pushing its rows'
+``next_attempt_at`` a lease into the future inside one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+LOCKED)``. A worker that dies mid-batch simply lets its lease run out, and another worker takes the rows again:
+delivery is at-least-once, and the device drops the duplicate by the notification's tag (the message id).
+A worker wakes on ``NOTIFY outbox`` (sent at the commit of the change) and polls as a fallback, so a lost
+listener connection delays nothing for long; when PostgreSQL goes away the loop waits and reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import asyncpg
+import httpx
+from webpush import WebPush, WebPushSubscription
+
+from api.lib.sms import SmsError, SmsGateway
+from api.notifications.messages import MAX_PAYLOAD_BYTES, Text, needs_action, render, sms_text
+from api.notifications.vapid import Vapid
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+LEASE_SECONDS = 30
+POLL_SECONDS = 2.0
+MAX_ATTEMPTS = 8
+PUSH_TTL_SECONDS = 24 * 3600
+SMS_CHANNEL = uuid.UUID(int=0)  # the "device" an SMS went to, in notifications_delivery
+
+
+def backoff(attempt: int, retry_after: float | None) -> float:
+    """Seconds before the next try: exponential (2, 4, 8 … 15 min), never sooner than the service asked."""
+    return max(retry_after or 0.0, min(2.0**attempt, 900.0))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError):
+        when = parsedate_to_datetime(value)
+        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return None
+
+
+@dataclass
+class Outcome:
+    delivered: int = 0
+    gone: int = 0
+    retry_after: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def transient(self) -> bool:
+        return bool(self.errors)
+
+
+class Pusher:
+    """Encrypts (RFC 8291) and signs (VAPID, RFC 8292) with the webpush package; posts with a pooled client."""
+
+    def __init__(self, vapid: Vapid, client: httpx.AsyncClient) -> None:
+        # One instance per configuration: .get() keeps per-call settings (see PITFALLS.md).
+        self._webpush = WebPush(
+            private_key=vapid.private_pem,
+            public_key=vapid.public_pem,
+            subscriber=vapid.subject,
+            ttl=PUSH_TTL_SECONDS,
+        )
+        self._client = client
+
+    def encrypt(self, payload: bytes, endpoint: str, p256dh: str, auth: str) -> tuple[bytes, dict[str, str]]:
+        subscription = WebPushSubscription.model_validate(
+            {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+        )
+        message = self._webpush.get(payload, subscription)
+        return message.encrypted, dict(message.headers)
+
+    async def send(self, endpoint: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return await self._client.post(endpoint, content=body, headers=headers)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        vapid: Vapid,
+        sms: SmsGateway,
+        public_url: str,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.pool = pool
+        self.sms = sms
+        self.public_url = public_url
+        self.client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(10.0, connect=5.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+        )
+        self.pusher = Pusher(vapid, self.client)
+        self.wake = asyncio.Event()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def claim(self) -> list[asyncpg.Record]:
+        async with self.pool.acquire() as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                """UPDATE outbox_message SET attempts = attempts + 1,
+                       next_attempt_at = now() + make_interval(secs => $2)
+                   WHERE id IN (SELECT id FROM outbox_message
+                                WHERE processed_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
+                                ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   RETURNING *""",
+                BATCH,
+                LEASE_SECONDS,
+            )
+        return rows
+
+    async def run_once(self) -> int:
+        """Deliver one batch; returns how many messages it handled."""
+        batch = await self.claim()
+        if batch:
+            await asyncio.gather(*(self._handle_safely(row) for row in batch))
+        return len(batch)
+
+    async def _handle_safely(self, row: asyncpg.Record) -> None:
+        try:
+            await self.handle(row)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # The lease runs out and the message is taken again.
+            log.warning("outbox %s: %s", row["id"], exc)
+
+    async def handle(self, row: asyncpg.Record) -> None:
+        payload: dict[str, Any] = json.loads(row["payload"])
+        recipient = row["recipient"]
+        async with self.pool.acquire() as conn:
+            person = await conn.fetchrow(
+                "SELECT language, phone, status FROM accounts_account WHERE id = $1", recipient
+            )
+            if person is None or person["status"] != "active":
+                await self._finish(conn, row["id"])
+                return
+            text = render(row["topic"], payload, person["language"])
+            await conn.execute(
+                """INSERT INTO notifications_notification (id, account, outbox, topic, data, created_at)
+                   VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (outbox, account) DO NOTHING""",
+                uuid.uuid4(),
+                recipient,
+                row["id"],
+                row["topic"],
+                row["payload"],
+                row["created_at"],
+            )
+            subscriptions = await conn.fetch(
+                """SELECT * FROM notifications_subscription s WHERE s.account = $1 AND NOT EXISTS (
+                       SELECT 1 FROM notifications_delivery d WHERE d.outbox = $2 AND d.subscription = s.id)""",
+                recipient,
+                row["id"],
+            )
+            has_any = subscriptions or await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM notifications_subscription WHERE account = $1)", recipient
+            )
+        outcome = Outcome()
+        if subscriptions:
+            body = self._payload(row["id"], row["topic"], text, person["language"])
+            results = await asyncio.gather(*(self._push(row["id"], s, body, text) for s in subscriptions))
+            for result in results:
+                outcome.delivered += result.delivered
+                outcome.gone += result.gone
+                outcome.errors += result.errors
+                if result.retry_after is not None:
+                    outcome.retry_after = max(outcome.retry_after or 0.0, result.retry_after)
+        if not has_any and needs_action(row["topic"], payload):
+            await self._sms(row, person["phone"], text, outcome)
+        async with self.pool.acquire() as conn:
+            if outcome.transient:
+                await self._retry(conn, row, outcome)
+            else:
+                await self._finish(conn, row["id"])
+
+    def _payload(self, message_id: int, topic: str, text: Text, lang: str) -> bytes:
+        data = {
+            "id": message_id,
+            "tag": f"mpp-{message_id}",
+            "topic": topic,
+            "title": text.title,
+            "body": text.body,
+            "url": text.url,
+            "lang": lang,
+        }
+        encoded = json.dumps(data, ensure_ascii=False).encode()
+        if len(encoded) > MAX_PAYLOAD_BYTES:  # never happens with our texts; the limit is a hard one
+            data["body"] = text.body[: max(0, len(text.body) - (len(encoded) - MAX_PAYLOAD_BYTES) - 3)] + "…"
+            encoded = json.dumps(data, ensure_ascii=False).encode()
+        return encoded
+
+    async def _push(self, message_id: int, sub: asyncpg.Record, body: bytes, text: Text) -> Outcome:
+        outcome = Outcome()
+        try:
+            encrypted, headers = self.pusher.encrypt(body, sub["endpoint"], sub["p256dh"], sub["auth"])
+            headers["urgency"] = text.urgency
+            if text.topic:
+                headers["topic"] = text.topic
+            response = await self.pusher.send(sub["endpoint"], encrypted, headers)
+        except httpx.HTTPError as exc:
+            outcome.errors.append(f"{type(exc).__name__}")
+            return outcome
+        except ValueError as exc:  # a malformed subscription key: the subscription can never work
+            log.warning("subscription %s unusable: %s", sub["id"], exc)
+            response = None
+        async with self.pool.acquire() as conn:
+            if response is None or response.status_code in (404, 410):
+                # The browser unsubscribed (or was uninstalled): forget the device.
+                await conn.execute("DELETE FROM notifications_subscription WHERE id = $1", sub["id"])
+                outcome.gone += 1
+            elif 200 <= response.status_code < 300:
+                await conn.execute(
+                    "INSERT INTO notifications_delivery (outbox, subscription, delivered_at) VALUES ($1, $2, now()) "
+                    "ON CONFLICT DO NOTHING",
+                    message_id,
+                    sub["id"],
+                )
+                await conn.execute(
+                    "UPDATE notifications_subscription SET last_success_at = now(), failures = 0 WHERE id = $1",
+                    sub["id"],
+                )
+                outcome.delivered += 1
+            else:
+                await conn.execute(
+                    "UPDATE notifications_subscription SET failures = failures + 1 WHERE id = $1", sub["id"]
+                )
+                outcome.errors.append(f"HTTP {response.status_code}")
+                if response.status_code == 429 or response.status_code >= 500:
+                    outcome.retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return outcome
+
+    async def _sms(self, row: asyncpg.Record, phone: str, text: Text, outcome: Outcome) -> None:
+        async with self.pool.acquire() as conn:
+            sent = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM notifications_delivery WHERE outbox = $1 AND subscription = $2)",
+                row["id"],
+                SMS_CHANNEL,
+            )
+            if sent:
+                return
+            try:
+                await self.sms.send(phone, sms_text(text, self.public_url))
+            except SmsError as exc:
+                outcome.errors.append(f"sms: {exc}")
+                return
+            await conn.execute(
+                "INSERT INTO notifications_delivery (outbox, subscription, delivered_at) VALUES ($1, $2, now()) "
+                "ON CONFLICT DO NOTHING",
+                row["id"],
+                SMS_CHANNEL,
+            )
+
+    async def _finish(self, conn: asyncpg.Connection, message_id: int) -> None:
+        await conn.execute(
+            "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = $1", message_id
+        )
+
+    async def _retry(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> None:
+        error = "; ".join(outcome.errors)[:300]
+        if row["attempts"] >= MAX_ATTEMPTS:
+            await conn.execute(
+                "UPDATE outbox_message SET dead_at = now(), last_error = $2 WHERE id = $1", row["id"], error
+            )
+            log.error("outbox %s dead-lettered after %s attempts: %s", row["id"], row["attempts"], error)
+            return
+        delay = backoff(row["attempts"], outcome.retry_after)
+        await conn.execute(
+            "UPDATE outbox_message SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 "
+            "WHERE id = $1",
+            row["id"],
+            delay,
+            error,
+        )
+
+    async def run(self, stop: asyncio.Event, dsn: str) -> None:
+        """Deliver until ``stop`` is set; survive database restarts."""
+        listener = asyncio.create_task(self._listen(dsn, stop), name="outbox-listener")
+        try:
+            while not stop.is_set():
+                handled = 0
+                try:
+                    handled = await self.run_once()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("delivery worker: database unavailable: %s", exc)
+                    await _sleep(stop, POLL_SECONDS)
+                    continue
+                if handled:
+                    continue  # more may be waiting
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_first(stop.wait(), self.wake.wait()), timeout=POLL_SECONDS)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _listen(self, dsn: str, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(dsn, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener("outbox", lambda *_: self.wake.set())
+                self.wake.set()  # messages may have arrived while we were not listening
+                await _first(lost.wait(), stop.wait())
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.info("outbox listener: %s", exc)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await _sleep(stop, 1.0)
+
+
+async def _first(*waits: Any) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def run_worker(dsn: str, stop: asyncio.Event, *, vapid: Vapid, sms: SmsGateway, public_url: str) -> None:
+    """The whole worker, with its own small pool (separate from the API's)."""
+    pool: asyncpg.Pool | None = None
+    while pool is None and not stop.is_set():
+        try:
+            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=8, timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("delivery worker: waiting for the database: %s", exc)
+            await _sleep(stop, 2.0)
+    if pool is None:
+        return
+    deliverer = Deliverer(pool, vapid=vapid, sms=sms, public_url=public_url)
+    try:
+        await deliverer.run(stop, dsn)
+    finally:
+        await deliverer.close()
+        await pool.close()
