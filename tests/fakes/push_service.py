@@ -60,7 +60,7 @@ MAX_VAPID_LIFETIME = 24 * 60 * 60  # RFC 8292 §2: exp no more than 24 hours fro
 URGENCIES = ("very-low", "low", "normal", "high")  # RFC 8030 §5.3
 TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")  # RFC 8030 §5.4: at most 32 characters of the base64url alphabet
 B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
-READ_LIMIT = 64 * 1024  # larger bodies are answered 413 without being read
+READ_LIMIT = 1024 * 1024  # bodies up to this are read (then 413 if over MAX_BODY); larger: 413 and close
 MAX_HEADER_LINES = 100
 
 
@@ -313,7 +313,7 @@ class _Request:
     body: bytes = b""
 
 
-class _BadRequest(Exception):
+class _BadRequestError(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
@@ -498,7 +498,11 @@ class FakePushService:
             return found
 
     async def wait_for_async(
-        self, count: int, timeout: float = 5, *, subscription: str | None = None
+        self,
+        count: int,
+        timeout: float = 5,  # noqa: ASYNC109 - the same signature as wait_for()
+        *,
+        subscription: str | None = None,
     ) -> list[Received]:
         """wait_for() that lets the caller's event loop run meanwhile."""
         deadline = time.monotonic() + timeout
@@ -544,7 +548,7 @@ class FakePushService:
             while True:
                 try:
                     request = await _read_request(reader, writer)
-                except _BadRequest as bad:
+                except _BadRequestError as bad:
                     self._record(Attempt(None, bad.status, bad.reason, time.monotonic()))
                     writer.write(_render(bad.status, {}, _error_body(bad.status, bad.reason), keep_alive=False))
                     await writer.drain()
@@ -558,6 +562,10 @@ class FakePushService:
                 if not keep_alive:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            return
+        except asyncio.CancelledError:
+            # Only _shutdown cancels; ending normally keeps Python 3.11's StreamReaderProtocol from logging
+            # the cancellation as an unhandled error.
             return
         finally:
             self._connections.discard(task)  # type: ignore[arg-type]
@@ -658,9 +666,9 @@ async def _read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     try:
         method, target, version = line.decode("ascii").split()
     except (UnicodeDecodeError, ValueError):
-        raise _BadRequest(400, "malformed request line") from None
+        raise _BadRequestError(400, "malformed request line") from None
     if not version.startswith("HTTP/1."):
-        raise _BadRequest(505, f"{version} not supported")
+        raise _BadRequestError(505, f"{version} not supported")
     request = _Request(method, target, version)
     for _ in range(MAX_HEADER_LINES):
         line = await reader.readline()
@@ -670,11 +678,11 @@ async def _read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             raise asyncio.IncompleteReadError(line, None)
         name, sep, value = line.decode("latin-1").partition(":")
         if not sep or not name or name != name.strip():
-            raise _BadRequest(400, "malformed header line")
+            raise _BadRequestError(400, "malformed header line")
         key, value = name.lower(), value.strip()
         request.headers[key] = f"{request.headers[key]}, {value}" if key in request.headers else value
     else:
-        raise _BadRequest(431, "too many header lines")
+        raise _BadRequestError(431, "too many header lines")
 
     if request.headers.get("expect", "").lower() == "100-continue":
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -684,11 +692,11 @@ async def _read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
         try:
             length = int(request.headers["content-length"])
         except ValueError:
-            raise _BadRequest(400, "bad Content-Length") from None
+            raise _BadRequestError(400, "bad Content-Length") from None
         if length < 0:
-            raise _BadRequest(400, "bad Content-Length")
+            raise _BadRequestError(400, "bad Content-Length")
         if length > READ_LIMIT:
-            raise _BadRequest(413, f"body of {length} bytes exceeds {MAX_BODY}")
+            raise _BadRequestError(413, f"body of {length} bytes exceeds {READ_LIMIT}")
         request.body = await reader.readexactly(length)
     return request
 
@@ -700,11 +708,11 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         try:
             size = int(size_line.split(b";", 1)[0].strip(), 16)
         except ValueError:
-            raise _BadRequest(400, "bad chunk size") from None
+            raise _BadRequestError(400, "bad chunk size") from None
         if size == 0:
             break
         if len(body) + size > READ_LIMIT:
-            raise _BadRequest(413, f"chunked body exceeds {MAX_BODY} bytes")
+            raise _BadRequestError(413, f"chunked body exceeds {READ_LIMIT} bytes")
         body += await reader.readexactly(size)
         await reader.readexactly(2)  # CRLF after the chunk
     while (await reader.readline()) not in (b"\r\n", b"\n", b""):  # trailers
