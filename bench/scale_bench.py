@@ -60,6 +60,7 @@ APP_SERVER_SETTINGS = {
     "statement_timeout": "15000",
     "application_name": "mpp-scale-bench",
     "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
 }
 BIG_TABLES = (
     "accounts_account",

@@ -111,6 +111,9 @@ class Database:
                 # that cannot see which optional filters are NULL. Custom plans cost ~0.2 ms to plan and
                 # keep the search on its GIN index (measured: 26 ms → 4-10 ms per search).
                 "plan_cache_mode": "force_custom_plan",
+                # JIT compilation pays off for long analytical queries, not ours: it added ~17 ms to the inbox
+                # at 5M applications (bench/scale_bench.py).
+                "jit": "off",
             },
             timeout=5,
         )

@@ -17,14 +17,16 @@ async def enqueue(
     subject: uuid.UUID | None,
     payload: dict[str, Any],
 ) -> int:
+    # One round trip: the insert, and the NOTIFY that wakes the delivery worker (PostgreSQL delivers it only
+    # when the transaction commits, so a rolled-back change wakes nobody).
     message_id: int = await conn.fetchval(
-        """INSERT INTO outbox_message (created_at, topic, recipient, subject, payload, attempts, next_attempt_at)
-           VALUES (now(), $1, $2, $3, $4::jsonb, 0, now()) RETURNING id""",
+        """WITH queued AS (
+               INSERT INTO outbox_message (created_at, topic, recipient, subject, payload, attempts, next_attempt_at)
+               VALUES (now(), $1, $2, $3, $4::jsonb, 0, now()) RETURNING id)
+           SELECT id FROM queued, pg_notify('outbox', '')""",
         topic,
         recipient,
         subject,
         json.dumps(payload, default=str),
     )
-    # Wakes the delivery worker at commit (PostgreSQL sends notifications only when the transaction commits).
-    await conn.execute("SELECT pg_notify('outbox', '')")
     return message_id

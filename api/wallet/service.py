@@ -449,6 +449,39 @@ async def give_consent(
     return consent
 
 
+async def give_consents(
+    conn: asyncpg.Connection,
+    *,
+    owner: uuid.UUID,
+    documents: list[uuid.UUID],
+    agency_id: uuid.UUID,
+    purpose: str,
+    application: uuid.UUID,
+) -> None:
+    """Consents for several documents at once (an application's attachments): two statements in all.
+
+    The caller has checked that the documents are the owner's. A document already consented for this
+    application keeps its consent.
+    """
+    await conn.execute(
+        """WITH given AS (
+               INSERT INTO wallet_consent (id, document, agency, purpose, application, created_at)
+               SELECT gen_random_uuid(), d, $2, $3, $4, now() FROM unnest($1::uuid[]) AS d
+               WHERE NOT EXISTS (SELECT 1 FROM wallet_consent c WHERE c.document = d AND c.application = $4
+                                 AND c.withdrawn_at IS NULL)
+               RETURNING document)
+           INSERT INTO wallet_document_event (document, at, actor, action, detail)
+           SELECT document, now(), $5, 'consent_given', jsonb_build_object('agency', $2::text, 'application',
+                  $4::text, 'purpose', $3::text)
+           FROM given""",
+        documents,
+        agency_id,
+        purpose.strip(),
+        application,
+        owner,
+    )
+
+
 async def withdraw_consent(
     conn: asyncpg.Connection, *, owner: uuid.UUID, document_id: uuid.UUID, consent_id: uuid.UUID
 ) -> None:
