@@ -79,6 +79,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     os.environ["MPP_ENV"] = "test"
     os.environ["MPP_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     os.environ["MPP_SEED_DEMO"] = "true"
+    # The fake push service (tests/fakes/push_service.py) listens on plain http on this host.
+    os.environ["MPP_PUSH_TEST_HOSTS"] = "127.0.0.1"
     return reload_settings()
 
 

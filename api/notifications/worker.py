@@ -15,10 +15,13 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -68,24 +71,54 @@ class Outcome:
 
 
 class Pusher:
-    """Encrypts (RFC 8291) and signs (VAPID, RFC 8292) with the webpush package; posts with a pooled client."""
+    """Encrypts (RFC 8291) with the webpush package and signs VAPID (RFC 8292) once per push service.
+
+    webpush 1.0.6 builds the VAPID ``aud`` from scheme and host only, dropping a non-default port (RFC 8292
+    wants the origin), and signs a new JWT for every message. Both are fixed here: the header is signed with
+    the endpoint's origin and kept for an hour per origin — at a thousand pushes a second, one signature
+    instead of a thousand.
+    """
+
+    VAPID_LIFETIME = 12 * 3600
+    VAPID_REUSE = 3600
 
     def __init__(self, vapid: Vapid, client: httpx.AsyncClient) -> None:
-        # One instance per configuration: .get() keeps per-call settings (see PITFALLS.md).
         self._webpush = WebPush(
             private_key=vapid.private_pem,
             public_key=vapid.public_pem,
             subscriber=vapid.subject,
             ttl=PUSH_TTL_SECONDS,
         )
+        self._subject = vapid.subject
         self._client = client
+        self._headers: dict[str, tuple[float, str]] = {}
+
+    def authorization(self, endpoint: str) -> str:
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cached = self._headers.get(origin)
+        now = time.monotonic()
+        if cached is None or now - cached[0] > self.VAPID_REUSE:
+            header = self._webpush.vapid.get_authorization_header(
+                endpoint=SimpleNamespace(scheme=parts.scheme, host=parts.netloc),
+                subscriber=self._subject,
+                expiration=self.VAPID_LIFETIME,
+            )
+            cached = (now, header)
+            self._headers[origin] = cached
+        return cached[1]
 
     def encrypt(self, payload: bytes, endpoint: str, p256dh: str, auth: str) -> tuple[bytes, dict[str, str]]:
         subscription = WebPushSubscription.model_validate(
             {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
         )
-        message = self._webpush.get(payload, subscription)
-        return message.encrypted, dict(message.headers)
+        body = self._webpush._encrypt(payload, subscription)
+        headers = {
+            "ttl": str(PUSH_TTL_SECONDS),
+            "content-encoding": "aes128gcm",
+            "authorization": self.authorization(endpoint),
+        }
+        return body, headers
 
     async def send(self, endpoint: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
         return await self._client.post(endpoint, content=body, headers=headers)
