@@ -230,8 +230,8 @@ async def list_for_citizen(
 
 async def _service(conn: asyncpg.Connection, service_id: uuid.UUID) -> asyncpg.Record:
     row = await conn.fetchrow(
-        "SELECT s.*, g.code AS agency_code FROM catalogue_service s JOIN catalogue_agency g ON g.id = s.agency "
-        "WHERE s.id = $1 AND s.active",
+        "SELECT s.id, s.code, s.region, s.agency, s.name_id, s.name_en, s.sla_days, s.form, g.code AS agency_code "
+        "FROM catalogue_service s JOIN catalogue_agency g ON g.id = s.agency WHERE s.id = $1 AND s.active",
         service_id,
     )
     if row is None:
@@ -563,6 +563,7 @@ async def submit(
     region = service["region"]
     today = local_today(region)
     due = calendar().add_working_days(today, service["sla_days"])
+    named = sorted(niks_in(json.loads(service["form"]), checked.answers))
     try:
         async with conn.transaction():
             number = f"{region}-{today:%y%m}-{await conn.fetchval(NEXT_NUMBER):06d}"
@@ -575,7 +576,7 @@ async def submit(
                     """UPDATE applications_application SET service = $2, agency = $3, region = $4, subject_nik = $5,
                            subject_name = $6, mandate = $7, answers = $8::jsonb, sla_days = $9, status = 'submitted',
                            number = $10, submitted_at = now(), due_date = $11, idempotency_key = $12,
-                           request_hash = $13, version = version + 1, updated_at = now()
+                           request_hash = $13, named_niks = $14, version = version + 1, updated_at = now()
                        WHERE id = $1""",
                     application_id,
                     service["id"],
@@ -590,6 +591,7 @@ async def submit(
                     due,
                     idempotency_key,
                     digest,
+                    named,
                 )
             else:
                 from_status = None
@@ -597,9 +599,9 @@ async def submit(
                 await conn.execute(
                     """INSERT INTO applications_application (id, number, service, agency, region, applicant,
                            subject_nik, subject_name, mandate, status, answers, sla_days, submitted_at, due_date,
-                           version, idempotency_key, request_hash, flagged, created_at, updated_at)
+                           version, idempotency_key, request_hash, named_niks, flagged, created_at, updated_at)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10::jsonb, $11, now(), $12, 1, $13,
-                               $14, false, now(), now())""",
+                               $14, $15, false, now(), now())""",
                     application_id,
                     number,
                     service["id"],
@@ -614,6 +616,7 @@ async def submit(
                     due,
                     idempotency_key,
                     digest,
+                    named,
                 )
             await _attach(conn, application_id, checked.documents, new=data.draft_id is None)
             row_info = {
@@ -636,42 +639,31 @@ async def submit(
                 mandate=str(checked.mandate) if checked.mandate else None,
             )
             await _announce(conn, row_info, "submitted", service)
-            await _broker_signal(conn, applicant, region, application_id, json.loads(service["form"]), checked.answers)
+            if named:
+                await _broker_signal(conn, applicant, region, application_id)
     except asyncpg.UniqueViolationError:
         # The same key submitted twice at once: the first one won; answer as a replay would.
         return await submit(conn, applicant=applicant, data=data, idempotency_key=idempotency_key, ip=ip)
     return await get_for_citizen(conn, applicant=applicant, application_id=application_id), True
 
 
-async def _broker_signal(
-    conn: asyncpg.Connection,
-    applicant: uuid.UUID,
-    region: str,
-    application: uuid.UUID,
-    form: list[dict[str, Any]],
-    answers: dict[str, Any],
-) -> None:
-    """Flag an account whose applications name many different people it holds no mandate for (a *calo*)."""
-    if not niks_in(form, answers):
-        return
-    mine = await conn.fetchrow("SELECT nik FROM accounts_account WHERE id = $1", applicant)
-    family = {
-        r["member_nik"]
-        for r in await conn.fetch(
-            "SELECT member_nik FROM accounts_family_member WHERE account = $1 AND removed_at IS NULL", applicant
-        )
-    }
-    recent = await conn.fetch(
-        """SELECT a.answers, s.form FROM applications_application a JOIN catalogue_service s ON s.id = a.service
-           WHERE a.applicant = $1 AND a.submitted_at > now() - make_interval(days => $2)""",
+async def _broker_signal(conn: asyncpg.Connection, applicant: uuid.UUID, region: str, application: uuid.UUID) -> None:
+    """Flag an account whose applications name many different people it holds no mandate for (a *calo*).
+
+    One statement: the NIKs each application named are stored with it (``named_niks``), so this counts
+    distinct strangers over 30 days without reading old answers back.
+    """
+    strangers = await conn.fetchval(
+        """WITH known AS (
+               SELECT nik AS n FROM accounts_account WHERE id = $1 AND nik IS NOT NULL
+               UNION SELECT member_nik FROM accounts_family_member WHERE account = $1 AND removed_at IS NULL)
+           SELECT count(DISTINCT x) FROM applications_application a, unnest(a.named_niks) AS x
+           WHERE a.applicant = $1 AND a.submitted_at > now() - make_interval(days => $2)
+             AND x NOT IN (SELECT n FROM known)""",
         applicant,
         BROKER_WINDOW_DAYS,
     )
-    people: set[str] = set()
-    for r in recent:
-        people |= niks_in(json.loads(r["form"]), json.loads(r["answers"]))
-    people -= family | {mine["nik"]}
-    if len(people) < BROKER_PEOPLE:
+    if strangers < BROKER_PEOPLE:
         return
     await conn.execute("UPDATE applications_application SET flagged = true WHERE id = $1", application)
     already = await conn.fetchval(
@@ -684,7 +676,7 @@ async def _broker_signal(
             uuid.uuid4(),
             applicant,
             region,
-            len(people),
+            strangers,
             BROKER_WINDOW_DAYS,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     UUID,
+    Array,
     BigSerial,
     Boolean,
     Date,
@@ -52,6 +53,8 @@ class Application(Table, tablename="applications_application"):
     idempotency_key = Varchar(length=100, null=True, default=None)
     request_hash = Varchar(length=64, null=True, default=None)
     flagged = Boolean(null=False, default=False)
+    # The identity numbers the answers name (NIK fields): the anti-broker signal counts distinct strangers.
+    named_niks = Array(base_column=Varchar(length=16), null=False, default=[])
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     updated_at = Timestamptz(null=False, default=TimestamptzNow())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import uuid
 from typing import Any
 
@@ -458,3 +459,17 @@ async def test_applying_for_a_child_and_the_broker_signal(
     assert str(broker_id) in [f["account"] for f in flags["items"]]
     parent_id = await db.fetchval("SELECT id FROM accounts_account WHERE phone = $1", parent["phone"])
     assert str(parent_id) not in [f["account"] for f in flags["items"]]
+    # The named NIKs are stored with each application; the migration's backfill derives the same from answers.
+    stored = await db.fetch(
+        "SELECT id, named_niks FROM applications_application WHERE applicant = $1 ORDER BY id", broker_id
+    )
+    assert sorted(n for r in stored for n in r["named_niks"]) == [f"3302011708{90 + i:02d}{1000 + i}" for i in range(6)]
+    await db.execute("UPDATE applications_application SET named_niks = '{}' WHERE applicant = $1", broker_id)
+    backfill = importlib.import_module("migrations.applications.applications_2026_11_23t14_20_01_000000")
+    await db.execute(backfill.BACKFILL)
+    assert (
+        await db.fetch(
+            "SELECT id, named_niks FROM applications_application WHERE applicant = $1 ORDER BY id", broker_id
+        )
+        == stored
+    )
