@@ -23,8 +23,8 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import asyncpg
-import httpx
 from webpush import WebPush, WebPushSubscription
 
 from api.lib.sms import SmsError, SmsGateway
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 BATCH = 200
 LEASE_SECONDS = 30
 POLL_SECONDS = 2.0
+# Concurrent pushes per worker process: a push service ~50 ms away needs about 50 in flight for 1,000/s.
+IN_FLIGHT = 128
 MAX_ATTEMPTS = 8
 PUSH_TTL_SECONDS = 24 * 3600
 SMS_CHANNEL = uuid.UUID(int=0)  # the "device" an SMS went to, in notifications_delivery
@@ -70,6 +72,17 @@ class Outcome:
         return bool(self.errors)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one push to one device came to. status None: the subscription is unusable; 0: no answer."""
+
+    message: int
+    subscription: uuid.UUID
+    status: int | None
+    error: str | None = None
+    retry_after: float | None = None
+
+
 class Pusher:
     """Encrypts (RFC 8291) with the webpush package and signs VAPID (RFC 8292) once per push service.
 
@@ -82,7 +95,7 @@ class Pusher:
     VAPID_LIFETIME = 12 * 3600
     VAPID_REUSE = 3600
 
-    def __init__(self, vapid: Vapid, client: httpx.AsyncClient) -> None:
+    def __init__(self, vapid: Vapid) -> None:
         self._webpush = WebPush(
             private_key=vapid.private_pem,
             public_key=vapid.public_pem,
@@ -90,7 +103,7 @@ class Pusher:
             ttl=PUSH_TTL_SECONDS,
         )
         self._subject = vapid.subject
-        self._client = client
+        self._session: aiohttp.ClientSession | None = None
         self._headers: dict[str, tuple[float, str]] = {}
 
     def authorization(self, endpoint: str) -> str:
@@ -120,8 +133,26 @@ class Pusher:
         }
         return body, headers
 
-    async def send(self, endpoint: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        return await self._client.post(endpoint, content=body, headers=headers)
+    async def send(self, endpoint: str, body: bytes, headers: dict[str, str]) -> tuple[int, str | None]:
+        """POST one message; returns the status and any Retry-After.
+
+        aiohttp (already here for the S3 client) rather than httpx: httpx spent about 2 ms of CPU per push in
+        its pool bookkeeping, which held one worker under 500 pushes/s (bench/push_bench.py).
+        """
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=IN_FLIGHT, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=10, connect=5),
+                auto_decompress=False,
+            )
+        async with self._session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
+            await response.read()  # push services answer with an empty or tiny body; read it to reuse the connection
+            return response.status, response.headers.get("retry-after")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 class Deliverer:
@@ -132,20 +163,15 @@ class Deliverer:
         vapid: Vapid,
         sms: SmsGateway,
         public_url: str,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         self.pool = pool
         self.sms = sms
         self.public_url = public_url
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(10.0, connect=5.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
-        )
-        self.pusher = Pusher(vapid, self.client)
+        self.pusher = Pusher(vapid)
         self.wake = asyncio.Event()
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.pusher.close()
 
     async def claim(self) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
@@ -165,63 +191,117 @@ class Deliverer:
         """Deliver one batch; returns how many messages it handled."""
         batch = await self.claim()
         if batch:
-            await asyncio.gather(*(self._handle_safely(row) for row in batch))
+            try:
+                await self.deliver(batch)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # The leases run out and the messages are taken again (devices drop repeats by tag).
+                log.warning("outbox batch of %s: %s", len(batch), exc)
         return len(batch)
 
-    async def _handle_safely(self, row: asyncpg.Record) -> None:
-        try:
-            await self.handle(row)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            # The lease runs out and the message is taken again.
-            log.warning("outbox %s: %s", row["id"], exc)
-
-    async def handle(self, row: asyncpg.Record) -> None:
-        payload: dict[str, Any] = json.loads(row["payload"])
-        recipient = row["recipient"]
+    async def deliver(self, batch: list[asyncpg.Record]) -> None:
+        """A whole batch in a handful of statements: at a thousand pushes a second, round trips per message
+        would cost more than the encryption."""
+        recipients = list({row["recipient"] for row in batch if row["recipient"] is not None})
         async with self.pool.acquire() as conn:
-            person = await conn.fetchrow(
-                "SELECT language, phone, status FROM accounts_account WHERE id = $1", recipient
-            )
-            if person is None or person["status"] != "active":
-                await self._finish(conn, row["id"])
-                return
-            text = render(row["topic"], payload, person["language"])
-            await conn.execute(
-                """INSERT INTO notifications_notification (id, account, outbox, topic, data, created_at)
-                   VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (outbox, account) DO NOTHING""",
-                uuid.uuid4(),
-                recipient,
-                row["id"],
-                row["topic"],
-                row["payload"],
-                row["created_at"],
-            )
-            subscriptions = await conn.fetch(
-                """SELECT * FROM notifications_subscription s WHERE s.account = $1 AND NOT EXISTS (
-                       SELECT 1 FROM notifications_delivery d WHERE d.outbox = $2 AND d.subscription = s.id)""",
-                recipient,
-                row["id"],
-            )
-            has_any = subscriptions or await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM notifications_subscription WHERE account = $1)", recipient
-            )
-        outcome = Outcome()
-        if subscriptions:
-            body = self._payload(row["id"], row["topic"], text, person["language"])
-            results = await asyncio.gather(*(self._push(row["id"], s, body, text) for s in subscriptions))
-            for result in results:
-                outcome.delivered += result.delivered
-                outcome.gone += result.gone
-                outcome.errors += result.errors
-                if result.retry_after is not None:
-                    outcome.retry_after = max(outcome.retry_after or 0.0, result.retry_after)
-        if not has_any and needs_action(row["topic"], payload):
-            await self._sms(row, person["phone"], text, outcome)
-        async with self.pool.acquire() as conn:
-            if outcome.transient:
-                await self._retry(conn, row, outcome)
+            people = {
+                r["id"]: r
+                for r in await conn.fetch(
+                    "SELECT id, language, phone, status FROM accounts_account WHERE id = ANY($1::uuid[])", recipients
+                )
+            }
+            live = [
+                row
+                for row in batch
+                if (person := people.get(row["recipient"])) is not None and person["status"] == "active"
+            ]
+            if live:
+                await conn.execute(
+                    """INSERT INTO notifications_notification (id, account, outbox, topic, data, created_at)
+                       SELECT id, account, outbox, topic, data::jsonb, created_at
+                       FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])
+                           AS n(id, account, outbox, topic, data, created_at)
+                       ON CONFLICT (outbox, account) DO NOTHING""",
+                    [uuid.uuid4() for _ in live],
+                    [row["recipient"] for row in live],
+                    [row["id"] for row in live],
+                    [row["topic"] for row in live],
+                    [row["payload"] for row in live],
+                    [row["created_at"] for row in live],
+                )
+                devices = await conn.fetch(
+                    """SELECT m.outbox, s.id, s.endpoint, s.p256dh, s.auth,
+                              EXISTS (SELECT 1 FROM notifications_delivery d
+                                      WHERE d.outbox = m.outbox AND d.subscription = s.id) AS delivered
+                       FROM unnest($1::bigint[], $2::uuid[]) AS m(outbox, account)
+                       JOIN notifications_subscription s ON s.account = m.account""",
+                    [row["id"] for row in live],
+                    [row["recipient"] for row in live],
+                )
             else:
-                await self._finish(conn, row["id"])
+                devices = []
+        by_message: dict[int, list[asyncpg.Record]] = {}
+        for device in devices:
+            by_message.setdefault(device["outbox"], []).append(device)
+        outcomes = {row["id"]: Outcome() for row in batch}
+        sends: list[Any] = []
+        sms: list[Any] = []
+        for row in live:
+            person = people[row["recipient"]]
+            payload = json.loads(row["payload"])
+            text = render(row["topic"], payload, person["language"])
+            mine = by_message.get(row["id"], [])
+            pending = [d for d in mine if not d["delivered"]]
+            if pending:
+                body = self._payload(row["id"], row["topic"], text, person["language"])
+                sends += [self._push(row["id"], device, body, text) for device in pending]
+            if not mine and needs_action(row["topic"], payload):
+                sms.append(self._sms(row, person["phone"], text, outcomes[row["id"]]))
+        results: list[Sent] = list(await asyncio.gather(*sends)) if sends else []
+        await asyncio.gather(*sms)
+        async with self.pool.acquire() as conn:
+            await self._record(conn, results, outcomes)
+            finished = [m for m, outcome in outcomes.items() if not outcome.transient]
+            if finished:
+                await conn.execute(
+                    "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
+                    finished,
+                )
+            for row in batch:
+                if outcomes[row["id"]].transient:
+                    await self._retry(conn, row, outcomes[row["id"]])
+
+    async def _record(self, conn: asyncpg.Connection, results: list[Sent], outcomes: dict[int, Outcome]) -> None:
+        delivered = [r for r in results if r.status is not None and 200 <= r.status < 300]
+        gone = [r.subscription for r in results if r.status is None or r.status in (404, 410)]
+        failed = [r.subscription for r in results if r.error is not None]
+        if delivered:
+            await conn.execute(
+                """INSERT INTO notifications_delivery (outbox, subscription, delivered_at)
+                   SELECT outbox, subscription, now() FROM unnest($1::bigint[], $2::uuid[]) AS d(outbox, subscription)
+                   ON CONFLICT DO NOTHING""",
+                [r.message for r in delivered],
+                [r.subscription for r in delivered],
+            )
+            await conn.execute(
+                "UPDATE notifications_subscription SET last_success_at = now(), failures = 0 "
+                "WHERE id = ANY($1::uuid[])",
+                list({r.subscription for r in delivered}),
+            )
+        if gone:
+            # The browser unsubscribed (or was uninstalled), or the subscription can never work: forget it.
+            await conn.execute("DELETE FROM notifications_subscription WHERE id = ANY($1::uuid[])", gone)
+        if failed:
+            await conn.execute(
+                """UPDATE notifications_subscription s SET failures = s.failures + f.n
+                   FROM (SELECT id, count(*) AS n FROM unnest($1::uuid[]) AS id GROUP BY id) AS f WHERE s.id = f.id""",
+                failed,
+            )
+        for r in results:
+            outcome = outcomes[r.message]
+            if r.error is not None:
+                outcome.errors.append(r.error)
+                if r.retry_after is not None:
+                    outcome.retry_after = max(outcome.retry_after or 0.0, r.retry_after)
 
     def _payload(self, message_id: int, topic: str, text: Text, lang: str) -> bytes:
         data = {
@@ -239,45 +319,24 @@ class Deliverer:
             encoded = json.dumps(data, ensure_ascii=False).encode()
         return encoded
 
-    async def _push(self, message_id: int, sub: asyncpg.Record, body: bytes, text: Text) -> Outcome:
-        outcome = Outcome()
+    async def _push(self, message_id: int, device: asyncpg.Record, body: bytes, text: Text) -> Sent:
+        """One push; the outcome is recorded with the rest of the batch."""
         try:
-            encrypted, headers = self.pusher.encrypt(body, sub["endpoint"], sub["p256dh"], sub["auth"])
-            headers["urgency"] = text.urgency
-            if text.topic:
-                headers["topic"] = text.topic
-            response = await self.pusher.send(sub["endpoint"], encrypted, headers)
-        except httpx.HTTPError as exc:
-            outcome.errors.append(f"{type(exc).__name__}")
-            return outcome
+            encrypted, headers = self.pusher.encrypt(body, device["endpoint"], device["p256dh"], device["auth"])
         except ValueError as exc:  # a malformed subscription key: the subscription can never work
-            log.warning("subscription %s unusable: %s", sub["id"], exc)
-            response = None
-        async with self.pool.acquire() as conn:
-            if response is None or response.status_code in (404, 410):
-                # The browser unsubscribed (or was uninstalled): forget the device.
-                await conn.execute("DELETE FROM notifications_subscription WHERE id = $1", sub["id"])
-                outcome.gone += 1
-            elif 200 <= response.status_code < 300:
-                await conn.execute(
-                    "INSERT INTO notifications_delivery (outbox, subscription, delivered_at) VALUES ($1, $2, now()) "
-                    "ON CONFLICT DO NOTHING",
-                    message_id,
-                    sub["id"],
-                )
-                await conn.execute(
-                    "UPDATE notifications_subscription SET last_success_at = now(), failures = 0 WHERE id = $1",
-                    sub["id"],
-                )
-                outcome.delivered += 1
-            else:
-                await conn.execute(
-                    "UPDATE notifications_subscription SET failures = failures + 1 WHERE id = $1", sub["id"]
-                )
-                outcome.errors.append(f"HTTP {response.status_code}")
-                if response.status_code == 429 or response.status_code >= 500:
-                    outcome.retry_after = parse_retry_after(response.headers.get("retry-after"))
-        return outcome
+            log.warning("subscription %s unusable: %s", device["id"], exc)
+            return Sent(message_id, device["id"], None)
+        headers["urgency"] = text.urgency
+        if text.topic:
+            headers["topic"] = text.topic
+        try:
+            status, retry_header = await self.pusher.send(device["endpoint"], encrypted, headers)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return Sent(message_id, device["id"], 0, error=type(exc).__name__)
+        if 200 <= status < 300 or status in (404, 410):
+            return Sent(message_id, device["id"], status)
+        retry_after = parse_retry_after(retry_header) if status == 429 or status >= 500 else None
+        return Sent(message_id, device["id"], status, error=f"HTTP {status}", retry_after=retry_after)
 
     async def _sms(self, row: asyncpg.Record, phone: str, text: Text, outcome: Outcome) -> None:
         async with self.pool.acquire() as conn:
