@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import secrets
@@ -61,6 +62,11 @@ class SigningKey:
         return SigningKey(self.kid, self.created, self.retired or when, None, self.public_jwk())
 
     def public_jwk(self) -> dict[str, str]:
+        return dict(self._public_jwk)
+
+    @functools.cached_property
+    def _public_jwk(self) -> dict[str, str]:
+        # Derived once per key: loading the PEM on every token check was most of its cost.
         if self.public is not None:
             return dict(self.public)
         assert self.private_pem is not None

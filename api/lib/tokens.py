@@ -14,10 +14,26 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from jose import jwt
+from jose import jwk, jwt
+from jose.backends.base import Key
 from jose.exceptions import JOSEError
 
-from api.lib.keys import KeyRing
+from api.lib.keys import KeyRing, SigningKey
+
+_verifiers: dict[tuple[str, str], Key] = {}
+
+
+def _verifier(key: SigningKey) -> Key:
+    """The key's public half as a ready jose Key, built once: rebuilding it from PEM and JWK on every request
+    cost more than the signature check itself (py-spy under bench/scale_bench.py's submit load)."""
+    public = key.public_jwk()
+    cache_key = (key.kid, public["x"] + public["y"])
+    verifier = _verifiers.get(cache_key)
+    if verifier is None:
+        verifier = jwk.construct(public, ALGORITHM)
+        _verifiers[cache_key] = verifier
+    return verifier
+
 
 ALGORITHM = "ES256"
 REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "sid")
@@ -83,7 +99,7 @@ def verify(keys: KeyRing, token: str, *, issuer: str, audience: str) -> Claims:
             raise InvalidTokenError
         payload = jwt.decode(
             token,
-            key.public_jwk(),
+            _verifier(key),
             algorithms=[ALGORITHM],
             audience=audience,
             issuer=issuer,
