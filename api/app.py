@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         vapid=app.state.vapid,
                         sms=app.state.sms,
                         public_url=settings.public_url,
+                        lease_seconds=settings.notify.outbox_lease_seconds,
                     ),
                     name="delivery",
                 )

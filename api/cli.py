@@ -144,7 +144,12 @@ def worker() -> None:
         await asyncio.gather(
             run_forever(dsn, stop),
             run_worker(
-                dsn, stop, vapid=load_vapid(settings), sms=gateway_for(settings), public_url=settings.public_url
+                dsn,
+                stop,
+                vapid=load_vapid(settings),
+                sms=gateway_for(settings),
+                public_url=settings.public_url,
+                lease_seconds=settings.notify.outbox_lease_seconds,
             ),
         )
         log.info("worker stopped")

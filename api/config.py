@@ -121,6 +121,8 @@ class NotifySettings:
     # Run the delivery worker inside `mpp serve` (the single-machine default); off when `mpp worker` runs
     # separately.
     worker_in_serve: bool
+    # Seconds a worker holds the outbox rows it took; if it dies, another worker takes them after this.
+    outbox_lease_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ def _load() -> Settings:
             vapid_subject=_env("MPP_VAPID_SUBJECT", "mpp-digital@example.id"),
             push_test_hosts=tuple(h.strip() for h in _env("MPP_PUSH_TEST_HOSTS").split(",") if h.strip()),
             worker_in_serve=_bool("MPP_WORKER_IN_SERVE", True),
+            outbox_lease_seconds=_int("MPP_OUTBOX_LEASE_SECONDS", 30, low=2, high=3600),
         ),
         public_url=_env("MPP_PUBLIC_URL"),
     )

@@ -163,8 +163,10 @@ class Deliverer:
         vapid: Vapid,
         sms: SmsGateway,
         public_url: str,
+        lease_seconds: int = LEASE_SECONDS,
     ) -> None:
         self.pool = pool
+        self.lease_seconds = lease_seconds
         self.sms = sms
         self.public_url = public_url
         self.pusher = Pusher(vapid)
@@ -183,7 +185,7 @@ class Deliverer:
                                 ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
                    RETURNING *""",
                 BATCH,
-                LEASE_SECONDS,
+                self.lease_seconds,
             )
         return rows
 
@@ -435,7 +437,15 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def run_worker(dsn: str, stop: asyncio.Event, *, vapid: Vapid, sms: SmsGateway, public_url: str) -> None:
+async def run_worker(
+    dsn: str,
+    stop: asyncio.Event,
+    *,
+    vapid: Vapid,
+    sms: SmsGateway,
+    public_url: str,
+    lease_seconds: int = LEASE_SECONDS,
+) -> None:
     """The whole worker, with its own small pool (separate from the API's)."""
     pool: asyncpg.Pool | None = None
     while pool is None and not stop.is_set():
@@ -446,7 +456,7 @@ async def run_worker(dsn: str, stop: asyncio.Event, *, vapid: Vapid, sms: SmsGat
             await _sleep(stop, 2.0)
     if pool is None:
         return
-    deliverer = Deliverer(pool, vapid=vapid, sms=sms, public_url=public_url)
+    deliverer = Deliverer(pool, vapid=vapid, sms=sms, public_url=public_url, lease_seconds=lease_seconds)
     try:
         await deliverer.run(stop, dsn)
     finally:
