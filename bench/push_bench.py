@@ -42,7 +42,7 @@ from typing import Any
 import asyncpg
 import httpx
 from http_bench import PROJECT, Server, _admin, cpu_model, percentile, redact, with_database
-from scale_bench import Submitter, issue_tokens, kk_answers, make_submitters
+from scale_bench import Submitter, issue_tokens, kk_answers, kk_services, make_submitters
 
 TARGET_PUSHES_PER_S = 1000.0
 TARGET_P99_S = 1.0
@@ -377,13 +377,7 @@ async def latency(url: str, data_dir: Path, push: PushServiceProcess, args: argp
         tokens = await issue_tokens(url, data_dir, submitters)
         conn = await asyncpg.connect(url, timeout=10)
         try:
-            services = {
-                r["region"]: (r["id"], json.loads(r["form"]))
-                for r in await conn.fetch("SELECT id, region, form FROM catalogue_service WHERE code = 'kk-baru'")
-            }
-            regions = {
-                r["code"]: (r["name"], r["province_name"]) for r in await conn.fetch("SELECT * FROM catalogue_region")
-            }
+            services, regions = await kk_services(conn)
             officers = await officer_tokens(conn, data_dir, {s.region for s in submitters})
         finally:
             await conn.close()

@@ -1322,6 +1322,18 @@ async def make_submitters(url: str, count: int, seed: int) -> list[Submitter]:
         await conn.close()
 
 
+async def kk_services(
+    conn: asyncpg.Connection,
+) -> tuple[dict[str, tuple[uuid.UUID, list[dict[str, Any]]]], dict[str, tuple[str, str]]]:
+    """Each region's ``kk-baru`` (id, form), and each region's (name, province) for the answers."""
+    services = {
+        r["region"]: (r["id"], json.loads(r["form"]))
+        for r in await conn.fetch("SELECT id, region, form FROM catalogue_service WHERE code = 'kk-baru'")
+    }
+    regions = {r["code"]: (r["name"], r["province_name"]) for r in await conn.fetch("SELECT * FROM catalogue_region")}
+    return services, regions
+
+
 def kk_answers(form: list[dict[str, Any]], submitter: Submitter, region: tuple[str, str]) -> dict[str, Any]:
     """Valid answers for kk-baru's form: the citizen is the new head of family, with a spouse."""
     answers: dict[str, Any] = {}
@@ -1439,13 +1451,7 @@ async def submit_benchmark(url: str, args: argparse.Namespace, phases: list[Phas
         tokens = await issue_tokens(url, data_dir, submitters)
         conn = await asyncpg.connect(url, timeout=10)
         try:
-            services = {
-                r["region"]: (r["id"], json.loads(r["form"]))
-                for r in await conn.fetch("SELECT id, region, form FROM catalogue_service WHERE code = 'kk-baru'")
-            }
-            regions = {
-                r["code"]: (r["name"], r["province_name"]) for r in await conn.fetch("SELECT * FROM catalogue_region")
-            }
+            services, regions = await kk_services(conn)
         finally:
             await conn.close()
         bodies = [
