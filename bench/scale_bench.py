@@ -59,7 +59,7 @@ ANCHOR = "Open Zaak takes 3.9 s to list statuses at 1 million cases"
 APP_SERVER_SETTINGS = {
     "statement_timeout": "15000",
     "application_name": "mpp-scale-bench",
-    "plan_cache_mode": "force_custom_plan",
+    "plan_cache_mode": "auto",
     "jit": "off",
 }
 BIG_TABLES = (
@@ -1716,7 +1716,7 @@ class Report:
         if self.queries:
             lines += [
                 "",
-                "In-process, one connection with `plan_cache_mode=force_custom_plan` (as the app's pool), "
+                "In-process, one connection with `plan_cache_mode=auto` (as the app's pool), "
                 "calling the service functions themselves (`inbox`, `list_for_citizen`, `get_for_citizen`: "
                 "every statement each one sends, and building the response structs). "
                 f"Anchor: {ANCHOR}.",

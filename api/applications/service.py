@@ -796,9 +796,11 @@ async def inbox(
     due_by = (
         calendar().add_working_days(today, filters.due_within_days) if filters.due_within_days is not None else None
     )
-    statuses = [filters.status] if filters.status else list(OPEN)
-    where = ["a.agency = $1", "a.status = ANY($2::text[])"]
-    args: list[Any] = [agency, statuses]
+    # The open statuses are written into the SQL, not passed: a generic plan can then still prove the partial
+    # inbox index (WHERE status IN the open ones) applies.
+    open_sql = "a.status IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
+    where = ["a.agency = $1", "a.status = $2" if filters.status else open_sql]
+    args: list[Any] = [agency, filters.status] if filters.status else [agency]
     if filters.overdue:
         args.append(today)
         where.append(f"a.due_date < ${len(args)} AND a.status <> 'needs_correction'")

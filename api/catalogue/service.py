@@ -133,32 +133,41 @@ async def search_services(
     if search is not None and not search.must:
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
         return schemas.ServiceList(items=[], total=0, page=page, page_size=page_size)
-    args: list[Any] = [
-        filters.region,
-        filters.agency,
-        filters.category,
-        list(CHANNEL_MATCHES[filters.channel]) if filters.channel else None,
-        page_size,
-        (page - 1) * page_size,
-    ]
-    where = [
-        "s.active",
-        "($1::text IS NULL OR s.region = $1)",
-        "($2::text IS NULL OR a.code = $2)",
-        "($3::text IS NULL OR $3 = ANY(s.categories))",
-        "($4::text[] IS NULL OR s.channels = ANY($4))",
-    ]
+    # Only the filters that are present go into the SQL: each combination is its own prepared statement, so
+    # PostgreSQL's generic plans (plan_cache_mode=auto) never have to cover "$1 IS NULL OR …".
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    where = ["s.active"]
+    if filters.region:
+        where.append(f"s.region = {arg(filters.region)}")
+    if filters.agency:
+        where.append(f"a.code = {arg(filters.agency)}")
+    if filters.category:
+        where.append(f"{arg(filters.category)} = ANY(s.categories)")
+    if filters.channel:
+        where.append(f"s.channels = ANY({arg(list(CHANNEL_MATCHES[filters.channel]))}::text[])")
+    limit, offset = arg(page_size), arg((page - 1) * page_size)
+    must_at = len(args)  # index of the query's must-match terms, retried relaxed below
     if search is not None:
-        args += [search.must, search.rank, search.named, list(search.phrases)]
-        where.append("s.search_vector @@ to_tsquery('simple', $7)")
+        must, rank, named, phrases = (
+            arg(search.must),
+            arg(search.rank),
+            arg(search.named),
+            arg(list(search.phrases)),
+        )
+        where.append(f"s.search_vector @@ to_tsquery('simple', {must})")
         # 1. the query is exactly one of the service's keywords (curated: what people call it);
         # 2. the service is named after every required word;
         # 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English
         #    description, and words close together count more than words far apart);
         # 4. the shorter name: the general service before its special cases.
         order = (
-            "($10::text[] && s.keywords) DESC, (s.search_vector @@ to_tsquery('simple', $9)) DESC, "
-            "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', s.search_vector, to_tsquery('simple', $8)) DESC, "
+            f"({phrases}::text[] && s.keywords) DESC, (s.search_vector @@ to_tsquery('simple', {named})) DESC, "
+            f"ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', s.search_vector, to_tsquery('simple', {rank})) DESC, "
             f"length(s.name_{lang}) ASC, s.name_{lang} ASC, s.region ASC"
         )
     else:
@@ -171,7 +180,7 @@ async def search_services(
             JOIN catalogue_agency a ON a.id = s.agency
             WHERE {" AND ".join(where)}
             ORDER BY {order}
-            LIMIT $5 OFFSET $6
+            LIMIT {limit} OFFSET {offset}
         )
         SELECT {_SUMMARY_COLUMNS}, page.total
         FROM page
@@ -181,12 +190,13 @@ async def search_services(
         ORDER BY page.position
     """
     rows = await conn.fetch(sql, *args)
-    total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
+    limit_at = must_at - 2  # LIMIT and OFFSET came just before the search terms
+    total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
     if total == 0 and search is not None and search.relaxed != search.must:
         # Every word must match, and together they match nothing: rank by any of them instead.
-        args[6] = search.relaxed
+        args[must_at] = search.relaxed
         rows = await conn.fetch(sql, *args)
-        total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args)
+        total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
     return schemas.ServiceList(
         items=[_summary(r, lang) for r in rows],
         total=total,
@@ -196,12 +206,12 @@ async def search_services(
     )
 
 
-async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any]) -> int:
-    """Total for a page past the end (the window count is only on returned rows)."""
-    if args[5] == 0:
+async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any], limit_at: int) -> int:
+    """Total for a page past the end (the window count is only on returned rows); ``limit_at``: LIMIT's index."""
+    if args[limit_at + 1] == 0:
         return 0
     count_args = list(args)
-    count_args[4], count_args[5] = 1, 0
+    count_args[limit_at], count_args[limit_at + 1] = 1, 0
     row = await conn.fetchrow(sql, *count_args)
     return int(row["total"]) if row else 0
 

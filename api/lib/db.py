@@ -107,10 +107,11 @@ class Database:
             server_settings={
                 "statement_timeout": "15000",
                 "application_name": "mpp-digital",
-                # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
-                # that cannot see which optional filters are NULL. Custom plans cost ~0.2 ms to plan and
-                # keep the search on its GIN index (measured: 26 ms → 4-10 ms per search).
-                "plan_cache_mode": "force_custom_plan",
+                # asyncpg prepares every statement, and PostgreSQL may switch a statement to a generic plan
+                # after five runs: planning every statement afresh (force_custom_plan) cost submit ~30 % of
+                # its throughput (bench/scale_bench.py: 184 → 262/s). Queries with optional filters build
+                # their SQL from the filters present, so no generic plan has to cover "$1 IS NULL OR …".
+                "plan_cache_mode": "auto",
                 # JIT compilation pays off for long analytical queries, not ours: it added ~17 ms to the inbox
                 # at 5M applications (bench/scale_bench.py).
                 "jit": "off",
