@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -34,19 +35,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from http_bench import PROJECT, Server, _admin, cpu_model, percentile, redact, with_database
-from scale_bench import Submitter, issue_tokens, kk_answers, kk_services, make_submitters
+from http_bench import PROJECT, Server, _admin, cpu_model, fresh_database, percentile, redact
+from scale_bench import Submitter, issue_tokens, kk_answers, kk_services, make_submitters, mpp_command
 
 TARGET_PUSHES_PER_S = 1000.0
 TARGET_P99_S = 1.0
-MIGRATE_TIMEOUT_S = 300
 
 
 def say(text: str) -> None:
@@ -205,6 +205,7 @@ async def queue_messages(
     try:
         tag = uuid.uuid4().int % 900 + 100
         accounts, subscriptions, owner = [], [], {}
+        now = dt.datetime.now(dt.UTC)
         subs = push.ask("subscribe", (args.citizens * args.devices, key))
         for i in range(args.citizens):
             account = uuid.uuid4()
@@ -217,12 +218,12 @@ async def queue_messages(
                 owner[sub["endpoint"].rsplit("/", 1)[-1]] = account
         await conn.copy_records_to_table(
             "accounts_account",
-            records=[(*a, dt_now(), dt_now()) for a in accounts],
+            records=[(*a, now, now) for a in accounts],
             columns=("id", "phone", "language", "roles", "status", "created_at", "updated_at"),
         )
         await conn.copy_records_to_table(
             "notifications_subscription",
-            records=[(*s, dt_now(), 0) for s in subscriptions],
+            records=[(*s, now, 0) for s in subscriptions],
             columns=("id", "account", "endpoint", "p256dh", "auth", "user_agent", "created_at", "failures"),
         )
         statuses = ("in_review", "needs_correction", "approved", "completed", "submitted")
@@ -333,12 +334,6 @@ def fan_out(url: str, data_dir: Path, push: PushServiceProcess, key: str, args: 
         push_service_cpu_s=push_cpu,
         processed=processed,
     )
-
-
-def dt_now() -> Any:
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -534,17 +529,6 @@ def report(base: Baseline, fan: FanOut | None, lat: Latency | None, args: argpar
 # --- main ---------------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def database(server_url: str) -> Iterator[str]:
-    name = f"mpp_push_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield with_database(server_url, name)
-    finally:
-        with contextlib.suppress(Exception):
-            asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -569,13 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     push = PushServiceProcess()
     try:
-        with database(args.database_url) as url, tempfile.TemporaryDirectory(prefix="mpp-push-") as tmp:
+        with fresh_database(args.database_url) as url, tempfile.TemporaryDirectory(prefix="mpp-push-") as tmp:
             data_dir = Path(tmp)
-            env = mpp_env(url, data_dir)
             say(f"database {redact(url)}: migrating and loading the demo catalogue …")
             for command in (["migrate"], ["seed", "--demo"]):
-                subprocess.run(mpp(command), cwd=PROJECT, env=env, check=True, timeout=MIGRATE_TIMEOUT_S,
-                               stdout=subprocess.DEVNULL)  # fmt: skip
+                mpp_command(command, url, data_dir)
             os.environ.update({"MPP_DATA_DIR": str(data_dir), "DATABASE_URL": url, "MPP_ENV": "dev"})
             from api.config import reload_settings
             from api.notifications.vapid import load_vapid

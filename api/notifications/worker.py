@@ -62,8 +62,6 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Outcome:
-    delivered: int = 0
-    gone: int = 0
     retry_after: float | None = None
     errors: list[str] = field(default_factory=list)
 

@@ -715,8 +715,8 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             raise _BadRequestError(413, f"chunked body exceeds {READ_LIMIT} bytes")
         body += await reader.readexactly(size)
         await reader.readexactly(2)  # CRLF after the chunk
-    while (await reader.readline()) not in (b"\r\n", b"\n", b""):  # trailers
-        pass
+    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+        continue  # trailers: read and dropped
     return bytes(body)
 
 
