@@ -1,19 +1,81 @@
-// The catalogue API. Errors are problem+json; callers show a plain message, never a stack.
+// The API client. Errors are problem+json (RFC 9457): callers get an ApiError with the problem's `title`/`detail`
+// and its stable `type` code, or an OfflineError when the network is down — the two are handled differently
+// (an offline submission goes to the outbox; a 4xx is shown to the user).
 import { language } from './i18n.js';
+import { accessToken, refreshAccess } from './session.js';
+
+export class ApiError extends Error {
+  /** @param {number} status @param {any} problem */
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+    /** The problem's stable code: the last segment of its `type` URI (e.g. "version_conflict"). */
+    this.code = String(this.problem.type || '').split('/').pop() || '';
+  }
+}
+
+export class OfflineError extends Error {}
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {string} [method]
+ * @property {Record<string, string | number | boolean | undefined | null>} [params]
+ * @property {any} [body]          JSON body
+ * @property {FormData} [form]     multipart body (uploads)
+ * @property {Record<string, string>} [headers]
+ * @property {boolean} [auth]      send the bearer token (default true when signed in)
+ * @property {'json' | 'blob' | 'response'} [as]
+ * @property {AbortSignal} [signal]
+ */
 
 /**
  * @param {string} path
- * @param {Record<string, string | number | undefined>} [params]
+ * @param {RequestOptions} [options]
+ * @returns {Promise<any>}
  */
-export async function get(path, params = {}) {
+export async function api(path, options = {}) {
   const url = new URL(path, location.origin);
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+  for (const [key, value] of Object.entries(options.params || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
   }
-  const response = await fetch(url, { headers: { 'Accept-Language': language(), Accept: 'application/json' } });
+  const send = async () => {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json', 'Accept-Language': language(), ...(options.headers || {}) };
+    const token = options.auth === false ? null : accessToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    /** @type {BodyInit | undefined} */
+    let body;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) { body = JSON.stringify(options.body); headers['Content-Type'] = 'application/json'; }
+    try {
+      return await fetch(url, { method: options.method || 'GET', headers, body, signal: options.signal });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      throw new OfflineError(String(error));
+    }
+  };
+  let response = await send();
+  // An expired access token: refresh once (rotating the refresh token) and retry.
+  if (response.status === 401 && options.auth !== false && accessToken() && (await refreshAccess())) response = await send();
   if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.detail || response.statusText);
+    const problem = await response.json().catch(() => ({ title: response.statusText }));
+    throw new ApiError(response.status, problem);
   }
+  if (options.as === 'response') return response;
+  if (options.as === 'blob') return response.blob();
+  if (response.status === 204) return null;
   return response.json();
 }
+
+/**
+ * @param {string} path
+ * @param {Record<string, string | number | boolean | undefined | null>} [params]
+ */
+export const get = (path, params = {}) => api(path, { params });
+/** @param {string} path @param {any} [body] @param {Record<string, string>} [headers] */
+export const post = (path, body, headers) => api(path, { method: 'POST', body, headers });
+/** @param {string} path @param {any} [body] @param {Record<string, string>} [headers] */
+export const put = (path, body, headers) => api(path, { method: 'PUT', body, headers });
+/** @param {string} path */
+export const del = (path) => api(path, { method: 'DELETE' });

@@ -12,11 +12,22 @@ export async function loadLanguage(lang) {
   current = lang;
   document.documentElement.lang = lang;
   localStorage.setItem('lang', lang);
-  for (const $el of document.querySelectorAll('[data-i18n]')) {
+  translate(document);
+}
+
+/**
+ * Fill `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-label` (aria-label) inside a subtree.
+ * @param {ParentNode} root
+ */
+export function translate(root) {
+  for (const $el of root.querySelectorAll('[data-i18n]')) {
     $el.textContent = t(/** @type {string} */ ($el.getAttribute('data-i18n')));
   }
-  for (const $el of document.querySelectorAll('[data-i18n-placeholder]')) {
+  for (const $el of root.querySelectorAll('[data-i18n-placeholder]')) {
     $el.setAttribute('placeholder', t(/** @type {string} */ ($el.getAttribute('data-i18n-placeholder'))));
+  }
+  for (const $el of root.querySelectorAll('[data-i18n-label]')) {
+    $el.setAttribute('aria-label', t(/** @type {string} */ ($el.getAttribute('data-i18n-label'))));
   }
 }
 

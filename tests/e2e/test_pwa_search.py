@@ -48,7 +48,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def test_citizen_finds_a_service_and_reads_its_requirements(server: Server, page: Page) -> None:
     page.goto(server.url + "/")
-    expect(page.get_by_role("heading", name="MPP Digital")).to_be_visible()
+    expect(page.get_by_role("link", name="MPP Digital")).to_be_visible()
     page.get_by_label("Cari layanan").fill("akta kelahran")
     expect(page.locator("#status")).to_contain_text("akta kelahiran", timeout=10_000)
     first = page.locator(".result h2 a").first

@@ -1,0 +1,143 @@
+// Hash routes (`/#/applications/<id>`): static hosting needs no server fallback, and push notifications and SMS
+// links already point at them. Views are loaded with import() when first shown, so officer and kiosk code is
+// never downloaded in citizen mode.
+//
+// A view module's default export: `async render($main, ctx) => (cleanup function | void)`.
+// It fills $main (already empty), and its first <h1> receives focus so screen readers announce the new screen.
+import * as session from './session.js';
+import { t } from './i18n.js';
+import { h } from './lib/dom.js';
+
+/**
+ * @typedef {'public' | 'citizen' | 'staff' | 'kiosk'} Access
+ * @typedef {{ pattern: string, load: () => Promise<any>, access: Access, title: string }} Route
+ * @typedef {{ params: Record<string, string>, query: URLSearchParams, path: string }} RouteContext
+ */
+
+/** @type {Route[]} */
+export const routes = [
+  // Citizen mode (and anyone not signed in).
+  { pattern: '/', load: () => import('./views/citizen/home.js'), access: 'public', title: 'titleHome' },
+  { pattern: '/services/:id', load: () => import('./views/citizen/service.js'), access: 'public', title: 'titleService' },
+  { pattern: '/signin', load: () => import('./views/citizen/signin.js'), access: 'public', title: 'titleSignIn' },
+  { pattern: '/wallet', load: () => import('./views/citizen/wallet.js'), access: 'citizen', title: 'titleWallet' },
+  { pattern: '/wallet/:id', load: () => import('./views/citizen/document.js'), access: 'citizen', title: 'titleDocument' },
+  { pattern: '/apply/:serviceId', load: () => import('./views/citizen/apply.js'), access: 'citizen', title: 'titleApply' },
+  { pattern: '/applications', load: () => import('./views/citizen/applications.js'), access: 'citizen', title: 'titleApplications' },
+  { pattern: '/applications/:id', load: () => import('./views/citizen/application.js'), access: 'citizen', title: 'titleApplication' },
+  { pattern: '/outbox', load: () => import('./views/citizen/outbox.js'), access: 'citizen', title: 'titleOutbox' },
+  { pattern: '/notifications', load: () => import('./views/citizen/notifications.js'), access: 'citizen', title: 'titleNotifications' },
+  { pattern: '/settings', load: () => import('./views/citizen/settings.js'), access: 'public', title: 'titleSettings' },
+  // Officer mode: staff accounts.
+  { pattern: '/officer', load: () => import('./views/officer/inbox.js'), access: 'staff', title: 'titleInbox' },
+  { pattern: '/officer/applications/:id', load: () => import('./views/officer/review.js'), access: 'staff', title: 'titleReview' },
+  { pattern: '/officer/workload', load: () => import('./views/officer/workload.js'), access: 'staff', title: 'titleWorkload' },
+  // Kiosk mode: a registered kiosk device.
+  { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
+  { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },
+  { pattern: '/kiosk/status', load: () => import('./views/kiosk/status.js'), access: 'kiosk', title: 'titleKioskStatus' },
+];
+
+/**
+ * @param {string} path
+ * @returns {{ route: Route, params: Record<string, string> } | null}
+ */
+export function match(path) {
+  for (const route of routes) {
+    const names = /** @type {string[]} */ ([]);
+    const source = route.pattern.replace(/:(\w+)/g, (_, name) => { names.push(name); return '([^/]+)'; });
+    const found = new RegExp(`^${source}$`).exec(path);
+    if (found) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1])])) };
+  }
+  return null;
+}
+
+/** The path and query of the current hash: `#/applications?status=x` → ['/applications', URLSearchParams]. */
+export function current() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query = ''] = raw.split('?');
+  return { path: path || '/', query: new URLSearchParams(query) };
+}
+
+/** @param {string} path e.g. '/applications/123' */
+export function go(path) {
+  location.hash = `#${path}`;
+}
+
+/** @type {(() => void) | void} */
+let cleanup;
+let sequence = 0;
+
+/**
+ * Whether the session may open a route; otherwise where to send the user instead.
+ * @param {Access} access
+ * @returns {string | null}
+ */
+function redirectFor(access) {
+  const k = session.kind();
+  if (access === 'public') return null;
+  if (access === 'kiosk') return k === 'kiosk' ? null : '/kiosk';
+  if (!session.signedIn()) return `/signin?next=${encodeURIComponent(current().path)}`;
+  if (access === 'citizen' && k !== 'citizen') return k === 'staff' ? '/officer' : '/kiosk';
+  if (access === 'staff' && k !== 'staff') return '/';
+  // Staff who signed in with a code must confirm with a passkey before any officer screen.
+  if (access === 'staff' && session.scope() === 'mfa') return '/signin?step=passkey';
+  return null;
+}
+
+/** Render the route of the current hash into $main. */
+export async function render() {
+  const $main = /** @type {HTMLElement} */ (document.getElementById('main'));
+  const { path, query } = current();
+  const found = match(path);
+  const seq = ++sequence;
+  if (!found) {
+    show($main, [h('h1', { tabindex: '-1' }, [t('notFound')]), h('p', {}, [h('a', { href: '#/' }, [t('goHome')])])]);
+    return;
+  }
+  const redirect = redirectFor(found.route.access);
+  if (redirect) { location.replace(`#${redirect}`); return; }
+  let module;
+  try {
+    module = await found.route.load();
+  } catch {
+    // A module not yet cached and no network: say so rather than leave a blank screen.
+    if (seq === sequence) show($main, [h('h1', { tabindex: '-1' }, [t('offlineScreen')]), h('p', {}, [t('offlineScreenHelp')])]);
+    return;
+  }
+  if (seq !== sequence) return; // the user moved on while the module loaded
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+  $main.replaceChildren();
+  document.title = `${t(found.route.title)} · MPP Digital`;
+  /** @type {RouteContext} */
+  const ctx = { params: found.params, query, path };
+  cleanup = await module.default($main, ctx);
+  if (seq !== sequence) return;
+  focusHeading($main);
+}
+
+/**
+ * @param {HTMLElement} $main
+ * @param {(Node | string)[]} children
+ */
+function show($main, children) {
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+  $main.replaceChildren(...children);
+  focusHeading($main);
+}
+
+/** @param {HTMLElement} $main */
+function focusHeading($main) {
+  const $h1 = $main.querySelector('h1');
+  if (!$h1) return;
+  // Focus the heading (not the first control) so a screen reader reads the new screen from its title.
+  if (!$h1.hasAttribute('tabindex')) $h1.setAttribute('tabindex', '-1');
+  if (document.activeElement === document.body || !$main.contains(document.activeElement)) $h1.focus({ preventScroll: false });
+}
+
+export function start() {
+  addEventListener('hashchange', render);
+  return render();
+}

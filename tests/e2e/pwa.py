@@ -1,0 +1,172 @@
+"""Shared fixtures for the PWA's browser tests: a real server, Debian's Chromium, phone-sized contexts, and
+accounts signed in through the real API (SMS code from the dev-messages file; staff confirm with a software
+passkey), so each test drives only the screens it is about.
+
+Use from a test module:
+
+    from tests.e2e.pwa import *  # noqa: F403  (fixtures: pwa_server, browser, phone)
+
+Screens are opened at http://localhost:<port>: a secure context (service workers, WebAuthn) whose origin is
+one of the server's passkey origins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support.auth import new_phone
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.server import Server, running_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a root, headless, offline machine (see ../shared/PITFALLS.md).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A mid-range Android phone (Pixel 7-class viewport).
+PHONE = {"width": 412, "height": 915}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+MPP = str(Path(sys.executable).with_name("mpp"))
+
+__all__ = ["browser", "phone", "pwa_server"]
+
+
+@dataclass
+class PwaServer:
+    server: Server
+    data_dir: Path
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.server.port}"
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=20)
+
+    def last_code(self, phone: str) -> str:
+        lines = (self.data_dir / "dev-messages.jsonl").read_text().splitlines()
+        codes = [m["code"] for m in map(json.loads, lines) if m.get("to") == phone and "code" in m]
+        assert codes, f"no code was sent to {phone}"
+        return str(codes[-1])
+
+    def sign_in(self, phone: str | None = None) -> dict[str, Any]:
+        """Sign in by SMS code through the API; returns the token pair plus `phone`."""
+        phone = phone or new_phone()
+        with self.api() as client:
+            assert client.post("/api/v1/auth/otp", json={"phone": phone}).status_code == 202
+            response = client.post("/api/v1/auth/otp/verify", json={"phone": phone, "code": self.last_code(phone)})
+            assert response.status_code == 200, response.text
+        tokens: dict[str, Any] = response.json()
+        tokens["phone"] = phone
+        return tokens
+
+    def create_staff(self, role: str, *, agency: str | None = None, region: str | None = None, name: str = "") -> str:
+        """A staff account made with the real CLI (`mpp users create`); returns its phone."""
+        phone = new_phone()
+        cmd = [MPP, "users", "create", "--role", role, "--phone", phone, "--name", name or f"Petugas {phone[-4:]}"]
+        if agency:
+            cmd += ["--agency", agency]
+        if region:
+            cmd += ["--region", region]
+        env = {**os.environ, "DATABASE_URL": self.database_url, "MPP_DATA_DIR": str(self.data_dir), "MPP_ENV": "dev"}
+        subprocess.run(cmd, check=True, env=env, capture_output=True)
+        return phone
+
+    def staff_sign_in(self, role: str, *, agency: str | None = None, region: str | None = None) -> dict[str, Any]:
+        """A staff member signed in with code + passkey (scope "api"), the passkey being a software one."""
+        phone = self.create_staff(role, agency=agency, region=region)
+        tokens = self.sign_in(phone)
+        assert tokens["scope"] == "mfa"
+        device = SoftAuthenticator("localhost", self.url)
+        base = "/api/v1/auth/passkeys"
+        with self.api() as client:
+            auth = {"Authorization": f"Bearer {tokens['accessToken']}"}
+            options = client.post(f"{base}/register/options", headers=auth).json()
+            credential = device.create(options["publicKey"])
+            body = {"challengeId": options["challengeId"], "credential": credential, "name": "Desk"}
+            assert client.post(f"{base}/register", json=body, headers=auth).status_code == 201
+            options = client.post(f"{base}/authenticate/options", headers=auth).json()
+            body = {"challengeId": options["challengeId"], "credential": device.get(options["publicKey"])}
+            response = client.post(f"{base}/authenticate", json=body, headers=auth)
+            assert response.status_code == 200, response.text
+        full: dict[str, Any] = response.json()
+        assert full["scope"] == "api"
+        full["phone"] = phone
+        return full
+
+    def open_signed_in(self, page: Page, tokens: dict[str, Any], path: str = "/") -> None:
+        """Open the app as if this device had signed in: the session goes where the PWA keeps it (IndexedDB)."""
+        page.goto(self.url + "/")
+        page.evaluate(
+            """async (tokens) => {
+                const session = await import('/js/session.js');
+                await session.begin(tokens);
+            }""",
+            {k: tokens[k] for k in ("accessToken", "refreshToken", "scope", "expiresIn")},
+        )
+        page.goto(f"{self.url}/#{path}")
+        page.reload()
+
+    def screenshot(self, page: Page, name: str) -> Path:
+        """A phone-sized screenshot for the README (docs/screenshots/<name>.png)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture(scope="module")
+def pwa_server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[PwaServer]:
+    # A real server process on the session's test database (it migrates and seeds it if nobody has yet).
+    data_dir = tmp_path_factory.mktemp("pwa") / "var"
+    with running_server(data_dir, database_url=database_url) as server:
+        yield PwaServer(server, data_dir, database_url)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """A factory of phone-sized browser contexts (closed after the test): `ctx = phone(); page = ctx.new_page()`."""
+    contexts: list[BrowserContext] = []
+
+    def make(**overrides: Any) -> BrowserContext:
+        options: dict[str, Any] = {
+            "viewport": PHONE,
+            "is_mobile": True,
+            "has_touch": True,
+            "locale": "id-ID",
+            "service_workers": "allow",
+        }
+        options.update(overrides)
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
