@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, route
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -30,6 +30,7 @@ from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
+from api.kiosk.controllers import KioskController
 from api.lib.auth import access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
 from api.lib.crypto import load_master_keys
@@ -158,6 +159,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_blob_store(app.state.wallet.blobs)
             await database.stop()
 
+    # The PWA's file names carry no version (no build step), so a max-age could let a browser pair a new module
+    # with an old one after a release: everything is revalidated instead, and the service worker's versioned
+    # precache is what makes repeat visits instant and offline. Icons never change in place: kept for a week.
     pwa = create_static_files_router(
         path="/",
         directories=[settings.server.pwa_dir],
@@ -165,6 +169,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         name="pwa",
         include_in_schema=False,
         opt=public(),
+        cache_control=CacheControlHeader(no_cache=True),
+    )
+    pwa_icons = create_static_files_router(
+        path="/icons",
+        directories=[settings.server.pwa_dir / "icons"],
+        name="pwa_icons",
+        include_in_schema=False,
+        opt=public(),
+        cache_control=CacheControlHeader(public=True, max_age=7 * 24 * 3600),
     )
     return Litestar(
         route_handlers=[
@@ -174,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             JwksController,
             KioskAdminController,
+            KioskController,
             MeController,
             WalletController,
             OfficerDocumentController,
@@ -186,6 +200,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseworkController,
             SupervisorController,
             api_not_found,
+            pwa_icons,
             pwa,
         ],
         dependencies={

@@ -135,6 +135,10 @@ class Settings:
     storage: StorageSettings
     notify: NotifySettings
     public_url: str = ""
+    # Kiosk tablets: seconds without a touch before the "are you still there?" warning, then seconds of
+    # warning before the screen is wiped for the next citizen (short in tests, via the environment).
+    kiosk_idle_seconds: int = 90
+    kiosk_warning_seconds: int = 30
 
     @property
     def dev_messages_path(self) -> Path:
@@ -237,6 +241,9 @@ def _load() -> Settings:
             outbox_lease_seconds=_int("MPP_OUTBOX_LEASE_SECONDS", 30, low=2, high=3600),
         ),
         public_url=_env("MPP_PUBLIC_URL"),
+        kiosk_idle_seconds=_int("MPP_KIOSK_IDLE_SECONDS", 90, low=2, high=3600),
+        # WCAG 2.2.1: at least 20 seconds to say "I'm still here" in production; tests may shorten it.
+        kiosk_warning_seconds=_int("MPP_KIOSK_WARNING_SECONDS", 30, low=2, high=600),
     )
     settings.validate()
     return settings

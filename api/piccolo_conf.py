@@ -24,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "api.outbox.piccolo_app",
         "api.applications.piccolo_app",
         "api.notifications.piccolo_app",
+        "api.kiosk.piccolo_app",
     ]
 )

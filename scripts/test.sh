@@ -13,6 +13,19 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Test tools from npm (axe-core for the accessibility tests, Lighthouse for bench/pwa_budget.py), pinned by
+# tools/package-lock.json and never shipped to browsers. Reinstalled only when the lock file is newer than the
+# last install (npm ci writes node_modules/.package-lock.json); no browser download (Debian's Chromium is used).
+if [ ! -f tools/node_modules/.package-lock.json ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Installing Node.js and npm for the test tools …" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "Installing the npm test tools (tools/) …" >&2
+  npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+fi
+
 .venv/bin/ruff check api tests bench
 .venv/bin/ruff format --check api tests bench
 .venv/bin/mypy

@@ -56,7 +56,12 @@ NEEDS_REASON = {"request_correction", "reject"}
 DUE_SOON_WORKING_DAYS = 2
 BROKER_WINDOW_DAYS = 30
 BROKER_PEOPLE = 5
-NEXT_NUMBER = "SELECT nextval('applications_number_seq')"
+# The application number, <region>-<yymm>-<serial of at least 6 digits>, drawn inside the INSERT/UPDATE that
+# stores it (one round trip fewer on the hot path). $prefix is "<region>-<yymm>-".
+NEXT_NUMBER = (
+    "(SELECT {prefix}::text || lpad(n::text, greatest(6, length(n::text)), '0') "
+    "FROM nextval('applications_number_seq') AS n)"
+)
 OUTPUT_TYPES_FILE = Path(__file__).parent / "data" / "output_types.yaml"
 
 
@@ -157,44 +162,54 @@ def _summary(row: asyncpg.Record) -> schemas.ApplicationSummary:
     )
 
 
-async def _detail(conn: asyncpg.Connection, row: asyncpg.Record) -> schemas.ApplicationDetail:
+# One statement for a whole application: its row, its timeline and its documents (as arrays of records),
+# instead of three round trips. Every detail read (citizen, officer, after each change) goes through it.
+_SELECT_DETAIL = """
+    SELECT a.*, s.name_id AS service_name, s.code AS service_code, g.code AS agency_code, g.name_id AS agency_name,
+           r.name AS region_name, o.name AS assignee_name,
+           ARRAY(SELECT row(e.at, e.to_status, e.action, e.actor_role, e.from_status, e.reason, ea.name)
+                 FROM applications_event e LEFT JOIN accounts_account ea ON ea.id = e.actor
+                 WHERE e.application = a.id ORDER BY e.id) AS timeline_rows,
+           ARRAY(SELECT row(d.id, ad.requirement, d.document_type, t.name_id, d.status, d.media_type, d.valid_until)
+                 FROM applications_document ad JOIN wallet_document d ON d.id = ad.document
+                 JOIN catalogue_document_type t ON t.code = d.document_type
+                 WHERE ad.application = a.id ORDER BY ad.requirement, d.id) AS document_rows
+    FROM applications_application a
+    JOIN catalogue_service s ON s.id = a.service
+    JOIN catalogue_agency g ON g.id = a.agency
+    JOIN catalogue_region r ON r.code = a.region
+    LEFT JOIN accounts_account o ON o.id = a.assigned_to
+"""
+
+
+def _detail(row: asyncpg.Record) -> schemas.ApplicationDetail:
+    """An application read with ``_SELECT_DETAIL``."""
     summary = _summary(row)
-    events = await conn.fetch(
-        """SELECT e.*, a.name AS actor_name FROM applications_event e
-           LEFT JOIN accounts_account a ON a.id = e.actor WHERE e.application = $1 ORDER BY e.id""",
-        row["id"],
-    )
-    documents = await conn.fetch(
-        """SELECT d.id, ad.requirement, d.document_type, t.name_id, d.status, d.media_type, d.valid_until
-           FROM applications_document ad JOIN wallet_document d ON d.id = ad.document
-           JOIN catalogue_document_type t ON t.code = d.document_type WHERE ad.application = $1""",
-        row["id"],
-    )
     now = dt.datetime.now(dt.UTC)
     return schemas.ApplicationDetail(
         **{f: getattr(summary, f) for f in summary.__struct_fields__},
         answers=json.loads(row["answers"]),
         documents=[
             schemas.AttachedDocument(
-                id=d["id"],
-                requirement=d["requirement"],
-                type=schemas.Ref(code=d["document_type"], name=d["name_id"]),
-                status="expired" if d["valid_until"] is not None and d["valid_until"] < now else d["status"],
-                media_type=d["media_type"],
+                id=doc_id,
+                requirement=requirement,
+                type=schemas.Ref(code=doc_type, name=type_name),
+                status="expired" if valid_until is not None and valid_until < now else status,
+                media_type=media_type,
             )
-            for d in documents
+            for doc_id, requirement, doc_type, type_name, status, media_type, valid_until in row["document_rows"]
         ],
         timeline=[
             schemas.TimelineEntry(
-                at=e["at"],
-                to_status=e["to_status"],
-                action=e["action"],
-                actor_role=e["actor_role"],
-                from_status=e["from_status"],
-                reason=e["reason"],
-                actor=e["actor_name"] if e["actor_role"] != "citizen" else None,
+                at=at,
+                to_status=to_status,
+                action=action,
+                actor_role=actor_role,
+                from_status=from_status,
+                reason=reason,
+                actor=actor_name if actor_role != "citizen" else None,
             )
-            for e in events
+            for at, to_status, action, actor_role, from_status, reason, actor_name in row["timeline_rows"]
         ],
         correction_reason=row["correction_reason"],
         decision_reason=row["decision_reason"],
@@ -203,13 +218,20 @@ async def _detail(conn: asyncpg.Connection, row: asyncpg.Record) -> schemas.Appl
     )
 
 
+async def _read_detail(conn: asyncpg.Connection, application_id: uuid.UUID) -> schemas.ApplicationDetail:
+    row = await conn.fetchrow(_SELECT_DETAIL + " WHERE a.id = $1", application_id)
+    if row is None:
+        raise ApplicationNotFoundError(application_id)
+    return _detail(row)
+
+
 async def get_for_citizen(
     conn: asyncpg.Connection, *, applicant: uuid.UUID, application_id: uuid.UUID
 ) -> schemas.ApplicationDetail:
-    row = await conn.fetchrow(_SELECT + " WHERE a.id = $1 AND a.applicant = $2", application_id, applicant)
+    row = await conn.fetchrow(_SELECT_DETAIL + " WHERE a.id = $1 AND a.applicant = $2", application_id, applicant)
     if row is None:
         raise ApplicationNotFoundError(application_id)
-    return await _detail(conn, row)
+    return _detail(row)
 
 
 async def list_for_citizen(
@@ -292,6 +314,38 @@ class Checked:
     mandate: uuid.UUID | None
 
 
+# Everything a submission or a draft is checked against, in one statement: the service and its requirements,
+# the listed documents that are the applicant's own, the applicant's NIK and name, and (for a submission) an
+# application already made with the same Idempotency-Key. Submission is the hot path: one round trip, not five.
+_CONTEXT = """
+    SELECT s.id, s.code, s.region, s.agency, s.name_id, s.name_en, s.sla_days, s.form, g.code AS agency_code,
+           ARRAY(SELECT row(q.document_type, q.optional) FROM catalogue_service_requirement q
+                 WHERE q.service = s.id) AS requirement_rows,
+           ARRAY(SELECT row(d.id, d.document_type, d.status, d.valid_until) FROM wallet_document d
+                 WHERE d.id = ANY($2::uuid[]) AND d.owner = me.id AND d.deleted_at IS NULL) AS document_rows,
+           me.nik AS my_nik, me.name AS my_name, x.id AS existing_id, x.request_hash AS existing_hash
+    FROM accounts_account me
+    LEFT JOIN catalogue_service s ON s.id = $1 AND s.active
+    LEFT JOIN catalogue_agency g ON g.id = s.agency
+    LEFT JOIN applications_application x ON x.applicant = me.id AND x.idempotency_key = $4
+    WHERE me.id = $3
+"""
+
+
+async def _context(
+    conn: asyncpg.Connection,
+    *,
+    applicant: uuid.UUID,
+    service_id: uuid.UUID,
+    document_ids: list[uuid.UUID],
+    idempotency_key: str | None = None,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(_CONTEXT, service_id, document_ids, applicant, idempotency_key)
+    if row is None:
+        raise ApplicationNotFoundError(applicant)  # the account itself is gone: nothing to check against
+    return row
+
+
 async def _check(
     conn: asyncpg.Connection,
     *,
@@ -301,24 +355,14 @@ async def _check(
     document_ids: list[uuid.UUID],
     for_nik: str | None,
     complete: bool,
+    context: asyncpg.Record | None = None,
 ) -> Checked:
-    service = await _service(conn, service_id)
+    service = context or await _context(conn, applicant=applicant, service_id=service_id, document_ids=document_ids)
+    if service["id"] is None:
+        raise InvalidApplicationError([FieldError(field="serviceId", message="no such service")])
     clean, errors = check_answers(json.loads(service["form"]), answers, complete=complete)
-    requirements = {
-        r["document_type"]: r["optional"]
-        for r in await conn.fetch(
-            "SELECT document_type, optional FROM catalogue_service_requirement WHERE service = $1", service_id
-        )
-    }
-    docs = {
-        r["id"]: r
-        for r in await conn.fetch(
-            "SELECT id, document_type, status, valid_until FROM wallet_document "
-            "WHERE id = ANY($1::uuid[]) AND owner = $2 AND deleted_at IS NULL",
-            document_ids,
-            applicant,
-        )
-    }
+    requirements = dict(service["requirement_rows"])
+    docs = {row[0]: row[1:] for row in service["document_rows"]}  # id → (type, status, valid_until)
     now = dt.datetime.now(dt.UTC)
     attached: list[tuple[uuid.UUID, str]] = []
     if len(set(document_ids)) != len(document_ids):
@@ -329,24 +373,23 @@ async def _check(
         if doc is None:
             # Someone else's document and no document at all read the same.
             errors.append(FieldError(field=where, message="is not a document in your wallet"))
-        elif doc["document_type"] not in requirements:
-            errors.append(
-                FieldError(field=where, message=f"{doc['document_type']} is not a requirement of this service")
-            )
-        elif doc["valid_until"] is not None and doc["valid_until"] < now:
+            continue
+        doc_type, status, valid_until = doc
+        if doc_type not in requirements:
+            errors.append(FieldError(field=where, message=f"{doc_type} is not a requirement of this service"))
+        elif valid_until is not None and valid_until < now:
             errors.append(FieldError(field=where, message="has expired; upload a current one"))
-        elif doc["status"] == "rejected":
+        elif status == "rejected":
             errors.append(FieldError(field=where, message="was rejected; replace it first"))
         else:
-            attached.append((doc_id, doc["document_type"]))
+            attached.append((doc_id, doc_type))
     if complete:
         have = {t for _, t in attached}
         for code, optional in requirements.items():
             if not optional and code not in have:
                 errors.append(FieldError(field="documentIds", message=f"{code} is required"))
     subject_nik, subject_name, mandate = None, "", None
-    me = await conn.fetchrow("SELECT nik, name FROM accounts_account WHERE id = $1", applicant)
-    if for_nik and for_nik != me["nik"]:
+    if for_nik and for_nik != service["my_nik"]:
         mandate = await mandate_allows(conn, holder=applicant, member_nik=for_nik, service_code=service["code"])
         if mandate is None:
             raise NoMandateError(for_nik)
@@ -357,7 +400,7 @@ async def _check(
             mandate,
         )
     else:
-        subject_nik, subject_name = me["nik"], me["name"]
+        subject_nik, subject_name = service["my_nik"], service["my_name"]
     if errors:
         raise InvalidApplicationError(errors)
     return Checked(service, clean, attached, subject_nik, subject_name or "", mandate)
@@ -541,15 +584,17 @@ async def submit(
 ) -> tuple[schemas.ApplicationDetail, bool]:
     """Submit an application (new, or a saved draft). The same key and body again: the same application."""
     digest = request_hash(data)
-    existing = await conn.fetchrow(
-        "SELECT id, request_hash FROM applications_application WHERE applicant = $1 AND idempotency_key = $2",
-        applicant,
-        idempotency_key,
+    context = await _context(
+        conn,
+        applicant=applicant,
+        service_id=data.service_id,
+        document_ids=data.document_ids,
+        idempotency_key=idempotency_key,
     )
-    if existing is not None:
-        if existing["request_hash"] != digest:
+    if context["existing_id"] is not None:
+        if context["existing_hash"] != digest:
             raise IdempotencyConflictError(idempotency_key)
-        return await get_for_citizen(conn, applicant=applicant, application_id=existing["id"]), False
+        return await get_for_citizen(conn, applicant=applicant, application_id=context["existing_id"]), False
     checked = await _check(
         conn,
         applicant=applicant,
@@ -558,6 +603,7 @@ async def submit(
         document_ids=data.document_ids,
         for_nik=data.for_nik,
         complete=True,
+        context=context,
     )
     service = checked.service
     region = service["region"]
@@ -566,18 +612,20 @@ async def submit(
     named = sorted(niks_in(json.loads(service["form"]), checked.answers))
     try:
         async with conn.transaction():
-            number = f"{region}-{today:%y%m}-{await conn.fetchval(NEXT_NUMBER):06d}"
+            prefix = f"{region}-{today:%y%m}-"
             if data.draft_id is not None:
                 row = await _lock_own(conn, applicant, data.draft_id)
                 from_status = row["status"]
                 _allowed(row, "submit")
                 application_id = data.draft_id
-                await conn.execute(
+                number = await conn.fetchval(
                     """UPDATE applications_application SET service = $2, agency = $3, region = $4, subject_nik = $5,
                            subject_name = $6, mandate = $7, answers = $8::jsonb, sla_days = $9, status = 'submitted',
-                           number = $10, submitted_at = now(), due_date = $11, idempotency_key = $12,
+                           number = """
+                    + NEXT_NUMBER.format(prefix="$10")
+                    + """, submitted_at = now(), due_date = $11, idempotency_key = $12,
                            request_hash = $13, named_niks = $14, version = version + 1, updated_at = now()
-                       WHERE id = $1""",
+                       WHERE id = $1 RETURNING number""",
                     application_id,
                     service["id"],
                     service["agency"],
@@ -587,7 +635,7 @@ async def submit(
                     checked.mandate,
                     json.dumps(checked.answers),
                     service["sla_days"],
-                    number,
+                    prefix,
                     due,
                     idempotency_key,
                     digest,
@@ -596,14 +644,17 @@ async def submit(
             else:
                 from_status = None
                 application_id = uuid.uuid4()
-                await conn.execute(
+                number = await conn.fetchval(
                     """INSERT INTO applications_application (id, number, service, agency, region, applicant,
                            subject_nik, subject_name, mandate, status, answers, sla_days, submitted_at, due_date,
                            version, idempotency_key, request_hash, named_niks, flagged, created_at, updated_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10::jsonb, $11, now(), $12, 1, $13,
-                               $14, $15, false, now(), now())""",
+                       VALUES ($1, """
+                    + NEXT_NUMBER.format(prefix="$2")
+                    + """, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10::jsonb, $11, now(),
+                               $12, 1, $13, $14, $15, false, now(), now())
+                       RETURNING number""",
                     application_id,
-                    number,
+                    prefix,
                     service["id"],
                     service["agency"],
                     region,
@@ -858,8 +909,7 @@ async def officer_view(
         detail={"application": str(application_id), "agency": officer.agency_code, "via": "officer"},
         ip=ip,
     )
-    full = await conn.fetchrow(_SELECT + " WHERE a.id = $1", application_id)
-    return await _detail(conn, full)
+    return await _read_detail(conn, application_id)
 
 
 async def assign(
@@ -899,8 +949,7 @@ async def assign(
             action="assign",
             assignee=str(target),
         )
-    full = await conn.fetchrow(_SELECT + " WHERE a.id = $1", application_id)
-    return await _detail(conn, full)
+    return await _read_detail(conn, application_id)
 
 
 async def decide(
@@ -962,8 +1011,7 @@ async def decide(
             detail={"application": str(application_id), "agency": officer.agency_code},
             ip=ip,
         )
-    full = await conn.fetchrow(_SELECT + " WHERE a.id = $1", application_id)
-    return await _detail(conn, full)
+    return await _read_detail(conn, application_id)
 
 
 async def _issue_result(
@@ -1080,3 +1128,32 @@ async def broker_flags(conn: asyncpg.Connection, *, officer: Officer) -> schemas
         for r in rows
     ]
     return schemas.FlagList(items=items, total=len(items))
+
+
+# --- reads for the kiosk status look-up (api/kiosk): the number's owner, then the bare status -------------
+
+
+async def owner_by_number(conn: asyncpg.Connection, number: str) -> asyncpg.Record | None:
+    """The submitted application with this number and its applicant's phone (to send the look-up code to)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT a.id, acc.phone FROM applications_application a
+           JOIN accounts_account acc ON acc.id = a.applicant
+           WHERE a.number = $1 AND a.status <> 'draft' AND acc.status = 'active'""",
+        number,
+    )
+    return row
+
+
+async def status_row(conn: asyncpg.Connection, application_id: uuid.UUID) -> asyncpg.Record | None:
+    """What a kiosk may show once the citizen confirmed: status, deadline, service and agency — nothing personal
+    beyond the applicant's id, which the caller needs for the access log."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT a.id, a.number, a.status, a.region, a.due_date, a.paused_since, a.correction_reason,
+                  a.updated_at, a.applicant, s.name_id, s.name_en, g.name_id AS agency_id, g.name_en AS agency_en
+           FROM applications_application a
+           JOIN catalogue_service s ON s.id = a.service
+           JOIN catalogue_agency g ON g.id = a.agency
+           WHERE a.id = $1""",
+        application_id,
+    )
+    return row

@@ -40,6 +40,25 @@ from api.lib.sms import SmsError, SmsGateway
 log = logging.getLogger(__name__)
 
 
+KIOSK_COOKIE = "mpp_kiosk"
+KIOSK_COOKIE_PATH = "/api/v1/auth/kiosk"
+# Renewed at each sign-in; 400 days is the longest a browser keeps a cookie (RFC 6265bis).
+KIOSK_COOKIE_MAX_AGE = 400 * 24 * 3600
+
+
+def kiosk_cookie(request: Request[Any, Any, Any], value: str, *, max_age: int) -> str:
+    """The Set-Cookie value of the device's kiosk cookie (or, with max_age 0, of its removal).
+
+    Secure everywhere except plain http://localhost in development (no TLS there; the browser treats
+    localhost as a secure context anyway).
+    """
+    local = request.url.scheme == "http" and request.url.hostname in ("localhost", "127.0.0.1", "::1")
+    secure = request.app.state.settings.env == "prod" or not local
+    attributes = [f"{KIOSK_COOKIE}={value}", f"Path={KIOSK_COOKIE_PATH}", f"Max-Age={max_age}", "HttpOnly"]
+    attributes += ["SameSite=Strict", *(["Secure"] if secure else [])]
+    return "; ".join(attributes)
+
+
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
@@ -188,12 +207,23 @@ class AuthController(Controller):
     @post("/kiosk", operation_id="kioskSignIn", status_code=200, opt=public())
     async def kiosk_sign_in(
         self, request: Request[Any, Any, Any], data: JSONBody[schemas.KioskSignIn], issuer: NamedDependency[Issuer]
-    ) -> schemas.Tokens:
-        """A registered kiosk device trades its secret for a kiosk session."""
+    ) -> Response[schemas.Tokens]:
+        """A registered kiosk device trades its secret for a kiosk session.
+
+        The secret comes in the body (set-up, and existing clients), or — when the body has none — from the
+        device's kiosk cookie, which every successful sign-in sets: HttpOnly (no script, so no XSS, can read
+        it), SameSite=Strict and scoped to this one path (no other request carries it). That is what lets the
+        kiosk's idle wipe clear all storage (Clear-Site-Data: "cache", "storage") and still sign the tablet
+        in again by itself, with nothing the page's scripts could leak.
+        """
+        secret = data.device_secret or request.cookies.get(KIOSK_COOKIE) or ""
+        from_cookie = not data.device_secret
         async with connection() as conn:
-            kiosk = await kiosks.device(conn, data.device_secret)
+            kiosk = await kiosks.device(conn, secret) if secret and len(secret) <= 200 else None
             if kiosk is None:
-                raise ProblemError(401, "invalid_grant", "This device is not registered.")
+                # A retired kiosk's cookie is dropped, so the tablet shows its set-up screen again.
+                headers = {"Set-Cookie": kiosk_cookie(request, "", max_age=0)} if from_cookie and secret else None
+                raise ProblemError(401, "invalid_grant", "This device is not registered.", headers=headers)
             pair = await service.start_session(
                 conn,
                 issuer,
@@ -205,7 +235,13 @@ class AuthController(Controller):
                 user_agent=request.headers.get("user-agent", ""),
                 ip=client_ip(request),
             )
-        return tokens(pair)
+        return Response(
+            tokens(pair),
+            headers={
+                "Set-Cookie": kiosk_cookie(request, secret, max_age=KIOSK_COOKIE_MAX_AGE),
+                "Cache-Control": "no-store",
+            },
+        )
 
 
 class JwksController(Controller):

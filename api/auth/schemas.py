@@ -33,7 +33,8 @@ class RefreshRequest(Struct):
 
 
 class KioskSignIn(Struct):
-    device_secret: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # Absent: the device's kiosk cookie (set by an earlier sign-in) stands in for it.
+    device_secret: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 class Tokens(Struct):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -123,7 +124,11 @@ def check_signature(keys: KeyRing, token: str, *, issuer: str, now: dt.datetime 
 def qr_svg(url: str) -> bytes:
     """An SVG QR code of ``url``: error correction M survives a creased printout."""
     qr = segno.make(url, error="m", micro=False)
-    return qr.svg_inline(scale=4, border=4).encode()
+    # A standalone SVG file (with its namespace): svg_inline() leaves the namespace out, and browsers then refuse
+    # to draw it as an <img>.
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=4, border=4, xmldecl=False)
+    return out.getvalue()
 
 
 def verification_url(base: str, token: str) -> str:

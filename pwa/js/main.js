@@ -21,7 +21,8 @@ function drawNav() {
   const mode = session.kind() ?? 'anonymous';
   document.body.dataset.mode = mode;
   $brand.href = mode === 'staff' ? '#/officer' : mode === 'kiosk' ? '#/kiosk' : '#/';
-  const items = NAV[mode];
+  // The team's workload is a supervisor's screen: plain officers are not shown a link to a polite refusal.
+  const items = NAV[mode].filter(([href]) => href !== '#/officer/workload' || session.hasRole('supervisor'));
   $nav.hidden = items.length === 0;
   const here = location.hash.split('?')[0] || '#/';
   $nav.replaceChildren(h('ul', {}, items.map(([href, key]) => h('li', {}, [
@@ -60,5 +61,7 @@ if ('serviceWorker' in navigator) {
 }
 if (session.kind() === 'citizen') {
   import('./store/outbox.js').then((m) => m.replay()).catch(() => undefined);
+  // The unread count on the Notifications link: one small request, after the first screen.
+  import('./components/notifications-badge.js').then((m) => m.start()).catch(() => undefined);
 }
 export { toast };

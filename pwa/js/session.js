@@ -43,6 +43,9 @@ const kindOf = (person) => (person?.roles?.some((/** @type {string} */ r) => STA
 
 /** Restore a personal device's session at start-up; offline, the app opens signed in on its snapshots. */
 export async function restore() {
+  // No database yet means nothing to restore: do not create one just to read it (a kiosk must stay empty).
+  const names = indexedDB.databases ? await indexedDB.databases().catch(() => null) : null;
+  if (names && !names.some((d) => d.name === 'mpp')) return;
   /** @type {Stored | undefined} */
   const saved = await db.get('kv', 'session').catch(() => undefined);
   if (!saved) return;

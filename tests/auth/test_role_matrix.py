@@ -113,6 +113,12 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/admin/kiosks"): {"region_admin"},
     ("GET", "/api/v1/admin/kiosks"): {"region_admin", "national_admin"},
     ("DELETE", "/api/v1/admin/kiosks/{}"): {"region_admin"},
+    # kiosk mode: the tablet itself; its QR codes are public images
+    ("GET", "/api/v1/kiosk/device"): {"kiosk"},
+    ("GET", "/api/v1/kiosk/qr.svg"): PUBLIC,
+    ("POST", "/api/v1/kiosk/status/code"): {"kiosk"},
+    ("POST", "/api/v1/kiosk/status"): {"kiosk"},
+    ("POST", "/api/v1/kiosk/reset"): {"kiosk"},
 }
 
 

@@ -17,6 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MPP = str(Path(sys.executable).with_name("mpp"))
 
 __all__ = ["browser", "phone", "pwa_server"]
+REGION = "3302"  # Kabupaten Banyumas: DISDUKCAPIL's kk-baru service is the one most tests apply to
 
 
 @dataclass
@@ -62,8 +65,15 @@ class PwaServer:
         return httpx.Client(base_url=self.url, timeout=20)
 
     def last_code(self, phone: str) -> str:
-        lines = (self.data_dir / "dev-messages.jsonl").read_text().splitlines()
-        codes = [m["code"] for m in map(json.loads, lines) if m.get("to") == phone and "code" in m]
+        # The code is written by a background task after the 202, so on a busy machine it can lag a little.
+        deadline = time.monotonic() + 10
+        while True:
+            path = self.data_dir / "dev-messages.jsonl"
+            lines = path.read_text().splitlines() if path.exists() else []
+            codes = [m["code"] for m in map(json.loads, lines) if m.get("to") == phone and "code" in m]
+            if codes or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert codes, f"no code was sent to {phone}"
         return str(codes[-1])
 
@@ -131,6 +141,64 @@ class PwaServer:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path))
         return path
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['accessToken']}"}
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Uncaught errors of the page's scripts, collected for a final `assert errors == []`."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def kk_service(pwa_server: PwaServer, region: str = REGION) -> dict[str, Any]:
+    """The demo "kk-baru" (new family card) service of a region, as GET /services/{id} gives it."""
+    with pwa_server.api() as client:
+        found = client.get("/api/v1/services", params={"region": region, "q": "kk-baru", "pageSize": 100}).json()
+        sid = next(i["id"] for i in found["items"] if i["code"] == "kk-baru")
+        service: dict[str, Any] = client.get(f"/api/v1/services/{sid}").json()
+    return service
+
+
+def citizen_with_documents(pwa_server: PwaServer, service: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A signed-in citizen with a name, a NIK and an upload for each required document of the service."""
+    from tests.applications.test_applications import random_nik
+    from tests.wallet.test_wallet_api import jpeg
+
+    tokens = pwa_server.sign_in()
+    ids: list[str] = []
+    with pwa_server.api() as client:
+        me = client.patch("/api/v1/me", json={"name": "Siti Aminah", "nik": random_nik()}, headers=bearer(tokens))
+        assert me.status_code == 200, me.text
+        for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
+            upload = client.post(
+                "/api/v1/wallet/documents",
+                files={"file": ("doc.jpg", jpeg(f"#{(i * 60 + 30):02x}1234", size=(640, 400)), "image/jpeg")},
+                data={"type": requirement["code"]},
+                headers=bearer(tokens),
+            )
+            assert upload.status_code == 201, upload.text
+            ids.append(upload.json()["id"])
+    return tokens, ids
+
+
+def submitted_application(pwa_server: PwaServer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A citizen (tokens) and their application to kk-baru in Banyumas, submitted through the API."""
+    from tests.applications.test_applications import answers_for
+
+    service = kk_service(pwa_server)
+    tokens, ids = citizen_with_documents(pwa_server, service)
+    with pwa_server.api() as client:
+        response = client.post(
+            "/api/v1/applications",
+            json={"serviceId": service["id"], "answers": answers_for(service), "documentIds": ids},
+            headers={**bearer(tokens), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert response.status_code == 201, response.text
+    return tokens, response.json()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,123 @@
+"""The whole journey in one run, as issue 7 describes it, in real Chromium: a citizen signs in by code on a phone,
+uploads documents, applies with them; an officer at a desk (a second browser context) reviews, verifies, approves
+and completes; the citizen sees the new status and the in-app notification, and the result document in the
+wallet carries a QR whose link verifies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.pwa import *  # noqa: F403
+from tests.e2e.pwa import PwaServer, kk_service
+from tests.e2e.test_pwa_apply import fill_in
+from tests.e2e.test_pwa_officer import decide
+from tests.wallet.test_wallet_api import jpeg
+
+pytestmark = pytest.mark.e2e
+
+DESK = {"width": 1280, "height": 900}
+
+
+def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> None:
+    page.goto(f"{pwa_server.url}/#/signin")
+    page.get_by_label("Nomor HP").fill(mobile)
+    page.get_by_role("button", name="Kirim kode").click()
+    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile))
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lengkapi data Anda")
+    page.get_by_label("Nama lengkap").fill("Dewi Lestari")
+    page.get_by_label("NIK (boleh nanti)").fill(f"330201{uuid.uuid4().int % 10**10:010d}")
+    page.get_by_role("button", name="Simpan dan lanjutkan").click()
+    expect(page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Dompet")).to_be_visible()
+
+
+def upload(page: Page, doc_type: str, colour: str) -> None:
+    page.get_by_label("Jenis dokumen").select_option(doc_type)
+    image = jpeg(colour, size=(640, 400))
+    page.set_input_files("#wallet-camera", files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": image}])
+    page.get_by_role("button", name="Unggah", exact=True).click()
+
+
+def test_citizen_applies_officer_completes_citizen_gets_the_result(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext]
+) -> None:
+    service = kk_service(pwa_server)
+    citizen = phone().new_page()
+    errors: list[str] = []
+    citizen.on("pageerror", lambda e: errors.append(str(e)))
+
+    # 1. Sign in by code, as a new account.
+    sign_in_by_code(citizen, pwa_server, "+62813" + uuid.uuid4().hex[:8].translate(str.maketrans("abcdef", "123456")))
+
+    # 2. Upload the two documents the service needs, from the wallet screen.
+    citizen.goto(f"{pwa_server.url}/#/wallet")
+    upload(citizen, "KK", "#3366aa")
+    expect(citizen.locator("#wallet-list > li")).to_have_count(1, timeout=20_000)
+    upload(citizen, "KTP_EL", "#aa6633")
+    expect(citizen.locator("#wallet-list > li")).to_have_count(2, timeout=20_000)
+
+    # 3. Apply from the service's page, the documents pre-selected.
+    citizen.goto(f"{pwa_server.url}/#/services/{service['id']}")
+    citizen.get_by_role("link", name="Ajukan secara daring").click()
+    fill_in(citizen)
+    citizen.get_by_role("button", name="Kirim permohonan").click()
+    receipt = citizen.locator("#receipt")
+    expect(receipt).to_have_attribute("data-state", "received", timeout=20_000)
+    token = citizen.evaluate("async () => (await import('/js/session.js')).accessToken()")
+    with pwa_server.api() as client:
+        mine = client.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"}).json()["items"]
+    assert len(mine) == 1 and mine[0]["status"] == "submitted"
+    app_id, number = mine[0]["id"], mine[0]["number"]
+    assert number in receipt.inner_text()
+
+    # 4. An officer of the agency and region, in a second browser context at a desk, reviews and decides.
+    officer = phone(viewport=DESK, is_mobile=False, has_touch=False).new_page()
+    officer.on("pageerror", lambda e: errors.append(str(e)))
+    pwa_server.open_signed_in(
+        officer, pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region="3302"), "/officer"
+    )
+    row = officer.locator(f"#off-row-{app_id}")
+    expect(row).to_contain_text(number, timeout=15_000)
+    row.get_by_role("link", name=number).click()
+    expect(officer.get_by_role("heading", level=1)).to_contain_text(number)
+    decide(officer, "Mulai periksa")
+    expect(officer.get_by_role("status").filter(has_text="Status sekarang: Sedang diperiksa")).to_be_visible()
+    documents = officer.locator(".off-doc")
+    expect(documents).to_have_count(2)
+    for i in range(2):
+        documents.nth(i).get_by_role("button", name="Sah", exact=True).click()
+        expect(documents.nth(i)).to_contain_text("Terverifikasi")
+    decide(officer, "Setujui", confirm=True)
+    expect(officer.get_by_role("status").filter(has_text="Status sekarang: Disetujui")).to_be_visible()
+    decide(officer, "Selesaikan dan terbitkan hasil", confirm=True)
+    expect(officer.get_by_role("status").filter(has_text="Status sekarang: Selesai")).to_be_visible()
+
+    # 5. The citizen sees the new status, the timeline, and the in-app notification.
+    citizen.goto(f"{pwa_server.url}/#/applications/{app_id}")
+    expect(citizen.get_by_role("heading", level=1)).to_be_visible()
+    expect(citizen.locator("main")).to_contain_text("Selesai", timeout=15_000)
+    citizen.goto(f"{pwa_server.url}/#/notifications")
+    expect(citizen.locator("main")).to_contain_text(number, timeout=15_000)
+
+    # 6. The result document is in the wallet as issued, with a QR code whose link verifies on /v/.
+    with pwa_server.api() as client:
+        token = citizen.evaluate("async () => (await import('/js/session.js')).accessToken()")
+        auth = {"Authorization": f"Bearer {token}"}
+        final = client.get(f"/api/v1/applications/{app_id}", headers=auth).json()
+        assert final["status"] == "completed" and final["resultDocument"]
+        result = client.get(f"/api/v1/wallet/documents/{final['resultDocument']}", headers=auth).json()
+    assert result["status"] == "issued"
+    citizen.goto(f"{pwa_server.url}/#/wallet/{result['id']}")
+    qr = citizen.get_by_role("img", name="Kode QR untuk memeriksa keaslian dokumen ini")
+    expect(qr).to_be_visible(timeout=15_000)
+    citizen.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=15_000)
+    link = urlsplit(result["attestation"]["verificationUrl"])
+    verifier = citizen.context.new_page()
+    verifier.goto(f"{pwa_server.url}{link.path}#{link.fragment}")
+    expect(verifier.locator(".verdict")).to_have_text("Sah", timeout=15_000)
+    assert errors == [], errors
