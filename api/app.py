@@ -37,6 +37,7 @@ from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.keys import KeyRing, dev_secret
+from api.lib.pwa import service_worker_route
 from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseworkController,
             SupervisorController,
             api_not_found,
+            service_worker_route(settings.server.pwa_dir),
             pwa_icons,
             pwa,
         ],

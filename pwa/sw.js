@@ -1,9 +1,10 @@
 // Service worker (root scope, classic script).
 //
 // - A versioned precache of the app shell (citizen code, styles, strings, icons, the /v/ verify page): served
-//   cache-first, so the app opens instantly and offline. A release that changes anything under pwa/ bumps
-//   VERSION; the new worker then waits and the page offers "Reload" (js/sw-client.js), so one tab never runs
-//   two versions of the code at once. Old caches are deleted on activate.
+//   cache-first, so the app opens instantly and offline. The server replaces VERSION with a digest of every
+//   file under pwa/ (api/lib/pwa.py), so any change is a new version; the new worker then waits and the page
+//   offers "Reload" (js/sw-client.js), so one tab never runs two versions of the code at once. Old caches are
+//   deleted on activate.
 // - The public catalogue (services, regions, categories, agencies, document types): stale-while-revalidate in
 //   its own cache, keyed by language (the server varies it on Accept-Language).
 // - Personal API responses are never put in a cache here: they stay in IndexedDB (store/snapshots.js), which
@@ -27,17 +28,13 @@ const CORE = [
   '/js/views/citizen/applications.js', '/js/views/citizen/application.js', '/js/views/citizen/outbox.js',
   '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
   '/v/', '/js/verify.js',
-];
-// Citizen screens and parts written alongside: cached when present, so one missing file cannot block an install
-// (any other module is cached the first time it is used).
-const EXTRA = [
   '/js/views/citizen/signin.js', '/js/views/citizen/wallet.js', '/js/views/citizen/document.js',
   '/js/views/citizen/notifications.js', '/js/views/citizen/settings.js', '/js/push.js',
   '/js/components/notifications-badge.js', '/js/components/wallet-status.js', '/js/components/wallet-upload.js',
-  '/js/components/account-field.js', '/js/components/account-problem.js', '/js/components/account-snapshot.js',
-  '/js/components/account-webauthn.js',
+  '/js/components/account-field.js', '/js/components/account-problem.js', '/js/components/account-webauthn.js',
 ];
-
+// Citizen screens and parts written alongside: cached when present, so one missing file cannot block an install
+// (any other module is cached the first time it is used).
 /** Paths a request may be answered from the shell cache under. */
 const alias = (/** @type {string} */ path) => (path === '/' ? '/index.html' : path === '/v' || path === '/v/index.html' ? '/v/' : path);
 const isShellAsset = (/** @type {string} */ path) => /^\/(js|css|i18n|icons)\//.test(path) || path === '/manifest.webmanifest';
@@ -48,7 +45,6 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(SHELL_CACHE);
     // cache: 'reload' skips the HTTP cache, so a new version never precaches an old file.
     await cache.addAll(CORE.map((url) => new Request(url, { cache: 'reload' })));
-    await Promise.allSettled(EXTRA.map((url) => cache.add(new Request(url, { cache: 'reload' }))));
     // The very first install takes over at once (nothing to be inconsistent with); an update waits for the
     // user's "Reload" (SKIP_WAITING below).
     if (!self.registration.active) await self.skipWaiting();

@@ -32,7 +32,8 @@ class Application(Table, tablename="applications_application"):
     agency = ForeignKey(references=Agency, null=False, on_delete=OnDelete.restrict)
     region = ForeignKey(references=Region, null=False, on_delete=OnDelete.restrict)
     # Who submits (and follows it), and for whom: themselves, or a family member under a mandate.
-    applicant = ForeignKey(references=Account, null=False, on_delete=OnDelete.restrict, index=True)
+    # No index of its own: applications_applicant_idx (applicant, created_at) serves every lookup by applicant.
+    applicant = ForeignKey(references=Account, null=False, on_delete=OnDelete.restrict)
     subject_nik = Varchar(length=16, null=True, default=None)
     subject_name = Varchar(length=120, null=False, default="")
     mandate = ForeignKey(references=Mandate, null=True, default=None, on_delete=OnDelete.restrict)

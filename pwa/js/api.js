@@ -2,7 +2,7 @@
 // and its stable `type` code, or an OfflineError when the network is down — the two are handled differently
 // (an offline submission goes to the outbox; a 4xx is shown to the user).
 import { language } from './i18n.js';
-import { accessToken, refreshAccess } from './session.js';
+import { accessToken, refreshAccess, signedIn } from './session.js';
 
 export class ApiError extends Error {
   /** @param {number} status @param {any} problem */
@@ -55,9 +55,12 @@ export async function api(path, options = {}) {
       throw new OfflineError(String(error));
     }
   };
+  // Signed in but no access token in memory: the app started offline (the token lives in memory only), or the
+  // refresh failed then. Get one first, or the request goes out anonymous and a 401 would look final.
+  if (options.auth !== false && signedIn() && !accessToken()) await refreshAccess();
   let response = await send();
   // An expired access token: refresh once (rotating the refresh token) and retry.
-  if (response.status === 401 && options.auth !== false && accessToken() && (await refreshAccess())) response = await send();
+  if (response.status === 401 && options.auth !== false && signedIn() && (await refreshAccess())) response = await send();
   if (!response.ok) {
     const problem = await response.json().catch(() => ({ title: response.statusText }));
     throw new ApiError(response.status, problem);

@@ -1,7 +1,9 @@
-"""The whole journey in one run, as issue 7 describes it, in real Chromium: a citizen signs in by code on a phone,
-uploads documents, applies with them; an officer at a desk (a second browser context) reviews, verifies, approves
-and completes; the citizen sees the new status and the in-app notification, and the result document in the
-wallet carries a QR whose link verifies."""
+"""The whole journey in one run, as issue 7 describes it, in real Chromium: a citizen on a throttled mid-range
+phone profile signs in by code, uploads documents and applies with them, losing the network mid-way (a reload
+while offline keeps everything; the submission waits in the outbox and goes once the network is back); an
+officer at a desk (a second browser context) reviews, verifies, approves and completes; the citizen sees the
+new status and the in-app notification, and the result document in the wallet carries a QR whose link
+verifies."""
 
 from __future__ import annotations
 
@@ -21,6 +23,29 @@ from tests.wallet.test_wallet_api import jpeg
 pytestmark = pytest.mark.e2e
 
 DESK = {"width": 1280, "height": 900}
+# Chrome DevTools' "Fast 4G" network and a mid-range phone's CPU (4× slower than this machine's core).
+NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
+CPU_SLOWDOWN = 4
+
+
+class Phone:
+    """A throttled phone: slow CPU and network on the page, and a switch for the signal.
+
+    Playwright's own offline switch (it also covers the service worker's requests) and our network throttling
+    both set the page's network conditions; each change sets both, ours last, so neither undoes the other.
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.cdp = context.new_cdp_session(self.page)
+        self.cdp.send("Network.enable")
+        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+        self.signal(True)
+
+    def signal(self, on: bool) -> None:
+        self.context.set_offline(not on)
+        self.cdp.send("Network.emulateNetworkConditions", {**NETWORK, "offline": not on})
 
 
 def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> None:
@@ -47,7 +72,8 @@ def test_citizen_applies_officer_completes_citizen_gets_the_result(
     pwa_server: PwaServer, phone: Callable[..., BrowserContext]
 ) -> None:
     service = kk_service(pwa_server)
-    citizen = phone().new_page()
+    device = Phone(phone())
+    citizen = device.page
     errors: list[str] = []
     citizen.on("pageerror", lambda e: errors.append(str(e)))
 
@@ -65,13 +91,25 @@ def test_citizen_applies_officer_completes_citizen_gets_the_result(
     citizen.goto(f"{pwa_server.url}/#/services/{service['id']}")
     citizen.get_by_role("link", name="Ajukan secara daring").click()
     fill_in(citizen)
+    # The network drops on the review step, and the page is reloaded: the app and everything typed are still
+    # there (the shell from the service worker, the draft from IndexedDB).
+    device.signal(False)
+    citizen.reload()
+    expect(citizen.get_by_role("heading", name="Langkah 3 dari 3: Periksa dan kirim")).to_be_visible(timeout=20_000)
+    expect(citizen.locator(".review")).to_contain_text("Pisah KK dalam satu alamat")
+    # Sent while offline: saved on this phone, in the outbox; back online, received by MPP — once.
     citizen.get_by_role("button", name="Kirim permohonan").click()
     receipt = citizen.locator("#receipt")
-    expect(receipt).to_have_attribute("data-state", "received", timeout=20_000)
+    expect(receipt).to_have_attribute("data-state", "pending")
+    expect(receipt).to_contain_text("Tersimpan di ponsel ini")
+    device.signal(True)
+    citizen.goto(f"{pwa_server.url}/#/outbox")
+    expect(citizen.locator("#outbox li[data-state]")).to_have_attribute("data-state", "received", timeout=30_000)
+    receipt = citizen.locator("#outbox li[data-state]")
     token = citizen.evaluate("async () => (await import('/js/session.js')).accessToken()")
     with pwa_server.api() as client:
         mine = client.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"}).json()["items"]
-    assert len(mine) == 1 and mine[0]["status"] == "submitted"
+    assert len(mine) == 1 and mine[0]["status"] == "submitted"  # exactly one, despite the replays
     app_id, number = mine[0]["id"], mine[0]["number"]
     assert number in receipt.inner_text()
 

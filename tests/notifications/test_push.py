@@ -234,3 +234,10 @@ async def test_new_sign_in_is_announced(
     await sign_in(client, first["phone"])
     received = await push.wait_for_async(1, timeout=10, subscription=subscription["endpoint"])
     assert received[0].json()["topic"] == "auth.new_sign_in" and received[0].urgency == "high"
+
+
+async def test_the_outbox_is_vacuumed_like_a_queue(db: asyncpg.Connection) -> None:
+    """A fixed autovacuum threshold: with the default 20 % the worker's claim slowed from 0.2 to 35 ms."""
+    options = await db.fetchval("SELECT reloptions FROM pg_class WHERE relname = 'outbox_message'")
+    assert "autovacuum_vacuum_scale_factor=0" in options
+    assert "autovacuum_vacuum_threshold=2000" in options
