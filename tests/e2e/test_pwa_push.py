@@ -1,0 +1,84 @@
+"""The service worker's push handler in real Chromium: a push message (delivered through DevTools, as a push
+service would) shows a notification whose click target is the application's own screen, and a link to
+another site in a payload is never followed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+from tests.e2e.pwa import *  # noqa: F403
+from tests.e2e.pwa import PwaServer
+
+pytestmark = pytest.mark.e2e
+
+
+def notifications_after_push(context: BrowserContext, url: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    page = context.new_page()
+    page.goto(url + "/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    cdp = context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(
+            r["registrationId"] for r in event["registrations"] if r["scopeURL"].startswith(url)
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 10
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert registrations, "the service worker's registration was not reported"
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": url, "registrationId": registrations[0], "data": json.dumps(payload)},
+    )
+    page.wait_for_function(
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0", timeout=15_000
+    )
+    shown: list[dict[str, Any]] = page.evaluate(
+        """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+            .map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data.url }))"""
+    )
+    return shown
+
+
+def test_a_push_shows_a_notification_that_opens_the_application(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext]
+) -> None:
+    context = phone()
+    context.grant_permissions(["notifications"], origin=pwa_server.url)
+    payload = {
+        "id": 41,
+        "tag": "mpp-41",
+        "topic": "application.status_changed",
+        "title": "MPP Digital",
+        "body": "Permohonan 3302-2611-000123 (Penerbitan KK Baru): disetujui.",
+        "url": "/#/applications/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "lang": "id",
+    }
+    shown = notifications_after_push(context, pwa_server.url, payload)
+    assert shown == [
+        {
+            "title": "MPP Digital",
+            "body": payload["body"],
+            "tag": "mpp-41",
+            "lang": "id",
+            "url": f"{pwa_server.url}/#/applications/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        }
+    ]
+
+
+def test_a_push_never_points_at_another_site(pwa_server: PwaServer, phone: Callable[..., BrowserContext]) -> None:
+    context = phone()
+    context.grant_permissions(["notifications"], origin=pwa_server.url)
+    shown = notifications_after_push(
+        context, pwa_server.url, {"title": "MPP Digital", "body": "x", "tag": "mpp-42", "url": "https://evil.example/"}
+    )
+    assert [n["url"] for n in shown] == ["/"]
