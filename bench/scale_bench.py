@@ -1445,8 +1445,14 @@ async def submit_benchmark(url: str, args: argparse.Namespace, phases: list[Phas
         data_dir = Path(stack.enter_context(temporary))
         server = Server(data_dir, url, args.server_workers)
         server.env["MPP_ACCESS_LOG"] = "false"
+        # The production layout (compose.yaml) runs delivery in `mpp worker` processes of their own; by default
+        # the single-machine `mpp serve` also delivers, on the same cores as the submissions.
+        server.env["MPP_WORKER_IN_SERVE"] = "false" if args.api_only else "true"
         stack.callback(server.stop)
-        say(f"starting {shlex.join(server.command)} (MPP_ACCESS_LOG=false) on the big database …")
+        say(
+            f"starting {shlex.join(server.command)} (MPP_ACCESS_LOG=false, "
+            f"MPP_WORKER_IN_SERVE={server.env['MPP_WORKER_IN_SERVE']}) on the big database …"
+        )
         server.start()
         tokens = await issue_tokens(url, data_dir, submitters)
         conn = await asyncpg.connect(url, timeout=10)
@@ -1769,6 +1775,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submit-warmup", type=float, default=3, help="seconds of submit warm-up (default 3)")
     parser.add_argument("--submitters", type=int, default=500, help="citizens submitting (default 500)")
     parser.add_argument("--server-workers", type=int, default=1, help="mpp serve --workers (default 1)")
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="serve with MPP_WORKER_IN_SERVE=false, as compose.yaml does (delivery in `mpp worker` elsewhere)",
+    )
     parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("--skip-submit", action="store_true")
     parser.add_argument("--markdown", metavar="FILE", help="append the report in Markdown to FILE ('-': print it)")

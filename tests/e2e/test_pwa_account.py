@@ -171,7 +171,20 @@ def test_settings_show_this_device_and_sign_out_wipes_it(
     assert download.value.suggested_filename == "mpp-digital-data-saya.json"
 
     assert page.evaluate("async () => !!(await (await import('/js/store/db.js')).get('kv', 'session'))")
-    page.get_by_role("button", name="Keluar", exact=True).click()
+    # An application still waiting in the outbox: signing out would lose it, so the app asks first.
+    page.evaluate(
+        """async () => (await import('/js/store/db.js')).put('outbox', 'x1',
+            { id: 'x1', state: 'pending', createdAt: new Date().toISOString() })"""
+    )
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="Keluar", exact=True).click()
+    assert asked.value.message.startswith("1 permohonan di ponsel ini belum terkirim")
+    asked.value.dismiss()  # "No": nothing happens
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pengaturan")
+    assert page.evaluate("async () => !!(await (await import('/js/store/db.js')).get('kv', 'session'))")
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="Keluar", exact=True).click()
+    asked.value.accept()
     expect(page).to_have_url(f"{pwa_server.url}/#/")
     nav = page.get_by_role("navigation", name="Menu utama")
     expect(nav.get_by_role("link", name="Masuk")).to_be_visible()

@@ -253,6 +253,9 @@ function dataSection(urls) {
 function signOutSection() {
   const $button = h('button', { type: 'button', class: 'danger', id: 'settings-signout' }, [t('settingsSignOut')]);
   $button.addEventListener('click', async () => {
+    // Signing out wipes this phone, the outbox included: say so before unsent applications are lost.
+    const unsent = (await (await import('../../store/outbox.js')).waiting()).length;
+    if (unsent > 0 && !confirm(t('settingsSignOutUnsent', { n: unsent }))) return;
     $button.setAttribute('disabled', '');
     // Stop push to this device first: after sign-out it must not show anyone's news.
     try {
