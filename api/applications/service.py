@@ -131,15 +131,16 @@ def request_hash(body: msgspec.Struct) -> str:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-_SELECT = """
-    SELECT a.*, s.name_id AS service_name, s.code AS service_code, g.code AS agency_code, g.name_id AS agency_name,
-           r.name AS region_name, o.name AS assignee_name
+_COLUMNS = """a.*, s.name_id AS service_name, s.code AS service_code, g.code AS agency_code,
+           g.name_id AS agency_name, r.name AS region_name, o.name AS assignee_name"""
+_FROM = """
     FROM applications_application a
     JOIN catalogue_service s ON s.id = a.service
     JOIN catalogue_agency g ON g.id = a.agency
     JOIN catalogue_region r ON r.code = a.region
     LEFT JOIN accounts_account o ON o.id = a.assigned_to
 """
+_SELECT = f"SELECT {_COLUMNS}{_FROM}"
 
 
 def _summary(row: asyncpg.Record) -> schemas.ApplicationSummary:
@@ -164,22 +165,18 @@ def _summary(row: asyncpg.Record) -> schemas.ApplicationSummary:
 
 # One statement for a whole application: its row, its timeline and its documents (as arrays of records),
 # instead of three round trips. Every detail read (citizen, officer, after each change) goes through it.
-_SELECT_DETAIL = """
-    SELECT a.*, s.name_id AS service_name, s.code AS service_code, g.code AS agency_code, g.name_id AS agency_name,
-           r.name AS region_name, o.name AS assignee_name,
+_SELECT_DETAIL = (
+    f"SELECT {_COLUMNS},"
+    + """
            ARRAY(SELECT row(e.at, e.to_status, e.action, e.actor_role, e.from_status, e.reason, ea.name)
                  FROM applications_event e LEFT JOIN accounts_account ea ON ea.id = e.actor
                  WHERE e.application = a.id ORDER BY e.id) AS timeline_rows,
            ARRAY(SELECT row(d.id, ad.requirement, d.document_type, t.name_id, d.status, d.media_type, d.valid_until)
                  FROM applications_document ad JOIN wallet_document d ON d.id = ad.document
                  JOIN catalogue_document_type t ON t.code = d.document_type
-                 WHERE ad.application = a.id ORDER BY ad.requirement, d.id) AS document_rows
-    FROM applications_application a
-    JOIN catalogue_service s ON s.id = a.service
-    JOIN catalogue_agency g ON g.id = a.agency
-    JOIN catalogue_region r ON r.code = a.region
-    LEFT JOIN accounts_account o ON o.id = a.assigned_to
-"""
+                 WHERE ad.application = a.id ORDER BY ad.requirement, d.id) AS document_rows"""
+    + _FROM
+)
 
 
 def _detail(row: asyncpg.Record) -> schemas.ApplicationDetail:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium fixture)
 from tests.support.server import Server, running_server
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a root, headless, offline machine (see ../shared/PITFALLS.md).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +18,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
     # A real server process on the session's test database (it migrates and seeds it if nobody has yet).
     with running_server(tmp_path_factory.mktemp("pwa") / "var", database_url=database_url) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

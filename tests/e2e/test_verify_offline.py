@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api.config import get_settings
 from api.lib.keys import KeyRing
 from api.wallet import attest
-from tests.e2e.test_pwa_search import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium fixture)
 from tests.support.server import Server, running_server
 
 pytestmark = pytest.mark.e2e
@@ -25,14 +25,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
     data_dir = tmp_path_factory.mktemp("verify") / "var"
     with running_server(data_dir, database_url=database_url) as s:
         yield s, data_dir
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def attestation(data_dir: Path, *, valid_days: int = 365) -> str:
