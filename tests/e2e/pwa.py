@@ -189,11 +189,11 @@ def citizen_with_documents(pwa_server: PwaServer, service: dict[str, Any]) -> tu
     return tokens, ids
 
 
-def submitted_application(pwa_server: PwaServer) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A citizen (tokens) and their application to kk-baru in Banyumas, submitted through the API."""
+def submitted_application(pwa_server: PwaServer, region: str = REGION) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A citizen (tokens) and their application to kk-baru in a region (Banyumas by default), through the API."""
     from tests.applications.test_applications import answers_for
 
-    service = kk_service(pwa_server)
+    service = kk_service(pwa_server, region)
     tokens, ids = citizen_with_documents(pwa_server, service)
     with pwa_server.api() as client:
         response = client.post(
