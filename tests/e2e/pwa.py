@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from tests.support.auth import new_phone
 from tests.support.authenticator import SoftAuthenticator
@@ -203,6 +203,23 @@ def submitted_application(pwa_server: PwaServer, region: str = REGION) -> tuple[
         )
         assert response.status_code == 201, response.text
     return tokens, response.json()
+
+
+def inbox_row(page: Page, app_id: str) -> Locator:
+    """The application's row in the inbox, paging on with "Muat lagi": the session's other tests fill the same
+    agency's inbox, and rows with the same due date come in id order."""
+    row = page.locator(f"#off-row-{app_id}")
+    expect(page.locator(".off-item").first).to_be_visible(timeout=15_000)
+    for _ in range(50):
+        if row.count():
+            break
+        more = page.get_by_role("button", name="Muat lagi")
+        if not more.count():
+            break
+        shown = page.locator(".off-item").count()
+        more.click()
+        expect(page.locator(".off-item")).not_to_have_count(shown, timeout=15_000)
+    return row
 
 
 @pytest.fixture(scope="module")

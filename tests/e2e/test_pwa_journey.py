@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, kk_service
+from tests.e2e.pwa import PwaServer, inbox_row, kk_service
 from tests.e2e.test_pwa_apply import fill_in
 from tests.e2e.test_pwa_officer import decide
 from tests.wallet.test_wallet_api import jpeg
@@ -119,7 +119,7 @@ def test_citizen_applies_officer_completes_citizen_gets_the_result(
     pwa_server.open_signed_in(
         officer, pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region="3302"), "/officer"
     )
-    row = officer.locator(f"#off-row-{app_id}")
+    row = inbox_row(officer, app_id)
     expect(row).to_contain_text(number, timeout=15_000)
     row.get_by_role("link", name=number).click()
     expect(officer.get_by_role("heading", level=1)).to_contain_text(number)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PHONE, PwaServer, bearer, submitted_application
+from tests.e2e.pwa import PHONE, PwaServer, bearer, inbox_row, submitted_application
 from tests.wallet.test_wallet_api import jpeg
 
 pytestmark = pytest.mark.e2e
@@ -51,23 +51,6 @@ def no_serious_violations(page: Page) -> None:
             .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)"""
     )
     assert found == [], found
-
-
-def inbox_row(page: Page, app_id: str) -> Locator:
-    """The application's row in the inbox, paging on with "Muat lagi": the session's other tests fill the same
-    agency's inbox, and rows with the same due date come in id order."""
-    row = page.locator(f"#off-row-{app_id}")
-    expect(page.locator(".off-item").first).to_be_visible(timeout=15_000)
-    for _ in range(50):
-        if row.count():
-            break
-        more = page.get_by_role("button", name="Muat lagi")
-        if not more.count():
-            break
-        shown = page.locator(".off-item").count()
-        more.click()
-        expect(page.locator(".off-item")).not_to_have_count(shown, timeout=15_000)
-    return row
 
 
 def decide(page: Page, action: str, reason: str | None = None, *, confirm: bool = False) -> None:
