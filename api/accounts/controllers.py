@@ -18,7 +18,8 @@ from api.accounts.service import AccountConflictError, MandateError, NotFoundErr
 from api.audit.service import events_about, record
 from api.auth import service as auth
 from api.auth.controllers import client_ip, invalid_code, rate_limited, send_code
-from api.auth.service import InvalidCodeError, Issuer, RateLimitedError
+from api.auth.ratelimit import RateLimitedError
+from api.auth.service import InvalidCodeError, Issuer
 from api.lib.auth import CITIZEN, PEOPLE, Principal, allow
 from api.lib.db import connection
 from api.lib.errors import ProblemError

@@ -14,12 +14,12 @@ from litestar.params import FromPath, JSONBody
 from api.accounts.identity import InvalidIdentifierError
 from api.auth import kiosks, schemas, service
 from api.auth.kiosks import KioskCreate, KioskInfo, KioskNotFoundError
+from api.auth.ratelimit import RateLimitedError
 from api.auth.service import (
     AccountUnavailableError,
     InvalidCodeError,
     InvalidRefreshError,
     Issuer,
-    RateLimitedError,
     TokenPair,
 )
 from api.lib.auth import (

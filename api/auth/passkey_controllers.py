@@ -28,11 +28,11 @@ from api.auth.passkeys import (
     RelyingParty,
     TooManyPasskeysError,
 )
+from api.auth.ratelimit import RateLimitedError
 from api.auth.schemas import Tokens
 from api.auth.service import (
     AccountUnavailableError,
     Issuer,
-    RateLimitedError,
     session_kind,
     start_session,
     upgrade_session,

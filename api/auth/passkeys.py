@@ -45,8 +45,8 @@ from webauthn.helpers.structs import (
 )
 
 from api.audit.service import record
-from api.auth.ratelimit import hit
-from api.auth.service import WINDOW, AccountUnavailableError, RateLimitedError
+from api.auth.ratelimit import enforce
+from api.auth.service import WINDOW, AccountUnavailableError
 from api.config import Settings
 from api.lib.auth import STAFF
 
@@ -289,9 +289,7 @@ async def authentication_options(
     Without ``account`` the browser offers every passkey it holds for us (discoverable credentials: no name or
     number typed). With ``account`` (a staff member confirming a code) only that account's passkeys.
     """
-    retry = await hit(conn, f"passkey-options:ip:{ip}", limit=OPTIONS_PER_IP, window_seconds=WINDOW)
-    if retry is not None:
-        raise RateLimitedError(retry)
+    await enforce(conn, [(f"passkey-options:ip:{ip}", OPTIONS_PER_IP, WINDOW)])
     allowed: list[PublicKeyCredentialDescriptor] = []
     if account is not None:
         allowed = await _descriptors(conn, account)

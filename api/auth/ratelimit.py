@@ -24,6 +24,21 @@ async def hit(conn: asyncpg.Connection, key: str, *, limit: int, window_seconds:
     return None
 
 
+class RateLimitedError(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+async def enforce(conn: asyncpg.Connection, rules: list[tuple[str, int, int]]) -> None:
+    """Count one event under each (key, limit, window seconds) in turn; the first rule over its limit raises
+    RateLimitedError, and the rules after it are not counted."""
+    for key, limit, window in rules:
+        retry = await hit(conn, key, limit=limit, window_seconds=window)
+        if retry is not None:
+            raise RateLimitedError(retry)
+
+
 async def purge_expired(conn: asyncpg.Connection) -> int:
     result: str = await conn.execute("DELETE FROM auth_rate_limit WHERE expires_at < now()")
     return int(result.split()[-1])

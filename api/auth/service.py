@@ -26,7 +26,7 @@ import asyncpg
 
 from api.accounts.identity import normalise_phone
 from api.audit.service import record
-from api.auth.ratelimit import hit
+from api.auth.ratelimit import enforce
 from api.lib.auth import STAFF, forget_session
 from api.lib.keys import KeyRing
 from api.lib.tokens import Claims, issue
@@ -45,12 +45,6 @@ LIFETIMES: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
     "kiosk": (dt.timedelta(hours=12), dt.timedelta(hours=12)),
     "assisted": (dt.timedelta(minutes=15), dt.timedelta(hours=1)),
 }
-
-
-class RateLimitedError(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after}s")
-        self.retry_after = retry_after
 
 
 class InvalidCodeError(Exception):
@@ -95,13 +89,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _limit(conn: asyncpg.Connection, rules: list[tuple[str, int, int]]) -> None:
-    for key, limit, window in rules:
-        retry = await hit(conn, key, limit=limit, window_seconds=window)
-        if retry is not None:
-            raise RateLimitedError(retry)
-
-
 async def request_code(
     conn: asyncpg.Connection,
     issuer: Issuer,
@@ -118,7 +105,7 @@ async def request_code(
     phone = normalise_phone(phone)
     # Narrowest rule first: a request refused by one rule is not counted by the rules after it, so tapping
     # "resend" within the minute does not use up the number's 10-minute allowance.
-    await _limit(
+    await enforce(
         conn,
         [
             (f"otp:phone-minute:{phone}", 1, 60),
@@ -163,7 +150,7 @@ async def check_code(
         phone = normalise_phone(phone)
     except ValueError as exc:
         raise InvalidCodeError from exc
-    await _limit(conn, [(f"verify:phone:{phone}", 10, WINDOW), (f"verify:ip:{ip}", 60, WINDOW)])
+    await enforce(conn, [(f"verify:phone:{phone}", 10, WINDOW), (f"verify:ip:{ip}", 60, WINDOW)])
     if len(code) != 6 or not code.isdigit():
         raise InvalidCodeError
     row = await conn.fetchrow(

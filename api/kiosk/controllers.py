@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from api.auth.controllers import client_ip, send_code
+from api.auth.ratelimit import RateLimitedError
 from api.auth.service import Issuer
 from api.catalogue import service as catalogue
 from api.catalogue.service import CatalogueNotFoundError
@@ -24,7 +25,7 @@ from api.lib.http import language
 from api.lib.sms import SmsGateway
 
 
-def _rate_limited(exc: service.RateLimitedError) -> ProblemError:
+def _rate_limited(exc: RateLimitedError) -> ProblemError:
     return ProblemError(
         429, "rate_limited", "Too many look-ups. Please wait a moment.", headers={"Retry-After": str(exc.retry_after)}
     )
@@ -115,7 +116,7 @@ class KioskController(Controller):
                 to_send = await service.request_code(conn, secret=issuer.secret, kiosk=principal.id, number=data.number)
         except service.InvalidNumberError as exc:
             raise _invalid_number() from exc
-        except service.RateLimitedError as exc:
+        except RateLimitedError as exc:
             raise _rate_limited(exc) from exc
         background = None
         if to_send is not None:
@@ -151,7 +152,7 @@ class KioskController(Controller):
                 )
         except service.InvalidNumberError as exc:
             raise _invalid_number() from exc
-        except service.RateLimitedError as exc:
+        except RateLimitedError as exc:
             raise _rate_limited(exc) from exc
         except service.InvalidCodeError as exc:
             raise ProblemError(400, "invalid_code", f"The code is wrong. Tries left: {exc.attempts_left}.") from exc

@@ -26,7 +26,7 @@ import asyncpg
 from api.applications import service as applications
 from api.applications.service import deadline, local_today
 from api.audit.service import record
-from api.auth.ratelimit import hit
+from api.auth.ratelimit import enforce
 from api.auth.service import revoke_session
 from api.kiosk import schemas
 from api.lib.http import Lang, pick
@@ -48,12 +48,6 @@ class KioskGoneError(LookupError):
 
 class InvalidNumberError(ValueError):
     """Not the shape of an application number."""
-
-
-class RateLimitedError(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after}s")
-        self.retry_after = retry_after
 
 
 class InvalidCodeError(Exception):
@@ -108,13 +102,6 @@ async def device(
     )
 
 
-async def _limit(conn: asyncpg.Connection, rules: list[tuple[str, int]]) -> None:
-    for key, limit in rules:
-        retry = await hit(conn, key, limit=limit, window_seconds=WINDOW)
-        if retry is not None:
-            raise RateLimitedError(retry)
-
-
 async def request_code(
     conn: asyncpg.Connection, *, secret: bytes, kiosk: uuid.UUID, number: str
 ) -> tuple[str, str, str] | None:
@@ -123,9 +110,12 @@ async def request_code(
     None means the number is unknown: the caller answers exactly as it does otherwise, and sends nothing.
     """
     number = normalise_number(number)
-    await _limit(
+    await enforce(
         conn,
-        [(f"kiosk-status:kiosk:{kiosk}", REQUESTS_PER_KIOSK), (f"kiosk-status:number:{number}", REQUESTS_PER_NUMBER)],
+        [
+            (f"kiosk-status:kiosk:{kiosk}", REQUESTS_PER_KIOSK, WINDOW),
+            (f"kiosk-status:number:{number}", REQUESTS_PER_NUMBER, WINDOW),
+        ],
     )
     owner = await applications.owner_by_number(conn, number)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -159,7 +149,7 @@ async def check_code(
 ) -> schemas.StatusSummary:
     """Consume a valid code and return the application's minimal summary; log the read for its owner."""
     number = normalise_number(number)
-    await _limit(conn, [(f"kiosk-check:kiosk:{kiosk}", CHECKS_PER_KIOSK)])
+    await enforce(conn, [(f"kiosk-check:kiosk:{kiosk}", CHECKS_PER_KIOSK, WINDOW)])
     row = await conn.fetchrow(
         """SELECT id, application, code_hash, attempts, expires_at, consumed_at, expires_at <= now() AS expired
            FROM kiosk_status_code WHERE kiosk = $1 AND number = $2 AND created_at > now() - interval '1 hour'

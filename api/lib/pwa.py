@@ -42,9 +42,8 @@ def service_worker_route(pwa_dir: Path) -> HTTPRouteHandler:
     cache: dict[str, tuple[object, bytes, str]] = {}
 
     def current() -> tuple[bytes, str]:
-        stamp = tuple(
-            (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(pwa_dir.rglob("*")) if p.is_file()
-        )
+        stats = ((p, p.stat()) for p in sorted(pwa_dir.rglob("*")) if p.is_file())
+        stamp = tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in stats)
         hit = cache.get("sw")
         if hit is None or hit[0] != stamp:
             body = versioned_service_worker(pwa_dir)

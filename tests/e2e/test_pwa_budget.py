@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import CHROMIUM, CHROMIUM_ARGS, PHONE, PwaServer
@@ -97,14 +98,20 @@ def sw_browser() -> Iterator[Browser]:
         manager.stop()
 
 
-def fresh_phone(browser: Browser) -> BrowserContext:
-    """A new context is a fresh profile: empty HTTP cache, no service worker, no storage."""
+@contextmanager
+def recording(pwa_server: PwaServer, browser: Browser) -> Iterator[tuple[Page, Recorder]]:
+    """A page in a fresh profile (empty HTTP cache, no service worker, no storage) and what it transfers."""
     options: dict[str, Any] = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "locale": "id-ID"}
-    return browser.new_context(service_workers="allow", **options)
+    context = browser.new_context(service_workers="allow", **options)
+    record = Recorder(pwa_server.url)
+    context.on("requestfinished", record)
+    try:
+        yield context.new_page(), record
+    finally:
+        context.close()
 
 
-def settle(context: BrowserContext, wait_for_worker: bool = True) -> None:
-    page = context.pages[0]
+def settle(page: Page, wait_for_worker: bool = True) -> None:
     page.wait_for_selector("main h1", timeout=20_000)
     page.wait_for_load_state("networkidle")
     if wait_for_worker:
@@ -120,15 +127,9 @@ def settle(context: BrowserContext, wait_for_worker: bool = True) -> None:
 
 
 def test_citizen_home_first_load_within_budget(pwa_server: PwaServer, sw_browser: Browser) -> None:
-    context = fresh_phone(sw_browser)
-    record = Recorder(pwa_server.url)
-    context.on("requestfinished", record)
-    try:
-        page = context.new_page()
+    with recording(pwa_server, sw_browser) as (page, record):
         page.goto(pwa_server.url + "/")
-        settle(context)
-    finally:
-        context.close()
+        settle(page)
     detail = f"what was transferred:\n{record.table()}"
     assert record.total() > 10 * KB, detail  # the recorder saw the page (sizes are real, not zeros)
     assert any(t.path == "/js/main.js" for t in record.transfers), detail
@@ -139,47 +140,29 @@ def test_citizen_home_first_load_within_budget(pwa_server: PwaServer, sw_browser
 
 
 def test_signed_in_citizen_loads_no_staff_or_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
-    context = fresh_phone(sw_browser)
-    record = Recorder(pwa_server.url)
-    context.on("requestfinished", record)
-    try:
-        page = context.new_page()
+    with recording(pwa_server, sw_browser) as (page, record):
         pwa_server.open_signed_in(page, pwa_server.sign_in(), "/applications")
-        settle(context)
+        settle(page)
         for path in ("/wallet", "/notifications", "/settings", "/"):
             page.evaluate("(path) => { location.hash = '#' + path; }", path)
             page.wait_for_load_state("networkidle")
-        settle(context, wait_for_worker=False)
-    finally:
-        context.close()
+        settle(page, wait_for_worker=False)
     assert "/js/views/citizen/home.js" in record.paths(), record.table()
     assert record.loaded(OFFICER + KIOSK) == [], f"staff or kiosk code reached a citizen:\n{record.table()}"
 
 
 def test_officer_mode_loads_officer_code_and_no_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
     tokens = pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region="3302")
-    context = fresh_phone(sw_browser)
-    record = Recorder(pwa_server.url)
-    context.on("requestfinished", record)
-    try:
-        page = context.new_page()
+    with recording(pwa_server, sw_browser) as (page, record):
         pwa_server.open_signed_in(page, tokens, "/officer")
-        settle(context)
-    finally:
-        context.close()
+        settle(page)
     assert "/js/views/officer/inbox.js" in record.paths(), record.table()
     assert record.loaded(KIOSK) == [], f"kiosk code reached an officer:\n{record.table()}"
 
 
 def test_kiosk_screen_loads_no_officer_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
-    context = fresh_phone(sw_browser)
-    record = Recorder(pwa_server.url)
-    context.on("requestfinished", record)
-    try:
-        page = context.new_page()
+    with recording(pwa_server, sw_browser) as (page, record):
         page.goto(pwa_server.url + "/#/kiosk")
-        settle(context)
-    finally:
-        context.close()
+        settle(page)
     assert "/js/views/kiosk/home.js" in record.paths(), record.table()
     assert record.loaded(OFFICER) == [], f"officer code reached a kiosk:\n{record.table()}"
