@@ -17,12 +17,13 @@ from api.accounts.identity import InvalidIdentifierError
 from api.accounts.service import AccountConflictError, MandateError, NotFoundError
 from api.audit.service import events_about, record
 from api.auth import service as auth
-from api.auth.controllers import client_ip, invalid_code, rate_limited, send_code
+from api.auth.controllers import invalid_code, rate_limited, send_code
 from api.auth.ratelimit import RateLimitedError
 from api.auth.service import InvalidCodeError, Issuer
 from api.lib.auth import CITIZEN, PEOPLE, Principal, allow
 from api.lib.db import connection
 from api.lib.errors import ProblemError
+from api.lib.http import client_ip
 from api.lib.sms import SmsGateway
 
 # Changing the sign-in number needs a sign-in this recent (ASVS: re-authenticate before sensitive changes).

@@ -19,14 +19,12 @@ from api.applications.service import (
     InboxFilter,
     InvalidApplicationError,
     NoMandateError,
-    Officer,
     StaleVersionError,
 )
-from api.auth.controllers import client_ip
-from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow
+from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow, officer_of
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize
+from api.lib.http import Page, PageSize, client_ip
 from api.wallet.service import Wallet
 
 T = TypeVar("T")
@@ -200,17 +198,6 @@ class ApplicationController(Controller):
                 return await service.resubmit(conn, applicant=principal.id, application_id=application_id, data=body)
 
         return _with_etag(await _guarded(work))
-
-
-def officer_of(principal: Principal) -> Officer:
-    if not principal.agency or not principal.region:
-        raise ProblemError(403, "forbidden", "Your account has no agency.")
-    return Officer(
-        id=principal.id,
-        agency_code=principal.agency,
-        region=principal.region,
-        supervisor=SUPERVISOR in principal.roles,
-    )
 
 
 class CaseworkController(Controller):

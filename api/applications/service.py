@@ -35,6 +35,7 @@ from api.applications.calendar import calendar
 from api.applications.forms import check_answers, niks_in
 from api.audit.service import record
 from api.lib.errors import FieldError
+from api.lib.staff import Officer
 from api.outbox.service import enqueue
 from api.wallet import service as wallet
 from api.wallet.service import Wallet
@@ -807,14 +808,6 @@ async def resubmit(
 
 
 # --- the officer's side ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Officer:
-    id: uuid.UUID
-    agency_code: str
-    region: str
-    supervisor: bool = False
 
 
 async def _agency_id(conn: asyncpg.Connection, officer: Officer) -> uuid.UUID:

@@ -35,6 +35,7 @@ from api.lib.auth import (
 )
 from api.lib.db import connection
 from api.lib.errors import ProblemError
+from api.lib.http import client_ip
 from api.lib.sms import SmsError, SmsGateway
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,6 @@ def kiosk_cookie(request: Request[Any, Any, Any], value: str, *, max_age: int) -
     attributes = [f"{KIOSK_COOKIE}={value}", f"Path={KIOSK_COOKIE_PATH}", f"Max-Age={max_age}", "HttpOnly"]
     attributes += ["SameSite=Strict", *(["Secure"] if secure else [])]
     return "; ".join(attributes)
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
 
 
 def rate_limited(exc: RateLimitedError) -> ProblemError:

@@ -18,7 +18,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.auth import passkeys
-from api.auth.controllers import client_ip, rate_limited, tokens
+from api.auth.controllers import rate_limited, tokens
 from api.auth.passkeys import (
     InvalidCredentialError,
     LastPasskeyError,
@@ -40,6 +40,7 @@ from api.auth.service import (
 from api.lib.auth import KIOSK, PEOPLE, Principal, allow, authenticate, public, unauthorised
 from api.lib.db import connection
 from api.lib.errors import ProblemError
+from api.lib.http import client_ip
 
 # Any serialised PublicKeyCredential fits easily (attestation "none", no certificate chains to carry).
 Credential = Annotated[dict[str, Any], msgspec.Meta(description="The browser's PublicKeyCredential.toJSON()")]

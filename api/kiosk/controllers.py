@@ -12,7 +12,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from api.auth.controllers import client_ip, send_code
+from api.auth.controllers import send_code
 from api.auth.ratelimit import RateLimitedError
 from api.auth.service import Issuer
 from api.catalogue import service as catalogue
@@ -21,7 +21,7 @@ from api.kiosk import schemas, service
 from api.lib.auth import KIOSK, Principal, allow, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import language
+from api.lib.http import client_ip, language
 from api.lib.sms import SmsGateway
 
 

@@ -23,6 +23,7 @@ from litestar.handlers.base import BaseRouteHandler
 from api.lib import db
 from api.lib.errors import ProblemError
 from api.lib.keys import KeyRing
+from api.lib.staff import Officer
 from api.lib.tokens import Claims, InvalidTokenError, verify
 
 CITIZEN = "citizen"
@@ -86,6 +87,18 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & STAFF)
+
+
+def officer_of(principal: Principal) -> Officer:
+    """The caller as an officer of their agency; 403 for staff without one (e.g. a region admin)."""
+    if not principal.agency or not principal.region:
+        raise ProblemError(403, "forbidden", "Your account has no agency.")
+    return Officer(
+        id=principal.id,
+        agency_code=principal.agency,
+        region=principal.region,
+        supervisor=SUPERVISOR in principal.roles,
+    )
 
 
 def unauthorised(error: str = "invalid_token") -> ProblemError:

@@ -77,8 +77,45 @@ class Problem(msgspec.Struct, omit_defaults=True):
     reference: str | None = None
 
 
+class DomainError(Exception):
+    """The one base of every error a service raises on purpose: it carries its HTTP status and stable code.
+
+    Services never import Litestar; they raise a subclass of this (``status``/``code`` as class attributes,
+    overridable per raise) and the single handler registered in ``EXCEPTION_HANDLERS`` turns it into
+    problem+json. Controllers therefore need no try/except to translate errors. ``detail`` is the
+    English sentence the caller sees; ``errors`` lists per-field problems; ``headers`` (e.g. ``Retry-After``)
+    go onto the response.
+    """
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.detail = detail or _TITLES.get(self.status, "Error")
+        self.errors = errors
+        self.headers = headers
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return problem_response(request, exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
 class ProblemError(HTTPException):
-    """An error with a stable code, raised by controllers (services raise domain errors instead)."""
+    """An error with a stable code, raised by controllers for HTTP-only checks (headers, query syntax);
+    services raise ``DomainError`` subclasses instead."""
 
     def __init__(
         self,
@@ -167,6 +204,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }

@@ -34,6 +34,11 @@ def language(request: Request[Any, Any, Any]) -> Lang:
     return best[1]
 
 
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The peer's address (behind a proxy, uvicorn's --forwarded-allow-ips makes this the client's)."""
+    return request.client.host if request.client else ""
+
+
 def pick(lang: Lang, indonesian: str, english: str | None) -> str:
     return english if lang == "en" and english else indonesian
 

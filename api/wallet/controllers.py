@@ -12,10 +12,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.auth.controllers import client_ip
-from api.lib.auth import CITIZEN, OFFICER, PEOPLE, SUPERVISOR, Principal, allow, public
+from api.lib.auth import CITIZEN, OFFICER, PEOPLE, SUPERVISOR, Principal, allow, officer_of, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
+from api.lib.http import client_ip
 from api.lib.upload import read_upload, too_large
 from api.wallet import attest, schemas, service
 from api.wallet.sanitize import RejectedFileError
@@ -23,7 +23,6 @@ from api.wallet.service import (
     Content,
     DocumentNotFoundError,
     FileTooLargeError,
-    Officer,
     ReviewConflictError,
     UnknownDocumentTypeError,
     Wallet,
@@ -297,12 +296,6 @@ class WalletController(Controller):
         await _guarded(work)
 
 
-def _officer(principal: Principal) -> Officer:
-    if not principal.agency or not principal.region:
-        raise ProblemError(403, "forbidden", "Your account has no agency.")
-    return Officer(id=principal.id, agency_code=principal.agency, region=principal.region)
-
-
 class OfficerDocumentController(Controller):
     path = "/api/v1/officer/documents"
     tags = ("officer",)
@@ -320,7 +313,7 @@ class OfficerDocumentController(Controller):
         async def work() -> schemas.Document:
             async with connection() as conn:
                 return await service.officer_document(
-                    conn, wallet, officer=_officer(principal), document_id=document_id, ip=client_ip(request)
+                    conn, wallet, officer=officer_of(principal), document_id=document_id, ip=client_ip(request)
                 )
 
         return await _guarded(work)
@@ -336,7 +329,7 @@ class OfficerDocumentController(Controller):
         async def work() -> Content:
             async with connection() as conn:
                 return await service.officer_content(
-                    conn, wallet, officer=_officer(principal), document_id=document_id, ip=client_ip(request)
+                    conn, wallet, officer=officer_of(principal), document_id=document_id, ip=client_ip(request)
                 )
 
         return _file(await _guarded(work), download=False)
@@ -359,7 +352,7 @@ class OfficerDocumentController(Controller):
                 return await service.review(
                     conn,
                     wallet,
-                    officer=_officer(principal),
+                    officer=officer_of(principal),
                     document_id=document_id,
                     valid=data.valid,
                     reason=data.reason,

@@ -26,6 +26,7 @@ from api.audit.service import record
 from api.lib.blobs import BlobStore
 from api.lib.crypto import MasterKeys, Sealed, seal, unseal
 from api.lib.keys import KeyRing
+from api.lib.staff import Officer
 from api.outbox.service import enqueue
 from api.wallet import attest, schemas
 from api.wallet.sanitize import CleanFile, sanitize
@@ -604,13 +605,6 @@ async def _record_read(
 
 
 # --- officers ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Officer:
-    id: uuid.UUID
-    agency_code: str
-    region: str
 
 
 async def _officer_row(conn: asyncpg.Connection, officer: Officer, document_id: uuid.UUID) -> asyncpg.Record:
