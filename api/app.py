@@ -8,20 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Response, route
+import msgspec
+from litestar import Litestar, Request, Response, get, route
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from api.accounts.controllers import MeController
 from api.applications.controllers import ApplicationController, CaseworkController, SupervisorController
-from api.auth.controllers import AuthController, JwksController, KioskAdminController
+from api.auth.controllers import AuthController, JwksController, KioskAdminController, StaffEnrolmentController
 from api.auth.housekeeping import run_forever as run_housekeeping
 from api.auth.passkey_controllers import PasskeyController
 from api.auth.service import Issuer
@@ -31,18 +31,22 @@ from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
 from api.kiosk.controllers import KioskController
+from api.lib.api_docs import LocalSwaggerRenderPlugin
 from api.lib.auth import access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
 from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.keys import KeyRing, dev_secret
+from api.lib.input_guard import HostileInputMiddleware
+from api.lib.language import LanguageMiddleware
 from api.lib.pwa import service_worker_route
 from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
 from api.notifications.vapid import load_vapid
 from api.notifications.worker import run_worker
+from api.registry.controllers import dev_registry_routes
 from api.wallet.controllers import (
     AccessLogController,
     OfficerDocumentController,
@@ -66,6 +70,22 @@ API_VERSION = "0.1.0"
 async def api_not_found(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes]:
     """Unknown API paths answer a JSON 404, never the PWA's HTML."""
     return problem_response(request, 404, "not_found", "There is no such API endpoint.")
+
+
+class Site(msgspec.Struct, rename="camel"):
+    """Where this deployment is meant to be opened, so that the PWA can tell someone who reached it at another
+    address (http://127.0.0.1:8000/ for http://localhost:8000/) where passkeys work, instead of failing."""
+
+    url: str
+    passkey_origins: list[str]
+    rp_id: str
+
+
+@get("/api/v1/site", operation_id="getSite", tags=["site"], opt=public(), sync_to_thread=False)
+def site(state: State) -> Site:
+    """The site's address and its passkey origins (public: the sign-in screen needs them before sign-in)."""
+    settings: Settings = state.settings
+    return Site(url=settings.browser_url, passkey_origins=list(settings.auth.origins), rp_id=settings.auth.rp_id)
 
 
 def _catalogue(state: State) -> CatalogueRuntime:
@@ -105,7 +125,7 @@ def _state_for(settings: Settings) -> dict[str, Any]:
             blobs=blob_store_for(settings),
             key_ring=key_ring,
             issuer=settings.auth.issuer,
-            public_base=settings.public_url or f"http://127.0.0.1:{settings.server.port}",
+            public_base=settings.browser_url.rstrip("/"),
             max_upload_bytes=settings.storage.max_upload_bytes,
         ),
     }
@@ -146,9 +166,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 )
             app.state.database = database
             app.state.catalogue = catalogue
-            host = settings.server.host
-            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-            print(f"MPP Digital is ready at http://{shown}:{settings.server.port}/", flush=True)
+            # "ready" is printed by `mpp serve` once the socket listens too (api.cli), not here: uvicorn
+            # binds only after the lifespan has started.
             yield
         finally:
             stop_housekeeping.set()
@@ -188,6 +207,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             JwksController,
             KioskAdminController,
+            StaffEnrolmentController,
             KioskController,
             MeController,
             WalletController,
@@ -200,6 +220,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeadLetterController,
             CaseworkController,
             SupervisorController,
+            site,
+            *dev_registry_routes(settings),
             api_not_found,
             service_worker_route(settings.server.pwa_dir),
             pwa_icons,
@@ -216,7 +238,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(_state_for(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        middleware=[SecurityHeadersMiddleware],
+        middleware=[SecurityHeadersMiddleware, LanguageMiddleware, HostileInputMiddleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -225,7 +247,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="One account, one document wallet and one application flow for every agency "
             "of Indonesia's public service malls (Mal Pelayanan Publik).",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),

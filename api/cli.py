@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import json
 import logging
 import os
 import signal
+import socket
 import sys
+import threading
+import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 import click
+import uvicorn
 
 from api.config import SettingsError, get_settings, reload_settings
 
@@ -54,36 +61,141 @@ def main() -> None:
     _setup_logging()
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server that says "ready" only once its socket listens (after the lifespan has started)."""
+
+    def __init__(self, config: uvicorn.Config, ready_line: str) -> None:
+        super().__init__(config)
+        self.ready_line = ready_line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:  # uvicorn exits the process itself when the lifespan or the bind fails
+            print(self.ready_line, flush=True)
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why uvicorn could not listen on host:port, tried the way it will (SO_REUSEADDR, each address of the host).
+
+    Checked before anything starts: uvicorn binds only after the lifespan, so a taken port would otherwise be
+    found after the embedded database had started and "ready" had been promised.
+    """
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return OSError(errno.EADDRNOTAVAIL, f"{host} is not an address of this machine ({exc})")
+    for family, kind, proto, _name, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # as asyncio's create_server does
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                return exc
+    return None
+
+
+def _free_port(host: str, start: int) -> int | None:
+    """The first port after ``start`` that is free on ``host``, to suggest one."""
+    for candidate in range(start + 1, min(start + 50, 65535) + 1):
+        if _bind_error(host, candidate) is None:
+            return candidate
+    return None
+
+
+def _any_free_port(host: str) -> int:
+    """A port the kernel says is free now (for --port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1" if host in ("", "localhost") else host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """A message for the person when mpp serve cannot listen on host:port, saying how to choose another."""
+    error = _bind_error(host, port)
+    if error is None:
+        return None
+    if error.errno == errno.EADDRINUSE:
+        other = _free_port(host, port) or port + 1
+        return (
+            f"port {port} is already in use on {host or 'this machine'} (is MPP Digital already running?). "
+            f"Choose another port: ./scripts/run.sh --port {other}, mpp serve --port {other}, "
+            f"or set MPP_PORT={other}."
+        )
+    if error.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}: choose a port above 1023 with --port or MPP_PORT."
+    return f"cannot listen on {host}:{port}: {error.strerror or error}. Choose another with --host/--port."
+
+
+def _announce_when_answering(probe_url: str, ready_line: str) -> None:
+    """With several workers the parent listens before the workers have started: say "ready" once one answers."""
+
+    def watch() -> None:
+        while True:
+            # Our own http URL; until a worker answers, connections fail or wait (OSError covers both).
+            with contextlib.suppress(OSError), urllib.request.urlopen(probe_url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    print(ready_line, flush=True)
+                    return
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, name="announce-ready", daemon=True).start()
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default MPP_HOST or 127.0.0.1)")
 @click.option("--port", default=None, type=int, help="Port to listen on (default MPP_PORT or 8000)")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="API processes")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API and the PWA (starting the embedded PostgreSQL when DATABASE_URL is not set)."""
-    import uvicorn
-
     if host:
         os.environ["MPP_HOST"] = host
     if port is not None:
         os.environ["MPP_PORT"] = str(port)
     try:
         settings = reload_settings()
+        if settings.server.port == 0:
+            # "Any free port": choose it now, so that the passkey origin and the printed URL name the real one.
+            os.environ["MPP_PORT"] = str(_any_free_port(settings.server.host))
+            settings = reload_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    listen_host, listen_port = settings.server.host, settings.server.port
+    problem = _port_problem(listen_host, listen_port)
+    if problem:
+        raise click.ClickException(problem)
+    # Production refused to start on these already (Settings.validate); development says so loudly.
+    for warning in settings.passkey_problems():
+        click.secho(f"Warning: staff cannot sign in with passkeys: {warning}", fg="yellow", err=True)
     if workers > 1 and settings.db.embedded:
         log.info("several workers share one embedded PostgreSQL")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=workers,
-        proxy_headers=True,
-        server_header=False,
-        log_level="info",
-        timeout_graceful_shutdown=10,
-        access_log=settings.server.access_log,
-    )
+    ready_line = f"MPP Digital is ready at {settings.browser_url}"
+    if settings.public_url:
+        ready_line += f" (listening on {listen_host}:{listen_port})"
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": listen_host,
+        "port": listen_port,
+        "workers": workers,
+        "proxy_headers": True,
+        "server_header": False,
+        "log_level": "info",
+        "timeout_graceful_shutdown": 10,
+        "access_log": settings.server.access_log,
+    }
+    if workers > 1:
+        probe_host = "127.0.0.1" if listen_host in ("", "0.0.0.0", "::") else listen_host  # noqa: S104
+        probe_host = f"[{probe_host}]" if ":" in probe_host else probe_host
+        _announce_when_answering(f"http://{probe_host}:{listen_port}/health/ready", ready_line)
+        uvicorn.run("api.app:create_app", **options)
+        return
+    server = _Server(uvicorn.Config("api.app:create_app", **options), ready_line)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE
 
 
 @main.command()
@@ -175,14 +287,21 @@ def users() -> None:
 @click.option("--agency", default=None, help="Agency code (officers, supervisors)")
 @click.option("--region", default=None, help="Region BPS code (staff)")
 def users_create(role: str, phone: str, nik: str | None, name: str, agency: str | None, region: str | None) -> None:
-    """Create an account and print it as JSON."""
+    """Create an account and print it as JSON (last line).
+
+    Staff also get a one-time enrolment code (in the JSON as enrolmentCode, and as a sign-in link above it):
+    their first passkey needs it besides the SMS code. Hand it to the person, never by SMS.
+    """
     import asyncpg
 
     from api.accounts.identity import InvalidIdentifierError
     from api.accounts.service import AccountError, Role, create_account
+    from api.auth import enrolment
+    from api.lib.auth import STAFF
 
     if role == "admin":
         role = "region_admin" if region else "national_admin"
+    settings = _settings_or_exit()
 
     async def work(dsn: str) -> dict[str, Any]:
         conn = await asyncpg.connect(dsn)
@@ -196,22 +315,139 @@ def users_create(role: str, phone: str, nik: str | None, name: str, agency: str 
                 agency=agency,
                 region=region,
             )
+            result: dict[str, Any] = {
+                "id": str(created.id),
+                "phone": created.phone,
+                "roles": created.roles,
+                "name": created.name,
+                "nik": created.nik,
+                "agency": created.agency,
+                "region": created.region,
+            }
+            if set(created.roles) & STAFF:
+                result |= _enrolment_fields(await _issue_enrolment(conn, settings, created.id), settings)
         finally:
             await conn.close()
-        return {
-            "id": str(created.id),
-            "phone": created.phone,
-            "roles": created.roles,
-            "name": created.name,
-            "nik": created.nik,
-            "agency": created.agency,
-            "region": created.region,
-        }
+        return result
 
     try:
         result = asyncio.run(_with_database(work))
-    except (AccountError, InvalidIdentifierError) as exc:
+    except (AccountError, InvalidIdentifierError, enrolment.StaffNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc
+    _echo_enrolment(result)
+    click.echo(json.dumps(result))
+
+
+async def _issue_enrolment(conn: Any, settings: Any, account: Any) -> Any:
+    """A new enrolment code for a staff account, issued from the command line (no admin account)."""
+    import datetime as dt
+
+    from api.auth import enrolment
+
+    return await enrolment.issue(
+        conn,
+        enrolment.code_secret(settings),
+        account=account,
+        ttl=dt.timedelta(hours=settings.auth.enrolment_code_hours),
+        issued_by=None,
+        ip="",
+    )
+
+
+def _enrolment_fields(issued: Any, settings: Any) -> dict[str, Any]:
+    return {
+        "enrolmentCode": issued.code,
+        "enrolmentLink": issued.link(settings.browser_url),
+        "enrolmentExpiresAt": issued.expires_at.isoformat(),
+    }
+
+
+def _echo_enrolment(result: dict[str, Any]) -> None:
+    """The human lines before the JSON: what to hand over, and for how long it works."""
+    if "enrolmentCode" in result:
+        click.echo(
+            f"Enrolment code {result['enrolmentCode']} (one use, until {result['enrolmentExpiresAt']}). "
+            f"Hand this link to the staff member to create their first passkey: {result['enrolmentLink']}"
+        )
+
+
+@users.command("enrolment")
+@click.option("--phone", required=True, help="The staff member's mobile number")
+def users_enrolment(phone: str) -> None:
+    """Issue a new enrolment code for a staff member's first passkey (the previous one stops working).
+
+    Prints the link to hand over, then JSON (last line) with the account's id and the enrolmentCode.
+    """
+    import asyncpg
+
+    from api.auth import enrolment
+
+    settings = _settings_or_exit()
+
+    async def work(dsn: str) -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            account = await enrolment.staff_account(conn, phone=phone)
+            issued = await _issue_enrolment(conn, settings, account)
+        finally:
+            await conn.close()
+        return {"id": str(account), **_enrolment_fields(issued, settings)}
+
+    try:
+        result = asyncio.run(_with_database(work))
+    except enrolment.StaffNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _echo_enrolment(result)
+    click.echo(json.dumps(result))
+
+
+@main.group()
+def kiosks() -> None:
+    """Manage kiosk tablets."""
+
+
+@kiosks.command("register")
+@click.option("--region", required=True, help="Region BPS code (GET /api/v1/regions), e.g. 3302")
+@click.option("--name", required=True, help="A name to tell the tablet apart, e.g. 'Lobby 1'")
+def kiosks_register(region: str, name: str) -> None:
+    """Register a kiosk tablet in the region's MPP building; prints its id and device secret as JSON (last line).
+
+    The secret is shown once: type or paste it into the tablet's set-up screen (#/kiosk), which trades it
+    for a kiosk session (POST /api/v1/auth/kiosk).
+    """
+    import asyncpg
+    import msgspec
+
+    from api.auth import kiosks as kiosk_devices
+    from api.catalogue.service import region_exists
+
+    try:
+        data = msgspec.convert({"name": name.strip()}, kiosk_devices.KioskCreate)
+    except msgspec.ValidationError as exc:
+        raise click.ClickException(f"--name must be 1 to 60 characters ({exc})") from exc
+
+    async def work(dsn: str) -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            if not await region_exists(conn, region):
+                raise click.ClickException(
+                    f"unknown region {region!r}: use a BPS code from GET /api/v1/regions (e.g. 3302)"
+                )
+            info = await kiosk_devices.register(conn, admin=None, region=region, data=data, ip="")
+        except kiosk_devices.KioskNotFoundError as exc:
+            raise click.ClickException(f"region {region} has no MPP building to put a kiosk in") from exc
+        finally:
+            await conn.close()
+        return {
+            "id": str(info.id),
+            "secret": info.device_secret,
+            "name": info.name,
+            "region": info.region,
+            "mppId": str(info.mpp_id),
+        }
+
+    result = asyncio.run(_with_database(work))
+    click.echo(f"Kiosk {result['name']!r} registered. Its secret is shown only now: enter it on the tablet.")
     click.echo(json.dumps(result))
 
 

@@ -7,6 +7,7 @@ Grouped like litestar-fullstack: each group is a frozen dataclass built from env
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 Env = Literal["dev", "test", "prod"]
+
+# Addresses at which `mpp serve` is reachable from this machine's own browser as http://localhost:PORT/.
+_LOOPBACK_OR_ANY = frozenset({"", "localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})  # noqa: S104
 
 
 class SettingsError(RuntimeError):
@@ -94,6 +98,8 @@ class AuthSettings:
     # SMS gateway (production): an HTTPS endpoint taking {"to", "body"} JSON with a bearer token.
     sms_url: str
     sms_token: str
+    # MPP_ENROLMENT_CODE_HOURS: how long the code for a staff member's first passkey stays valid.
+    enrolment_code_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,17 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class RegistrySettings:
+    # The population registry (Dukcapil) gateway, api/registry/gateway.py: its base URL (https in production) and
+    # our client credentials for its token endpoint. Empty in dev and test: the fake registry answers in-process.
+    url: str = ""
+    client_id: str = ""
+    secret: str = ""
+    # Seconds to wait for each of connect, send and answer before telling the citizen to try again later.
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
@@ -139,6 +156,7 @@ class Settings:
     # warning before the screen is wiped for the next citizen (short in tests, via the environment).
     kiosk_idle_seconds: int = 90
     kiosk_warning_seconds: int = 30
+    registry: RegistrySettings = RegistrySettings()
 
     @property
     def dev_messages_path(self) -> Path:
@@ -159,23 +177,115 @@ class Settings:
                 ("MPP_SMS_URL", self.auth.sms_url),
                 ("MPP_MASTER_KEYS", self.storage.master_keys_json),
                 ("MPP_VAPID_PRIVATE_KEY", self.notify.vapid_private_pem),
+                ("MPP_REGISTRY_URL", self.registry.url),
+                ("MPP_REGISTRY_CLIENT_ID", self.registry.client_id),
+                ("MPP_REGISTRY_SECRET", self.registry.secret),
             )
             if not value
         ]
         if missing:
             # Production never invents its own secrets, and never writes SMS to a file.
             raise SettingsError("MPP_ENV=prod requires " + ", ".join(missing))
+        if urlsplit(self.registry.url).scheme != "https":
+            # NIKs, names and birth dates travel in these requests.
+            raise SettingsError("MPP_REGISTRY_URL must be an https:// URL in production")
         if self.notify.push_test_hosts:
             raise SettingsError("MPP_PUSH_TEST_HOSTS is for tests; production posts only to browser push services")
         if len(self.auth.secret_key) < 32:
             raise SettingsError("MPP_SECRET_KEY must be at least 32 characters")
+        problems = self.passkey_problems()
+        if problems:
+            # A deployment whose passkeys cannot work locks every officer out at the second factor.
+            raise SettingsError("passkeys cannot work with this configuration: " + " ".join(problems))
+
+    @property
+    def browser_url(self) -> str:
+        """The address to open in a browser, as `mpp serve` prints it.
+
+        MPP_PUBLIC_URL when set; otherwise http://localhost:PORT/ for a server on this machine: localhost is
+        a secure context, and WebAuthn refuses IP addresses as relying-party ids, so at http://127.0.0.1/
+        no staff member could pass the second factor.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host = self.server.host
+        if host in _LOOPBACK_OR_ANY:
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.server.port}/"
+
+    def passkey_problems(self) -> list[str]:
+        """Why passkeys would fail at the configured relying party, origins and address (empty: they work).
+
+        Browsers accept a passkey ceremony only when the page's origin is a secure context whose host is the
+        relying-party id or a subdomain of it, and the id is a domain name; the server accepts only the origins
+        in MPP_ORIGINS. Production refuses to start on any of these; development warns (``mpp serve``).
+        """
+        rp_id = self.auth.rp_id
+        problems: list[str] = []
+        if _is_ip(rp_id):
+            problems.append(
+                f"MPP_RP_ID is {rp_id!r}, an IP address: browsers accept only a domain name as a passkey's "
+                "relying party (use localhost on this machine)."
+            )
+        for origin in self.auth.origins:
+            parts = urlsplit(origin)
+            host = parts.hostname or ""
+            if parts.scheme not in ("http", "https") or not host or parts.path not in ("", "/"):
+                problems.append(f"MPP_ORIGINS has {origin!r}, which is not an origin like https://host[:port].")
+            elif host != rp_id and not host.endswith("." + rp_id):
+                problems.append(
+                    f"MPP_ORIGINS has {origin!r}, whose host is not {rp_id!r} (MPP_RP_ID) nor a subdomain of it."
+                )
+            elif parts.scheme == "http" and not _is_localhost(host):
+                problems.append(f"MPP_ORIGINS has {origin!r}: passkeys need https except on localhost.")
+        opened = _origin(self.browser_url)
+        if not self.public_url and _is_ip(self.server.host) and self.server.host not in _LOOPBACK_OR_ANY:
+            problems.append(
+                f"this server listens on {self.server.host} only, so it must be opened at {opened}, an IP address "
+                "where browsers refuse passkeys: listen on 127.0.0.1 or 0.0.0.0 and open http://localhost:"
+                f"{self.server.port}/, or serve it at a domain name over https and set MPP_PUBLIC_URL."
+            )
+        elif opened not in {_origin(o) for o in self.auth.origins}:
+            where = "MPP_PUBLIC_URL" if self.public_url else "the address this server prints"
+            problems.append(
+                f"{where} is {opened}, which is not among the passkey origins ({', '.join(self.auth.origins)}): "
+                "set MPP_ORIGINS (and MPP_RP_ID) to match it, or leave them unset to derive them."
+            )
+        return problems
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_localhost(host: str) -> bool:
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased, without the default port (as browsers report origins)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{host}{port}".lower()
 
 
 def _auth(env: str, *, port: int) -> AuthSettings:
+    """Token and passkey settings. Unless set, the relying party and its origin follow MPP_PUBLIC_URL, or in
+    development the URL `mpp serve` prints (http://localhost:PORT): the port is the one being served."""
     public_url = _env("MPP_PUBLIC_URL")
     host = urlsplit(public_url).hostname if public_url else "localhost"
-    origins = tuple(o.strip() for o in _env("MPP_ORIGINS").split(",") if o.strip()) or (
-        (public_url.rstrip("/"),) if public_url else (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
+    origins = tuple(o.strip().rstrip("/") for o in _env("MPP_ORIGINS").split(",") if o.strip()) or (
+        (_origin(public_url),) if public_url else (f"http://localhost:{port}",)
     )
     return AuthSettings(
         issuer=public_url.rstrip("/") or "mpp-digital",
@@ -188,6 +298,7 @@ def _auth(env: str, *, port: int) -> AuthSettings:
         origins=origins,
         sms_url=_env("MPP_SMS_URL"),
         sms_token=_env("MPP_SMS_TOKEN"),
+        enrolment_code_hours=_int("MPP_ENROLMENT_CODE_HOURS", 72, low=1, high=14 * 24),
     )
 
 
@@ -244,6 +355,12 @@ def _load() -> Settings:
         kiosk_idle_seconds=_int("MPP_KIOSK_IDLE_SECONDS", 90, low=2, high=3600),
         # WCAG 2.2.1: at least 20 seconds to say "I'm still here" in production; tests may shorten it.
         kiosk_warning_seconds=_int("MPP_KIOSK_WARNING_SECONDS", 30, low=2, high=600),
+        registry=RegistrySettings(
+            url=_env("MPP_REGISTRY_URL"),
+            client_id=_env("MPP_REGISTRY_CLIENT_ID"),
+            secret=_env("MPP_REGISTRY_SECRET"),
+            timeout_seconds=_int("MPP_REGISTRY_TIMEOUT_MS", 5000, low=100, high=60_000) / 1000,
+        ),
     )
     settings.validate()
     return settings

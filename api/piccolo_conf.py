@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "api.applications.piccolo_app",
         "api.notifications.piccolo_app",
         "api.kiosk.piccolo_app",
+        "api.registry.piccolo_app",
     ]
 )

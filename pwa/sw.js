@@ -32,13 +32,17 @@ const CORE = [
   '/js/views/citizen/notifications.js', '/js/views/citizen/settings.js', '/js/push.js',
   '/js/components/notifications-badge.js', '/js/components/wallet-status.js', '/js/components/wallet-upload.js',
   '/js/components/account-field.js', '/js/components/account-problem.js', '/js/components/account-webauthn.js',
+  '/js/statuses.js', '/js/components/answer-text.js', '/js/components/apply-draft.js',
+  '/js/components/apply-review.js', '/js/components/apply-receipt.js',
+  '/js/components/profile-form.js', '/js/components/return-to.js',
+  '/js/components/service-result.js',
 ];
 // Citizen screens and parts written alongside: cached when present, so one missing file cannot block an install
 // (any other module is cached the first time it is used).
 /** Paths a request may be answered from the shell cache under. */
 const alias = (/** @type {string} */ path) => (path === '/' ? '/index.html' : path === '/v' || path === '/v/index.html' ? '/v/' : path);
 const isShellAsset = (/** @type {string} */ path) => /^\/(js|css|i18n|icons)\//.test(path) || path === '/manifest.webmanifest';
-const CATALOGUE = /^\/api\/v1\/(services(\/[^/]+)?|regions(\/[^/]+)?|categories|agencies|document-types)$/;
+const CATALOGUE = /^\/api\/v1\/(services(\/[^/]+)?|service-groups|regions(\/[^/]+)?|categories|agencies|document-types)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

@@ -30,4 +30,6 @@ fi
 .venv/bin/ruff format --check api tests bench
 .venv/bin/mypy
 .venv/bin/python -m api.catalogue.datafiles >/dev/null
+# The PWA's JSDoc types (strict), checked by the pinned TypeScript in tools/; no emit, no build step for the app.
+tools/node_modules/.bin/tsc -p pwa/jsconfig.json
 exec .venv/bin/pytest "$@"

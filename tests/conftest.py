@@ -12,7 +12,6 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -22,14 +21,10 @@ from litestar import Litestar
 
 from api.config import Settings, reload_settings
 from api.lib.embedded_pg import EmbeddedPostgres
+from tests.support.clients import client_at
+from tests.support.database import create_database, drop_database
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL pointing at another database (works for host:port and socket URLs)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 @pytest.fixture(scope="session")
@@ -43,25 +38,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield embedded.start()
     finally:
         embedded.destroy()
-
-
-async def create_database(server: str, prefix: str = "mpp_test") -> str:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(server, name)
-
-
-async def drop_database(server: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -106,12 +82,6 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
     yield application
     stop.set()
     await task
-
-
-def client_at(app: Litestar, ip: str) -> httpx.AsyncClient:
-    """A client calling from ``ip`` (rate limits count per address)."""
-    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest_asyncio.fixture(loop_scope="session")

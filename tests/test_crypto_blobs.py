@@ -192,6 +192,8 @@ def prod_env(env: pytest.MonkeyPatch) -> None:
     env.setenv("MPP_PUBLIC_URL", "https://mpp.example.go.id")
     env.setenv("MPP_SMS_URL", "https://sms.example.go.id/send")
     env.setenv("MPP_VAPID_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----")
+    for name, value in (("URL", "https://registry.example.go.id"), ("CLIENT_ID", "mpp"), ("SECRET", "s")):
+        env.setenv(f"MPP_REGISTRY_{name}", value)
 
 
 def test_production_refuses_to_start_without_master_keys(env: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 from piccolo.conf.apps import Finder
 
-from tests.conftest import create_database, drop_database
+from tests.support.database import create_database, drop_database
 
 MPP = str(Path(sys.executable).parent / "mpp")
 

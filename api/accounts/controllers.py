@@ -10,32 +10,26 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts import schemas, service
-from api.accounts.identity import InvalidIdentifierError
-from api.accounts.service import AccountConflictError, MandateError, NotFoundError
+from api.accounts.language import language_of
 from api.audit.service import events_about, record
 from api.auth import service as auth
-from api.auth.controllers import invalid_code, rate_limited, send_code
-from api.auth.ratelimit import RateLimitedError
-from api.auth.service import InvalidCodeError, Issuer
+from api.auth.service import Issuer
 from api.lib.auth import CITIZEN, PEOPLE, Principal, allow
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import client_ip
-from api.lib.sms import SmsGateway
+from api.lib.sms import SmsGateway, send_code
+from api.notifications import messages
+
+# The export's body: one JSON object (account, sessions, audit trail, …), sent as a file to download.
+EXPORT_BODY = dict[str, Any]
 
 # Changing the sign-in number needs a sign-in this recent (ASVS: re-authenticate before sensitive changes).
 FRESH_SIGN_IN_SECONDS = 300
-
-
-def _not_found(exc: NotFoundError) -> ProblemError:
-    return ProblemError(404, "not_found", f"No such {exc.args[0]}.")
-
-
-def _conflict(exc: AccountConflictError) -> ProblemError:
-    return ProblemError(409, "conflict", str(exc))
 
 
 class MeController(Controller):
@@ -51,13 +45,8 @@ class MeController(Controller):
     async def update_me(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[schemas.MeUpdate]
     ) -> schemas.Me:
-        try:
-            async with connection() as conn:
-                return await service.update_me(conn, principal.id, data, ip=client_ip(request))
-        except InvalidIdentifierError as exc:
-            raise ProblemError(422, "invalid_nik", str(exc)) from exc
-        except AccountConflictError as exc:
-            raise _conflict(exc) from exc
+        async with connection() as conn:
+            return await service.update_me(conn, principal.id, data, ip=client_ip(request))
 
     @get("/sessions", operation_id="listMySessions", opt=allow(PEOPLE))
     async def list_sessions(self, principal: NamedDependency[Principal]) -> schemas.SessionList:
@@ -103,18 +92,11 @@ class MeController(Controller):
         """Send a code to the new number. Needs a sign-in from the last five minutes."""
         if time.time() - principal.auth_time > FRESH_SIGN_IN_SECONDS:
             raise ProblemError(403, "reauthentication_required", "Sign in again before changing your number.")
-        try:
-            async with connection() as conn:
-                phone, code = await auth.request_code(
-                    conn, issuer, phone=data.phone, ip=client_ip(request), purpose="change_phone", account=principal.id
-                )
-        except InvalidIdentifierError as exc:
-            raise ProblemError(422, "invalid_phone", "Enter an Indonesian mobile number, e.g. 0812….") from exc
-        except RateLimitedError as exc:
-            raise rate_limited(exc) from exc
-        body = (
-            f"Kode untuk mengganti nomor HP di MPP Digital: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
-        )
+        async with connection() as conn:
+            phone, code = await auth.request_code(
+                conn, issuer, phone=data.phone, ip=client_ip(request), purpose="change_phone", account=principal.id
+            )
+            body = messages.phone_change_code(code, await language_of(conn, principal.id))
         return Response(
             {"expiresIn": int(auth.CODE_TTL.total_seconds())},
             status_code=202,
@@ -131,21 +113,14 @@ class MeController(Controller):
         sms: NamedDependency[SmsGateway],
     ) -> Response[schemas.Me]:
         ip = client_ip(request)
-        try:
-            async with connection() as conn:
-                phone = await auth.check_code(
-                    conn, issuer, phone=data.phone, code=data.code, ip=ip, purpose="change_phone", account=principal.id
-                )
-                old = await service.change_phone(conn, principal.id, phone, ip=ip)
-                me = await service.get_me(conn, principal.id)
-        except InvalidCodeError as exc:
-            raise invalid_code() from exc
-        except RateLimitedError as exc:
-            raise rate_limited(exc) from exc
-        except AccountConflictError as exc:
-            raise _conflict(exc) from exc
+        async with connection() as conn:
+            phone = await auth.check_code(
+                conn, issuer, phone=data.phone, code=data.code, ip=ip, purpose="change_phone", account=principal.id
+            )
+            old = await service.change_phone(conn, principal.id, phone, ip=ip)
+            me = await service.get_me(conn, principal.id)
         # Tell the old number: if this was not its owner, they know at once.
-        notice = "Nomor HP akun MPP Digital Anda telah diganti. Jika bukan Anda, segera hubungi MPP terdekat."
+        notice = messages.phone_changed(me.language)
         return Response(me, background=BackgroundTask(sms.send, old, notice))
 
     @get("/audit", operation_id="listMyAuditTrail", opt=allow(PEOPLE))
@@ -158,7 +133,17 @@ class MeController(Controller):
         ]
         return schemas.AuditList(items=items, total=len(items))
 
-    @get("/export", operation_id="exportMyData", opt=allow(PEOPLE))
+    @get(
+        "/export",
+        operation_id="exportMyData",
+        opt=allow(PEOPLE),
+        # The body is built as bytes, which OpenAPI would call a string: say what it is, a JSON document.
+        responses={
+            200: ResponseSpec(
+                EXPORT_BODY, generate_examples=False, media_type="application/json", description="Everything held on me"
+            )
+        },
+    )
     async def export(self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]) -> Response[bytes]:
         """Everything we hold on me, as a JSON file (UU PDP: the right to a copy of one's data)."""
         async with connection() as conn:
@@ -196,25 +181,15 @@ class MeController(Controller):
         data: JSONBody[schemas.FamilyMemberCreate],
     ) -> schemas.FamilyMember:
         """Link a member of my household (same KK)."""
-        try:
-            async with connection() as conn:
-                return await service.add_family_member(conn, principal.id, data, ip=client_ip(request))
-        except InvalidIdentifierError as exc:
-            raise ProblemError(422, "invalid_nik", str(exc)) from exc
-        except MandateError as exc:
-            raise ProblemError(422, "unprocessable", str(exc)) from exc
-        except AccountConflictError as exc:
-            raise _conflict(exc) from exc
+        async with connection() as conn:
+            return await service.add_family_member(conn, principal.id, data, ip=client_ip(request))
 
     @delete("/family/{member_id:uuid}", operation_id="removeFamilyMember", opt=allow(CITIZEN), status_code=204)
     async def remove_family_member(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], member_id: FromPath[uuid.UUID]
     ) -> None:
-        try:
-            async with connection() as conn:
-                await service.remove_family_member(conn, principal.id, member_id, ip=client_ip(request))
-        except NotFoundError as exc:
-            raise _not_found(exc) from exc
+        async with connection() as conn:
+            await service.remove_family_member(conn, principal.id, member_id, ip=client_ip(request))
 
     @get("/mandates", operation_id="listMyMandates", opt=allow(CITIZEN))
     async def list_mandates(self, principal: NamedDependency[Principal]) -> schemas.MandateList:
@@ -229,32 +204,19 @@ class MeController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.MandateCreate],
     ) -> schemas.Mandate:
-        try:
-            async with connection() as conn:
-                return await service.create_mandate(conn, principal.id, data, ip=client_ip(request))
-        except NotFoundError as exc:
-            raise _not_found(exc) from exc
-        except MandateError as exc:
-            raise ProblemError(422, "unprocessable", str(exc)) from exc
+        async with connection() as conn:
+            return await service.create_mandate(conn, principal.id, data, ip=client_ip(request))
 
     @post("/mandates/{mandate_id:uuid}/accept", operation_id="acceptMandate", opt=allow(CITIZEN), status_code=200)
     async def accept_mandate(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], mandate_id: FromPath[uuid.UUID]
     ) -> schemas.Mandate:
-        try:
-            async with connection() as conn:
-                return await service.accept_mandate(conn, principal.id, mandate_id, ip=client_ip(request))
-        except NotFoundError as exc:
-            raise _not_found(exc) from exc
-        except MandateError as exc:
-            raise ProblemError(409, "conflict", str(exc)) from exc
+        async with connection() as conn:
+            return await service.accept_mandate(conn, principal.id, mandate_id, ip=client_ip(request))
 
     @delete("/mandates/{mandate_id:uuid}", operation_id="revokeMandate", opt=allow(CITIZEN), status_code=200)
     async def revoke_mandate(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], mandate_id: FromPath[uuid.UUID]
     ) -> schemas.Mandate:
-        try:
-            async with connection() as conn:
-                return await service.revoke_mandate(conn, principal.id, mandate_id, ip=client_ip(request))
-        except NotFoundError as exc:
-            raise _not_found(exc) from exc
+        async with connection() as conn:
+            return await service.revoke_mandate(conn, principal.id, mandate_id, ip=client_ip(request))

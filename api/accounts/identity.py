@@ -5,12 +5,39 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_NIK = re.compile(r"^[0-9]{16}$")
+from api.lib.errors import DomainError
+
+# ASCII digits only, spelt [0-9] on purpose: ``\d`` and ``str.isdigit()`` also take fullwidth ("０８１２") and
+# Arabic-Indic ("٠٨١٢") digits, which ``int()`` reads as the same number. Such a number is refused rather than
+# normalised, so that it can never be a second spelling of a number (a second SMS limit, a second NIK holder).
+_NIK = re.compile(r"^[0-9]{16}\Z")
+_ASCII_DIGITS = re.compile(r"[0-9]+\Z")
 _PHONE_DIGITS = re.compile(r"[\s().-]")
 
 
-class InvalidIdentifierError(ValueError):
-    """A NIK or phone number that cannot be right."""
+class InvalidIdentifierError(DomainError, ValueError):
+    """A NIK or phone number that cannot be right: 422 ``invalid_nik`` with the reason as its detail.
+
+    Still a ValueError: the application forms and the CLI catch it as one.
+    """
+
+    status = 422
+    code = "invalid_nik"
+
+
+class InvalidPhoneError(InvalidIdentifierError):
+    """A phone number that cannot be right: 422 ``invalid_phone``.
+
+    The API answers one example-giving sentence (what a citizen at the sign-in screen needs); ``str()`` keeps
+    the precise reason for the application forms and the CLI, which show it next to the field.
+    """
+
+    code = "invalid_phone"
+    detail = "Enter an Indonesian mobile number, e.g. 0812…."
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.args = (reason,)
 
 
 def nik_birth_date(nik: str, *, today: dt.date | None = None) -> tuple[dt.date, bool]:
@@ -56,9 +83,9 @@ def normalise_phone(phone: str) -> str:
         digits = digits[1:]
     elif digits.startswith("0"):
         digits = "62" + digits[1:]
-    if not digits.isdigit() or not digits.startswith("628"):
-        raise InvalidIdentifierError("phone must be an Indonesian mobile number (08… or +628…)")
+    if not _ASCII_DIGITS.match(digits) or not digits.startswith("628"):
+        raise InvalidPhoneError("phone must be an Indonesian mobile number (08… or +628…)")
     # Indonesian mobile numbers have 9 to 12 digits after the country code.
     if not 9 <= len(digits) - 2 <= 12:
-        raise InvalidIdentifierError("phone number has the wrong length")
+        raise InvalidPhoneError("phone number has the wrong length")
     return "+" + digits

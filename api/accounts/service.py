@@ -12,15 +12,22 @@ import msgspec
 
 from api.accounts import schemas
 from api.accounts.identity import nik_birth_date, normalise_phone, validate_nik
+from api.accounts.profile import get_me as get_me  # re-exported: other domains read a person through this module
+from api.accounts.profile import update_me as update_me
 from api.audit.service import events_about, mask_nik, record
 from api.auth.service import end_sessions
+from api.lib import errors
+from api.lib.errors import DomainError
 
 Role = Literal["citizen", "officer", "supervisor", "region_admin", "national_admin"]
 ROLES: tuple[Role, ...] = ("citizen", "officer", "supervisor", "region_admin", "national_admin")
 
 
-class AccountError(ValueError):
-    """The account cannot be created as asked."""
+class AccountError(DomainError, ValueError):
+    """The account cannot be created as asked (the CLI shows the sentence)."""
+
+    status = 422
+    code = "unprocessable"
 
 
 @dataclass(frozen=True)
@@ -87,92 +94,22 @@ async def create_account(
 # --- me -------------------------------------------------------------------------------------------------
 
 
-class AccountConflictError(ValueError):
-    """Another account already holds this NIK or phone number."""
+class AccountConflictError(DomainError, ValueError):
+    """Another account already holds this NIK or phone number (or the family link exists)."""
+
+    status = 409
+    code = "conflict"
 
 
-class NotFoundError(LookupError):
+class NotFoundError(errors.NotFoundError):
     """No such thing belonging to this account."""
 
 
-class MandateError(ValueError):
-    """The mandate cannot be created or changed as asked."""
+class MandateError(DomainError, ValueError):
+    """The mandate cannot be created or changed as asked: 422 by default, 409 where its state is the problem."""
 
-
-async def get_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.Me:
-    row = await conn.fetchrow(
-        """SELECT a.*, g.code AS agency_code, g.name_id AS agency_name, r.name AS region_name,
-                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey
-           FROM accounts_account a
-           LEFT JOIN catalogue_agency g ON g.id = a.agency
-           LEFT JOIN catalogue_region r ON r.code = a.region
-           WHERE a.id = $1""",
-        account_id,
-    )
-    if row is None:
-        raise NotFoundError("account")
-    return schemas.Me(
-        id=row["id"],
-        name=row["name"],
-        roles=list(row["roles"]),
-        phone=row["phone"],
-        language=row["language"],
-        status=row["status"],
-        has_passkey=row["has_passkey"],
-        created_at=row["created_at"],
-        nik=row["nik"],
-        kk=row["kk"],
-        email=row["email"],
-        birth_date=row["birth_date"],
-        address=msgspec.json.decode(row["address"], type=schemas.Address) if row["address"] else None,
-        agency=schemas.Ref(code=row["agency_code"], name=row["agency_name"]) if row["agency_code"] else None,
-        region=schemas.Ref(code=row["region"], name=row["region_name"]) if row["region"] else None,
-    )
-
-
-async def update_me(
-    conn: asyncpg.Connection, account_id: uuid.UUID, update: schemas.MeUpdate, *, ip: str
-) -> schemas.Me:
-    changes: dict[str, object] = {}
-    for field in update.__struct_fields__:
-        value = getattr(update, field)
-        if value is not msgspec.UNSET:
-            changes[field] = value
-    if "nik" in changes:
-        nik = validate_nik(str(changes["nik"]))
-        changes["birth_date"] = nik_birth_date(nik)[0]
-    if "address" in changes and changes["address"] is not None:
-        changes["address"] = msgspec.json.encode(changes["address"]).decode()
-    if changes:
-        columns = {
-            "name": "name",
-            "nik": "nik",
-            "kk": "kk",
-            "email": "email",
-            "language": "language",
-            "address": "address",
-            "birth_date": "birth_date",
-        }
-        assignments = ", ".join(f"{columns[k]} = ${i + 2}" for i, k in enumerate(changes))
-        try:
-            async with conn.transaction():
-                await conn.execute(
-                    f"UPDATE accounts_account SET {assignments}, updated_at = now() WHERE id = $1",  # noqa: S608
-                    account_id,
-                    *changes.values(),
-                )
-                # The trail names what changed, never the values (no NIK in the audit log).
-                await record(
-                    conn,
-                    action="account.updated",
-                    actor=account_id,
-                    subject=account_id,
-                    detail={"fields": sorted(k for k in changes if k != "birth_date")},
-                    ip=ip,
-                )
-        except asyncpg.UniqueViolationError as exc:
-            raise AccountConflictError("another account already uses this NIK") from exc
-    return await get_me(conn, account_id)
+    status = 422
+    code = "unprocessable"
 
 
 async def change_phone(conn: asyncpg.Connection, account_id: uuid.UUID, phone: str, *, ip: str) -> str:
@@ -240,7 +177,11 @@ async def add_family_member(
     conn: asyncpg.Connection, account_id: uuid.UUID, member: schemas.FamilyMemberCreate, *, ip: str
 ) -> schemas.FamilyMember:
     nik = validate_nik(member.nik)
-    me = await conn.fetchrow("SELECT nik, kk FROM accounts_account WHERE id = $1", account_id)
+    me = await conn.fetchrow(
+        """SELECT coalesce(a.nik, c.nik) AS nik, a.kk
+           FROM accounts_account a LEFT JOIN accounts_nik_claim c ON c.account = a.id WHERE a.id = $1""",
+        account_id,
+    )
     if not me["kk"]:
         raise MandateError("add your family card (KK) number to your profile first")
     if nik == me["nik"]:
@@ -380,18 +321,7 @@ async def create_mandate(
         raise MandateError("validUntil must be in the future")
     if valid_until - now > MAX_MANDATE:
         raise MandateError("a mandate lasts at most one year; renew it when it ends")
-    services = sorted(set(data.services))
-    if "*" in services:
-        services = ["*"]
-    else:
-        known = {
-            r["code"]
-            for r in await conn.fetch(
-                "SELECT DISTINCT code FROM catalogue_service WHERE code = ANY($1::text[])", services
-            )
-        }
-        if unknown := sorted(set(services) - known):
-            raise MandateError(f"unknown services: {', '.join(unknown)}")
+    services = await _mandate_services(conn, data.services)
     if member["relation"] == "child" and is_minor(member["member_nik"], now.date()):
         basis, status = "parental", "active"
         birth = nik_birth_date(member["member_nik"])[0]
@@ -423,6 +353,20 @@ async def create_mandate(
     return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
 
 
+async def _mandate_services(conn: asyncpg.Connection, asked: list[str]) -> list[str]:
+    """The service codes a mandate covers, sorted (``["*"]`` for all); MandateError names any unknown one."""
+    services = sorted(set(asked))
+    if "*" in services:
+        return ["*"]
+    known = {
+        r["code"]
+        for r in await conn.fetch("SELECT DISTINCT code FROM catalogue_service WHERE code = ANY($1::text[])", services)
+    }
+    if unknown := sorted(set(services) - known):
+        raise MandateError(f"unknown services: {', '.join(unknown)}")
+    return services
+
+
 async def list_mandates(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.MandateList:
     """Mandates I hold, and mandates over me that others hold."""
     rows = await conn.fetch(
@@ -435,21 +379,13 @@ async def accept_mandate(
     conn: asyncpg.Connection, account_id: uuid.UUID, mandate_id: uuid.UUID, *, ip: str
 ) -> schemas.Mandate:
     async with conn.transaction():
-        row = await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1 FOR UPDATE OF m", mandate_id)
-        if row is None or row["member_account"] != account_id:
-            raise NotFoundError("mandate")
+        row = await _lock_mandate(conn, mandate_id, parties=("member_account",), account_id=account_id)
         if row["status"] != "pending":
-            raise MandateError(f"this mandate is {row['status']}, not waiting for acceptance")
-        await conn.execute("UPDATE accounts_mandate SET status = 'active' WHERE id = $1", mandate_id)
-        for subject in (account_id, row["holder"]):
-            await record(
-                conn,
-                action="mandate.accepted",
-                actor=account_id,
-                subject=subject,
-                detail={"mandate": str(mandate_id)},
-                ip=ip,
+            raise MandateError(
+                f"this mandate is {row['status']}, not waiting for acceptance", status=409, code="conflict"
             )
+        await conn.execute("UPDATE accounts_mandate SET status = 'active' WHERE id = $1", mandate_id)
+        await _record_mandate(conn, "mandate.accepted", row, actor=account_id, ip=ip)
     return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
 
 
@@ -458,25 +394,35 @@ async def revoke_mandate(
 ) -> schemas.Mandate:
     """Either side may end a mandate at any time."""
     async with conn.transaction():
-        row = await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1 FOR UPDATE OF m", mandate_id)
-        if row is None or account_id not in (row["holder"], row["member_account"]):
-            raise NotFoundError("mandate")
+        row = await _lock_mandate(conn, mandate_id, parties=("holder", "member_account"), account_id=account_id)
         if row["status"] in ("pending", "active"):
             await conn.execute(
                 "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $2 WHERE id = $1",
                 mandate_id,
                 account_id,
             )
-            for subject in {row["holder"], row["member_account"]} - {None}:
-                await record(
-                    conn,
-                    action="mandate.revoked",
-                    actor=account_id,
-                    subject=subject,
-                    detail={"mandate": str(mandate_id)},
-                    ip=ip,
-                )
+            await _record_mandate(conn, "mandate.revoked", row, actor=account_id, ip=ip)
     return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
+
+
+async def _lock_mandate(
+    conn: asyncpg.Connection, mandate_id: uuid.UUID, *, parties: tuple[str, ...], account_id: uuid.UUID
+) -> asyncpg.Record:
+    """The mandate's row, locked until the transaction ends; NotFoundError unless ``account_id`` is one of the
+    ``parties`` (columns of _MANDATE_SELECT) — a mandate of others is not there at all, to this caller."""
+    row = await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1 FOR UPDATE OF m", mandate_id)
+    if row is None or account_id not in (row[p] for p in parties):
+        raise NotFoundError("mandate")
+    return row
+
+
+async def _record_mandate(
+    conn: asyncpg.Connection, action: str, row: asyncpg.Record, *, actor: uuid.UUID, ip: str
+) -> None:
+    """One audit row in the trail of each side of the mandate (the member's, if they have an account; the holder's)."""
+    for subject in (row["member_account"], row["holder"]):
+        if subject is not None:
+            await record(conn, action=action, actor=actor, subject=subject, detail={"mandate": str(row["id"])}, ip=ip)
 
 
 async def mandate_allows(

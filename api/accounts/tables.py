@@ -67,3 +67,18 @@ class Mandate(Table, tablename="accounts_mandate"):
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     revoked_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class NikClaim(Table, tablename="accounts_nik_claim"):
+    """A NIK an account declared while another account already held it, waiting for verification.
+
+    The profile shows it as the account's NIK, so that the answer to a NIK change never tells whether someone
+    else holds that number. Who really owns it is for identity verification to decide (the Dukcapil registry,
+    or an officer with the KTP-el; ``api.accounts.service._set_nik`` is the seam); until then the
+    account's own ``nik`` column stays empty and the unique NIK stays with the account that holds it.
+    """
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, unique=True)
+    nik = Varchar(length=16, null=False, index=True)
+    created_at = Timestamptz(null=False, default=TimestamptzNow())

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from api.applications import schemas, service
-from api.applications.service import (
-    ApplicationNotFoundError,
-    IdempotencyConflictError,
-    IllegalTransitionError,
-    InboxFilter,
-    InvalidApplicationError,
-    NoMandateError,
-    StaleVersionError,
-)
+from api.applications.service import InboxFilter
+from api.applications.statuses import OpenStatus
 from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow, officer_of
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import Page, PageSize, client_ip
 from api.wallet.service import Wallet
 
-T = TypeVar("T")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", description="The version you read (its ETag)")]
 
@@ -42,23 +34,12 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
     return body_version
 
 
-async def _guarded(work: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await work()
-    except ApplicationNotFoundError as exc:
-        raise ProblemError(404, "not_found", "No such application.") from exc
-    except InvalidApplicationError as exc:
-        raise ProblemError(422, "invalid_application", str(exc), errors=exc.errors) from exc
-    except IllegalTransitionError as exc:
-        raise ProblemError(409, "illegal_transition", str(exc)) from exc
-    except StaleVersionError as exc:
-        raise ProblemError(412, "precondition_failed", f"{exc} — reload and try again.") from exc
-    except IdempotencyConflictError as exc:
-        raise ProblemError(
-            422, "idempotency_key_reused", "This Idempotency-Key was used for a different application."
-        ) from exc
-    except NoMandateError as exc:
-        raise ProblemError(403, "no_mandate", "You hold no mandate to apply for this person for this service.") from exc
+Versioned = TypeVar("Versioned", schemas.DraftSave, schemas.Withdraw, schemas.Resubmit)
+
+
+def _at_version(data: Versioned, if_match: str | None) -> Versioned:
+    """The body with the version the caller acted on (If-Match wins over the body's own ``version``)."""
+    return msgspec.structs.replace(data, version=_version(if_match, data.version))
 
 
 def _with_etag(detail: schemas.ApplicationDetail, status: int = 200) -> Response[schemas.ApplicationDetail]:
@@ -76,12 +57,8 @@ class ApplicationController(Controller):
         service_id: Annotated[uuid.UUID, QueryParameter(name="serviceId")],
     ) -> schemas.Readiness:
         """Which requirements my wallet already satisfies (verified first), which are missing or expired."""
-
-        async def work() -> schemas.Readiness:
-            async with connection() as conn:
-                return await service.readiness(conn, owner=principal.id, service_id=service_id)
-
-        return await _guarded(work)
+        async with connection() as conn:
+            return await service.readiness(conn, owner=principal.id, service_id=service_id)
 
     @post("", operation_id="submitApplication", opt=allow(CITIZEN), status_code=201)
     async def submit(
@@ -97,15 +74,10 @@ class ApplicationController(Controller):
             raise ProblemError(
                 400, "idempotency_key_required", "Send an Idempotency-Key header (8-100 letters, digits, - _ . :)."
             )
-        key = idempotency_key
-
-        async def work() -> tuple[schemas.ApplicationDetail, bool]:
-            async with connection() as conn:
-                return await service.submit(
-                    conn, applicant=principal.id, data=data, idempotency_key=key, ip=client_ip(request)
-                )
-
-        detail, _created = await _guarded(work)
+        async with connection() as conn:
+            detail, _created = await service.submit(
+                conn, applicant=principal.id, data=data, idempotency_key=idempotency_key, ip=client_ip(request)
+            )
         return _with_etag(detail, 201)
 
     @get("", operation_id="listMyApplications", opt=allow(CITIZEN))
@@ -120,24 +92,18 @@ class ApplicationController(Controller):
         self, principal: NamedDependency[Principal], application_id: FromPath[uuid.UUID]
     ) -> Response[schemas.ApplicationDetail]:
         """One application with its timeline (oldest first) and deadline."""
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.get_for_citizen(conn, applicant=principal.id, application_id=application_id)
-
-        return _with_etag(await _guarded(work))
+        async with connection() as conn:
+            detail = await service.get_for_citizen(conn, applicant=principal.id, application_id=application_id)
+        return _with_etag(detail)
 
     @post("/drafts", operation_id="createDraft", opt=allow(CITIZEN), status_code=201)
     async def create_draft(
         self, principal: NamedDependency[Principal], data: JSONBody[schemas.DraftSave]
     ) -> Response[schemas.ApplicationDetail]:
         """Keep an unfinished application on the server, to resume on another device."""
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.save_draft(conn, applicant=principal.id, draft_id=None, data=data)
-
-        return _with_etag(await _guarded(work), 201)
+        async with connection() as conn:
+            detail = await service.save_draft(conn, applicant=principal.id, draft_id=None, data=data)
+        return _with_etag(detail, 201)
 
     @put("/drafts/{draft_id:uuid}", operation_id="saveDraft", opt=allow(CITIZEN))
     async def save_draft(
@@ -148,20 +114,10 @@ class ApplicationController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.ApplicationDetail]:
         """Save a draft. A copy older than the stored one (edited on another device meanwhile) answers 412."""
-        version = _version(if_match, data.version)
-        body = schemas.DraftSave(
-            service_id=data.service_id,
-            answers=data.answers,
-            document_ids=data.document_ids,
-            for_nik=data.for_nik,
-            version=version,
-        )
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.save_draft(conn, applicant=principal.id, draft_id=draft_id, data=body)
-
-        return _with_etag(await _guarded(work))
+        body = _at_version(data, if_match)
+        async with connection() as conn:
+            detail = await service.save_draft(conn, applicant=principal.id, draft_id=draft_id, data=body)
+        return _with_etag(detail)
 
     @post("/{application_id:uuid}/withdraw", operation_id="withdrawApplication", opt=allow(CITIZEN), status_code=200)
     async def withdraw(
@@ -172,13 +128,10 @@ class ApplicationController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.ApplicationDetail]:
         """Withdraw, before a decision."""
-        body = schemas.Withdraw(reason=data.reason, version=_version(if_match, data.version))
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.withdraw(conn, applicant=principal.id, application_id=application_id, data=body)
-
-        return _with_etag(await _guarded(work))
+        body = _at_version(data, if_match)
+        async with connection() as conn:
+            detail = await service.withdraw(conn, applicant=principal.id, application_id=application_id, data=body)
+        return _with_etag(detail)
 
     @post("/{application_id:uuid}/resubmit", operation_id="resubmitApplication", opt=allow(CITIZEN), status_code=200)
     async def resubmit(
@@ -189,15 +142,10 @@ class ApplicationController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.ApplicationDetail]:
         """Send back a corrected application (answers and/or documents); review resumes."""
-        body = schemas.Resubmit(
-            answers=data.answers, document_ids=data.document_ids, version=_version(if_match, data.version)
-        )
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.resubmit(conn, applicant=principal.id, application_id=application_id, data=body)
-
-        return _with_etag(await _guarded(work))
+        body = _at_version(data, if_match)
+        async with connection() as conn:
+            detail = await service.resubmit(conn, applicant=principal.id, application_id=application_id, data=body)
+        return _with_etag(detail)
 
 
 class CaseworkController(Controller):
@@ -208,7 +156,7 @@ class CaseworkController(Controller):
     async def inbox(
         self,
         principal: NamedDependency[Principal],
-        status: FromQuery[Literal["submitted", "in_review", "needs_correction", "approved"] | None] = None,
+        status: FromQuery[OpenStatus | None] = None,
         overdue: FromQuery[bool] = False,
         due_within_days: Annotated[int | None, QueryParameter(name="dueWithinDays", ge=0, le=60)] = None,
         service_code: Annotated[
@@ -222,14 +170,10 @@ class CaseworkController(Controller):
         filters = InboxFilter(
             status=status, overdue=overdue, due_within_days=due_within_days, service=service_code, mine=mine
         )
-
-        async def work() -> schemas.ApplicationList:
-            async with connection() as conn:
-                return await service.inbox(
-                    conn, officer=officer_of(principal), filters=filters, page=page, page_size=page_size
-                )
-
-        return await _guarded(work)
+        async with connection() as conn:
+            return await service.inbox(
+                conn, officer=officer_of(principal), filters=filters, page=page, page_size=page_size
+            )
 
     @get("/{application_id:uuid}", operation_id="officerGetApplication", opt=allow(OFFICER, SUPERVISOR))
     async def view(
@@ -239,14 +183,11 @@ class CaseworkController(Controller):
         application_id: FromPath[uuid.UUID],
     ) -> Response[schemas.ApplicationDetail]:
         """Answers and documents; the read is recorded in the citizen's access log."""
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.officer_view(
-                    conn, officer=officer_of(principal), application_id=application_id, ip=client_ip(request)
-                )
-
-        return _with_etag(await _guarded(work))
+        async with connection() as conn:
+            detail = await service.officer_view(
+                conn, officer=officer_of(principal), application_id=application_id, ip=client_ip(request)
+            )
+        return _with_etag(detail)
 
     @post(
         "/{application_id:uuid}/decision",
@@ -264,22 +205,18 @@ class CaseworkController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.ApplicationDetail]:
         """start_review, request_correction (reason), approve, reject (reason), complete (issues the result)."""
-        version = _version(if_match, data.version)
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.decide(
-                    conn,
-                    wallet,
-                    officer=officer_of(principal),
-                    application_id=application_id,
-                    action=data.action,
-                    reason=data.reason,
-                    version=version,
-                    ip=client_ip(request),
-                )
-
-        return _with_etag(await _guarded(work))
+        async with connection() as conn:
+            detail = await service.decide(
+                conn,
+                wallet,
+                officer=officer_of(principal),
+                application_id=application_id,
+                action=data.action,
+                reason=data.reason,
+                version=_version(if_match, data.version),
+                ip=client_ip(request),
+            )
+        return _with_etag(detail)
 
     @post(
         "/{application_id:uuid}/assign",
@@ -295,19 +232,15 @@ class CaseworkController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.ApplicationDetail]:
         """Claim (no officerId) or hand to a colleague of my agency."""
-        version = _version(if_match, data.version)
-
-        async def work() -> schemas.ApplicationDetail:
-            async with connection() as conn:
-                return await service.assign(
-                    conn,
-                    officer=officer_of(principal),
-                    application_id=application_id,
-                    to=data.officer_id,
-                    version=version,
-                )
-
-        return _with_etag(await _guarded(work))
+        async with connection() as conn:
+            detail = await service.assign(
+                conn,
+                officer=officer_of(principal),
+                application_id=application_id,
+                to=data.officer_id,
+                version=_version(if_match, data.version),
+            )
+        return _with_etag(detail)
 
     @post("/bulk/start-review", operation_id="bulkStartReview", opt=allow(OFFICER, SUPERVISOR), status_code=200)
     async def bulk_start(
@@ -324,12 +257,8 @@ class SupervisorController(Controller):
     @get("/workload", operation_id="supervisorWorkload", opt=allow(SUPERVISOR))
     async def workload(self, principal: NamedDependency[Principal]) -> schemas.Workload:
         """Open, overdue and due-soon applications per officer of my agency."""
-
-        async def work() -> schemas.Workload:
-            async with connection() as conn:
-                return await service.workload(conn, officer=officer_of(principal))
-
-        return await _guarded(work)
+        async with connection() as conn:
+            return await service.workload(conn, officer=officer_of(principal))
 
     @get("/broker-flags", operation_id="supervisorBrokerFlags", opt=allow(SUPERVISOR))
     async def flags(self, principal: NamedDependency[Principal]) -> schemas.FlagList:

@@ -37,10 +37,12 @@ class ResultDocument:
     service: str
     agency: str
     region: str
-    holder: str
-    holder_nik: str | None
+    holder: str  # whom the result is for: the applicant, or the family member they applied for
+    holder_nik: str | None  # masked (3302********0002): enough to tell whose it is, not enough to misuse
     decided_on: dt.date
-    officer: str
+    officer: str  # who completed the application and issued this document
+    applicant: str | None = None  # who applied, when not the holder (under a family mandate)
+    decided_by: str | None = None  # the officer who approved it, when not the one who issued it
 
 
 def _latin1(text: str) -> str:
@@ -72,8 +74,11 @@ def render(doc: ResultDocument, verification_url: str) -> bytes:
         ("Layanan", doc.service),
         ("Atas nama", doc.holder),
         *((("NIK", doc.holder_nik),) if doc.holder_nik else ()),
-        ("Tanggal terbit", tanggal(doc.decided_on)),
+        *((("Pemohon", doc.applicant),) if doc.applicant and doc.applicant != doc.holder else ()),
+        ("Instansi", doc.agency),
+        *((("Diputuskan oleh", doc.decided_by),) if doc.decided_by and doc.decided_by != doc.officer else ()),
         ("Petugas", doc.officer),
+        ("Tanggal terbit", tanggal(doc.decided_on)),
     ]
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 11)

@@ -8,12 +8,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from api.applications.statuses import OfficerAction, Status
 from api.lib.wire import Input, Struct
 
-Status = Literal[
-    "draft", "submitted", "in_review", "needs_correction", "approved", "completed", "rejected", "withdrawn"
-]
-Action = Literal["start_review", "request_correction", "approve", "reject", "complete"]
+Action = OfficerAction
 DocumentIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=30)]
 Answers = Annotated[dict[str, Any], msgspec.Meta(description="Answers to the service's form, by field name")]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -69,6 +67,16 @@ class BulkStart(Input):
     ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=100)]
 
 
+class AttachableDocument(Struct):
+    """A wallet document that may be attached for a requirement (the submission's own rule: of that type, not
+    rejected, not past its validity); ``pending`` ones are uploaded and still await verification."""
+
+    id: uuid.UUID
+    title: str
+    state: Literal["satisfied", "pending"]
+    created_at: dt.datetime
+
+
 class RequirementState(Struct):
     code: str
     name: str
@@ -76,6 +84,8 @@ class RequirementState(Struct):
     # satisfied (verified or issued), pending (uploaded, not yet verified), expired, rejected, missing
     state: Literal["satisfied", "pending", "expired", "rejected", "missing"]
     document_id: uuid.UUID | None = None
+    # Every document that may be attached, the best first (verified before pending, newest first).
+    documents: list[AttachableDocument] = []
 
 
 class Readiness(Struct):
@@ -120,6 +130,9 @@ class ApplicationSummary(Struct):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    # The contract's top-level field (CONTRACT.md: POST /api/v1/applications → ``id``, ``status``, ``dueDate``):
+    # the same day as ``deadline.dueDate``, which stays for the clients that read the whole deadline.
+    due_date: dt.date | None = None
     number: str | None = None
     subject_name: str | None = None
     submitted_at: dt.datetime | None = None

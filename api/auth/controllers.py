@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -11,17 +12,10 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.accounts.identity import InvalidIdentifierError
-from api.auth import kiosks, schemas, service
-from api.auth.kiosks import KioskCreate, KioskInfo, KioskNotFoundError
-from api.auth.ratelimit import RateLimitedError
-from api.auth.service import (
-    AccountUnavailableError,
-    InvalidCodeError,
-    InvalidRefreshError,
-    Issuer,
-    TokenPair,
-)
+from api.accounts.language import language_of_phone, save_first_language
+from api.auth import enrolment, kiosks, schemas, service
+from api.auth.kiosks import KioskCreate, KioskInfo
+from api.auth.service import Issuer, TokenPair
 from api.lib.auth import (
     KIOSK,
     NATIONAL_ADMIN,
@@ -35,8 +29,9 @@ from api.lib.auth import (
 )
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import client_ip
-from api.lib.sms import SmsError, SmsGateway
+from api.lib.http import Lang, client_ip, language
+from api.lib.sms import SmsGateway, send_code
+from api.notifications import messages
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +55,6 @@ def kiosk_cookie(request: Request[Any, Any, Any], value: str, *, max_age: int) -
     return "; ".join(attributes)
 
 
-def rate_limited(exc: RateLimitedError) -> ProblemError:
-    return ProblemError(
-        429,
-        "rate_limited",
-        "Too many attempts. Please wait before trying again.",
-        headers={"Retry-After": str(exc.retry_after)},
-    )
-
-
-def invalid_code() -> ProblemError:
-    return ProblemError(400, "invalid_code", "The code is wrong or has expired. Request a new code.")
-
-
 def tokens(pair: TokenPair, *, new_account: bool = False) -> schemas.Tokens:
     return schemas.Tokens(
         access_token=pair.access_token,
@@ -84,24 +66,24 @@ def tokens(pair: TokenPair, *, new_account: bool = False) -> schemas.Tokens:
     )
 
 
-def sign_in_message(code: str, public_url: str) -> str:
-    body = (
-        f"Kode masuk MPP Digital: {code}. Berlaku 5 menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas."
-    )
+def session_kind_for(caller: Principal | None, roles: list[str]) -> service.SessionKind:
+    """The kind of session a sign-in starts: "assisted" when a kiosk's token makes the call; staff never
+    sign in on a kiosk (a shared tablet must not hold a staff session)."""
+    kind = service.session_kind(roles)
+    if caller is not None and KIOSK in caller.roles:
+        if kind == "staff":
+            raise ProblemError(403, "forbidden", "Staff do not sign in on a kiosk.")
+        kind = "assisted"
+    return kind
+
+
+def sign_in_message(code: str, public_url: str, lang: Lang = "id") -> str:
+    body = messages.sign_in_code(code, lang)
     if public_url:
         # WebOTP: lets the phone's browser offer the code to our site, and only to our site.
         host = public_url.split("://", 1)[-1].split("/", 1)[0]
         body += f"\n\n@{host} #{code}"
     return body
-
-
-async def send_code(sms: SmsGateway, phone: str, body: str, code: str) -> None:
-    """Runs after the answer is sent: a slow gateway does not slow the answer or reveal anything by timing."""
-    try:
-        await sms.send(phone, body, code=code)
-    except SmsError as exc:
-        # Neither the code nor the full number goes to the log.
-        log.error("SMS to %s…%s failed: %s", phone[:5], phone[-2:], exc)
 
 
 class AuthController(Controller):
@@ -117,14 +99,11 @@ class AuthController(Controller):
         sms: NamedDependency[SmsGateway],
     ) -> Response[schemas.CodeSent]:
         """Send a 6-digit sign-in code by SMS. The answer is the same for every valid number."""
-        try:
-            async with connection() as conn:
-                phone, code = await service.request_code(conn, issuer, phone=data.phone, ip=client_ip(request))
-        except InvalidIdentifierError as exc:
-            raise ProblemError(422, "invalid_phone", "Enter an Indonesian mobile number, e.g. 0812….") from exc
-        except RateLimitedError as exc:
-            raise rate_limited(exc) from exc
-        body = sign_in_message(code, request.app.state.settings.public_url)
+        async with connection() as conn:
+            phone, code = await service.request_code(conn, issuer, phone=data.phone, ip=client_ip(request))
+            # The account's chosen language; for a number without an account, the app's language on this device.
+            lang = await language_of_phone(conn, phone) or language(request)
+        body = sign_in_message(code, request.app.state.settings.public_url, lang)
         return Response(
             schemas.CodeSent(expires_in=int(service.CODE_TTL.total_seconds())),
             status_code=202,
@@ -147,31 +126,22 @@ class AuthController(Controller):
         if caller is not None and not await session_live(caller.session):
             raise unauthorised()  # e.g. a retired kiosk's last token
         ip = client_ip(request)
-        try:
-            async with connection() as conn:
-                phone = await service.check_code(conn, issuer, phone=data.phone, code=data.code, ip=ip)
-                account, created = await service.account_for_phone(conn, phone)
-                kind = service.session_kind(account["roles"])
-                if caller is not None and KIOSK in caller.roles:
-                    if kind == "staff":
-                        raise ProblemError(403, "forbidden", "Staff do not sign in on a kiosk.")
-                    kind = "assisted"
-                pair = await service.start_session(
-                    conn,
-                    issuer,
-                    account=account["id"],
-                    kind=kind,
-                    amr=["otp"],
-                    scope="mfa" if kind == "staff" else "api",
-                    user_agent=request.headers.get("user-agent", ""),
-                    ip=ip,
-                )
-        except InvalidCodeError as exc:
-            raise invalid_code() from exc
-        except RateLimitedError as exc:
-            raise rate_limited(exc) from exc
-        except AccountUnavailableError as exc:
-            raise ProblemError(403, "account_unavailable", "This account cannot sign in.") from exc
+        async with connection() as conn:
+            phone = await service.check_code(conn, issuer, phone=data.phone, code=data.code, ip=ip)
+            account, created = await service.account_for_phone(conn, phone)
+            if created:
+                await save_first_language(conn, account["id"], language(request))
+            kind = session_kind_for(caller, account["roles"])
+            pair = await service.start_session(
+                conn,
+                issuer,
+                account=account["id"],
+                kind=kind,
+                amr=["otp"],
+                scope="mfa" if kind == "staff" else "api",
+                user_agent=request.headers.get("user-agent", ""),
+                ip=ip,
+            )
         return tokens(pair, new_account=created)
 
     @post("/refresh", operation_id="refreshTokens", status_code=200, opt=public())
@@ -179,11 +149,8 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[schemas.RefreshRequest], issuer: NamedDependency[Issuer]
     ) -> schemas.Tokens:
         """A new token pair; the refresh token presented dies. A spent one ends its session."""
-        try:
-            async with connection() as conn:
-                pair = await service.refresh(conn, issuer, refresh_token=data.refresh_token, ip=client_ip(request))
-        except InvalidRefreshError as exc:
-            raise ProblemError(401, "invalid_grant", "Sign in again.") from exc
+        async with connection() as conn:
+            pair = await service.refresh(conn, issuer, refresh_token=data.refresh_token, ip=client_ip(request))
         return tokens(pair)
 
     @post("/logout", operation_id="logout", status_code=204, opt=public())
@@ -260,13 +227,10 @@ class KioskAdminController(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[KioskCreate]
     ) -> KioskInfo:
         """Register a kiosk tablet for an MPP building of the admin's region."""
-        try:
-            async with connection() as conn:
-                return await kiosks.register(
-                    conn, admin=principal.id, region=principal.region, data=data, ip=client_ip(request)
-                )
-        except KioskNotFoundError as exc:
-            raise ProblemError(404, "not_found", "No such MPP building in your region.") from exc
+        async with connection() as conn:
+            return await kiosks.register(
+                conn, admin=principal.id, region=principal.region, data=data, ip=client_ip(request)
+            )
 
     @get("", operation_id="listKiosks", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
     async def list_kiosks(self, principal: NamedDependency[Principal]) -> list[KioskInfo]:
@@ -280,10 +244,46 @@ class KioskAdminController(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], kiosk_id: FromPath[uuid.UUID]
     ) -> None:
         """Retire a kiosk (lost, stolen, replaced): its sessions end at once."""
-        try:
-            async with connection() as conn:
-                await kiosks.revoke(
-                    conn, admin=principal.id, region=principal.region, kiosk=kiosk_id, ip=client_ip(request)
-                )
-        except KioskNotFoundError as exc:
-            raise ProblemError(404, "not_found", "No such kiosk in your region.") from exc
+        async with connection() as conn:
+            await kiosks.revoke(
+                conn, admin=principal.id, region=principal.region, kiosk=kiosk_id, ip=client_ip(request)
+            )
+
+
+class StaffEnrolmentController(Controller):
+    path = "/api/v1/admin/staff"
+    tags = ("admin",)
+
+    @post(
+        "/{account_id:uuid}/enrolment-code",
+        operation_id="issueEnrolmentCode",
+        opt=allow(REGION_ADMIN, NATIONAL_ADMIN),
+        status_code=201,
+    )
+    async def issue_enrolment_code(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        issuer: NamedDependency[Issuer],
+        account_id: FromPath[uuid.UUID],
+    ) -> schemas.EnrolmentCode:
+        """A new one-time code for a staff member's first passkey, and the sign-in link that carries it (show it
+        as a link or a QR code). The previous code stops working. Region admins: staff of their own region."""
+        settings = request.app.state.settings
+        region = None if NATIONAL_ADMIN in principal.roles else (principal.region or "")
+        async with connection() as conn:
+            issued = await enrolment.issue(
+                conn,
+                issuer.secret,
+                account=account_id,
+                ttl=dt.timedelta(hours=settings.auth.enrolment_code_hours),
+                issued_by=principal.id,
+                region=region,
+                ip=client_ip(request),
+            )
+        return schemas.EnrolmentCode(
+            account_id=issued.account,
+            enrolment_code=issued.code,
+            link=issued.link(settings.browser_url),
+            expires_at=issued.expires_at,
+        )

@@ -19,6 +19,8 @@ async def purge(conn: asyncpg.Connection) -> dict[str, int]:
         # Kept a day after expiry: enough to investigate a complaint about a code, no longer.
         "codes": "DELETE FROM auth_one_time_code WHERE expires_at < now() - interval '1 day'",
         "challenges": "DELETE FROM auth_webauthn_challenge WHERE expires_at < now() - interval '1 day'",
+        # Issued, used and failed codes stay in the audit trail; the rows themselves are dead once expired.
+        "enrolment_codes": "DELETE FROM auth_enrolment_code WHERE expires_at < now() - interval '1 day'",
     }
     counts = {}
     for name, sql in statements.items():

@@ -12,10 +12,17 @@ import msgspec
 
 from api.audit.service import record
 from api.auth.service import end_sessions, token_hash
+from api.lib.errors import DomainError
 
 
-class KioskNotFoundError(LookupError):
-    """No such kiosk (or MPP building) in the admin's region."""
+class KioskNotFoundError(DomainError, LookupError):
+    """No such kiosk (or MPP building) in the admin's region: 404, "No such <what> in your region."."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"No such {what} in your region.")
 
 
 class KioskCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -48,8 +55,12 @@ def _info(row: Any, secret: str | None = None) -> KioskInfo:
 
 
 async def register(
-    conn: asyncpg.Connection, *, admin: uuid.UUID, region: str | None, data: KioskCreate, ip: str
+    conn: asyncpg.Connection, *, admin: uuid.UUID | None, region: str | None, data: KioskCreate, ip: str
 ) -> KioskInfo:
+    """Register a tablet in the region's MPP building; its device secret is in the answer, and only there.
+
+    ``admin`` is the region admin registering it, or None for the command line (`mpp kiosks register`).
+    """
     mpp = await conn.fetchrow(
         "SELECT id, region FROM catalogue_mpp WHERE region = $1 AND ($2::uuid IS NULL OR id = $2) "
         "ORDER BY name LIMIT 1",

@@ -18,28 +18,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.auth import passkeys
-from api.auth.controllers import rate_limited, tokens
-from api.auth.passkeys import (
-    InvalidCredentialError,
-    LastPasskeyError,
-    NoPasskeyError,
-    PasskeyNotFoundError,
-    PasskeyRequiredError,
-    RelyingParty,
-    TooManyPasskeysError,
-)
-from api.auth.ratelimit import RateLimitedError
+from api.auth.controllers import session_kind_for, tokens
+from api.auth.passkeys import RelyingParty
 from api.auth.schemas import Tokens
-from api.auth.service import (
-    AccountUnavailableError,
-    Issuer,
-    session_kind,
-    start_session,
-    upgrade_session,
-)
-from api.lib.auth import KIOSK, PEOPLE, Principal, allow, authenticate, public, unauthorised
+from api.auth.service import Issuer, start_session, upgrade_session
+from api.lib.auth import PEOPLE, Principal, allow, authenticate, public, unauthorised
 from api.lib.db import connection
-from api.lib.errors import ProblemError
 from api.lib.http import client_ip
 
 # Any serialised PublicKeyCredential fits easily (attestation "none", no certificate chains to carry).
@@ -58,6 +42,12 @@ class PasskeyOptions(Struct):
     challenge_id: uuid.UUID
     # WebAuthn JSON options for navigator.credentials.create()/get(); binary values are base64url.
     public_key: dict[str, Any]
+
+
+class PasskeyRegistrationStart(Input):
+    # A staff member's first passkey only: the one-time code an admin issued (`mpp users create` prints it;
+    # the enrolment link carries it). Ignored for everyone else.
+    enrolment_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class PasskeyRegistration(Input):
@@ -83,14 +73,6 @@ class PasskeyInfo(msgspec.Struct, rename="camel"):
 class PasskeyList(Struct):
     items: list[PasskeyInfo]
     total: int
-
-
-def invalid_credential() -> ProblemError:
-    return ProblemError(400, "invalid_credential", "This passkey could not be verified. Please try again.")
-
-
-def second_factor_required() -> ProblemError:
-    return ProblemError(403, "second_factor_required", "Confirm with your passkey to continue.")
 
 
 def _info(stored: passkeys.StoredPasskey) -> PasskeyInfo:
@@ -126,20 +108,28 @@ class PasskeyController(Controller):
 
     @post("/register/options", operation_id="passkeyRegistrationOptions", status_code=200, opt=ENROL)
     async def registration_options(
-        self, principal: NamedDependency[Principal], relying_party: NamedDependency[RelyingParty]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        relying_party: NamedDependency[RelyingParty],
+        issuer: NamedDependency[Issuer],
+        data: JSONBody[PasskeyRegistrationStart | None] = None,
     ) -> PasskeyOptions:
-        """Start enrolling a passkey for the signed-in person; the ones they have are excluded."""
-        try:
-            async with connection() as conn:
-                options = await passkeys.registration_options(
-                    conn, relying_party, account=principal.id, scope=principal.scope
-                )
-        except PasskeyRequiredError as exc:
-            raise second_factor_required() from exc
-        except TooManyPasskeysError as exc:
-            raise ProblemError(409, "too_many_passkeys", "Remove a passkey before adding another.") from exc
-        except AccountUnavailableError as exc:
-            raise unauthorised() from exc
+        """Start enrolling a passkey for the signed-in person; the ones they have are excluded.
+
+        A staff member's first passkey needs ``enrolmentCode`` (400 ``enrolment_code_required`` without it,
+        400 ``invalid_enrolment_code`` when it is wrong, expired or used); the body may be empty otherwise.
+        """
+        async with connection() as conn:
+            options = await passkeys.registration_options(
+                conn,
+                relying_party,
+                account=principal.id,
+                scope=principal.scope,
+                secret=issuer.secret,
+                ip=client_ip(request),
+                enrolment_code=data.enrolment_code if data else None,
+            )
         return _options(options)
 
     @post("/register", operation_id="registerPasskey", status_code=201, opt=ENROL)
@@ -151,24 +141,17 @@ class PasskeyController(Controller):
         data: JSONBody[PasskeyRegistration],
     ) -> PasskeyInfo:
         """Store the passkey the browser created for the options of ``challengeId``."""
-        try:
-            async with connection() as conn:
-                stored = await passkeys.verify_registration(
-                    conn,
-                    relying_party,
-                    account=principal.id,
-                    scope=principal.scope,
-                    challenge_id=data.challenge_id,
-                    credential=data.credential,
-                    name=data.name,
-                    ip=client_ip(request),
-                )
-        except InvalidCredentialError as exc:
-            raise invalid_credential() from exc
-        except PasskeyRequiredError as exc:
-            raise second_factor_required() from exc
-        except TooManyPasskeysError as exc:
-            raise ProblemError(409, "too_many_passkeys", "Remove a passkey before adding another.") from exc
+        async with connection() as conn:
+            stored = await passkeys.verify_registration(
+                conn,
+                relying_party,
+                account=principal.id,
+                scope=principal.scope,
+                challenge_id=data.challenge_id,
+                credential=data.credential,
+                name=data.name,
+                ip=client_ip(request),
+            )
         return _info(stored)
 
     @post("/authenticate/options", operation_id="passkeySignInOptions", status_code=200, opt=public())
@@ -177,15 +160,8 @@ class PasskeyController(Controller):
     ) -> PasskeyOptions:
         """Start a passkey sign-in. With a token of scope ``mfa``: confirm that staff sign-in instead."""
         account = await _owing_second_factor(request)
-        try:
-            async with connection() as conn:
-                options = await passkeys.authentication_options(
-                    conn, relying_party, account=account, ip=client_ip(request)
-                )
-        except NoPasskeyError as exc:
-            raise ProblemError(409, "no_passkey", "Add a passkey first.") from exc
-        except RateLimitedError as exc:
-            raise rate_limited(exc) from exc
+        async with connection() as conn:
+            options = await passkeys.authentication_options(conn, relying_party, account=account, ip=client_ip(request))
         return _options(options)
 
     @post("/authenticate", operation_id="passkeySignIn", status_code=200, opt=public())
@@ -205,42 +181,32 @@ class PasskeyController(Controller):
         caller = authenticate(request)
         account = await _owing_second_factor(request)
         ip = client_ip(request)
-        try:
-            async with connection() as conn:
-                verified = await passkeys.verify_authentication(
-                    conn,
-                    relying_party,
-                    challenge_id=data.challenge_id,
-                    credential=data.credential,
-                    account=account,
-                    ip=ip,
-                )
-                if caller is not None and account is not None:
-                    async with conn.transaction():
-                        pair = await upgrade_session(conn, issuer, caller.session, amr="passkey")
-                        await passkeys.record_second_factor(
-                            conn, account=account, session=caller.session, passkey=verified.passkey, ip=ip
-                        )
-                    return tokens(pair)
-                kind = session_kind(verified.roles)
-                if caller is not None and KIOSK in caller.roles:
-                    if kind == "staff":
-                        raise ProblemError(403, "forbidden", "Staff do not sign in on a kiosk.")
-                    kind = "assisted"
-                pair = await start_session(
-                    conn,
-                    issuer,
-                    account=verified.account,
-                    kind=kind,
-                    amr=["passkey"],
-                    scope="api",
-                    user_agent=request.headers.get("user-agent", ""),
-                    ip=ip,
-                )
-        except InvalidCredentialError as exc:
-            raise invalid_credential() from exc
-        except AccountUnavailableError as exc:
-            raise ProblemError(403, "account_unavailable", "This account cannot sign in.") from exc
+        async with connection() as conn:
+            verified = await passkeys.verify_authentication(
+                conn,
+                relying_party,
+                challenge_id=data.challenge_id,
+                credential=data.credential,
+                account=account,
+                ip=ip,
+            )
+            if caller is not None and account is not None:
+                async with conn.transaction():
+                    pair = await upgrade_session(conn, issuer, caller.session, amr="passkey")
+                    await passkeys.record_second_factor(
+                        conn, account=account, session=caller.session, passkey=verified.passkey, ip=ip
+                    )
+                return tokens(pair)
+            pair = await start_session(
+                conn,
+                issuer,
+                account=verified.account,
+                kind=session_kind_for(caller, verified.roles),
+                amr=["passkey"],
+                scope="api",
+                user_agent=request.headers.get("user-agent", ""),
+                ip=ip,
+            )
         return tokens(pair)
 
     @get("", operation_id="listMyPasskeys", opt=allow(PEOPLE))
@@ -254,13 +220,8 @@ class PasskeyController(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], passkey_id: FromPath[uuid.UUID]
     ) -> None:
         """Remove one of my passkeys (a lost phone). Staff keep at least one."""
-        try:
-            async with connection() as conn:
-                await passkeys.remove_passkey(conn, account=principal.id, passkey=passkey_id, ip=client_ip(request))
-        except PasskeyNotFoundError as exc:
-            raise ProblemError(404, "not_found", "No such passkey.") from exc
-        except LastPasskeyError as exc:
-            raise ProblemError(409, "last_passkey", "Staff keep at least one passkey: add another first.") from exc
+        async with connection() as conn:
+            await passkeys.remove_passkey(conn, account=principal.id, passkey=passkey_id, ip=client_ip(request))
 
 
 async def _owing_second_factor(request: Request[Any, Any, Any]) -> uuid.UUID | None:

@@ -7,7 +7,9 @@ The ceremonies themselves are checked by py_webauthn; this module owns what the 
   is two factors on its own and staff may sign in with it alone;
 - a sign count that does not move forward (when the authenticator keeps one) means a cloned key: refused
   and written to the audit trail;
-- every refusal raises the same InvalidCredentialError: which check failed would only help an attacker.
+- every refusal raises the same InvalidCredentialError: which check failed would only help an attacker;
+- a staff member's first passkey also needs an admin's enrolment code (api.auth.enrolment), checked with the
+  options and spent with the passkey.
 
 Challenges and keys are never logged. Expired challenges are deleted by api.auth.housekeeping.
 """
@@ -45,10 +47,12 @@ from webauthn.helpers.structs import (
 )
 
 from api.audit.service import record
+from api.auth import enrolment
 from api.auth.ratelimit import enforce
 from api.auth.service import WINDOW, AccountUnavailableError
 from api.config import Settings
-from api.lib.auth import STAFF
+from api.lib.auth import STAFF, UnauthorisedError
+from api.lib.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -61,28 +65,51 @@ OPTIONS_PER_IP = 120
 DEFAULT_NAME = "Passkey"
 
 
-class InvalidCredentialError(Exception):
+class InvalidCredentialError(DomainError):
     """Unknown, expired, used or foreign challenge; unknown credential; failed verification — one error for all."""
 
+    status = 400
+    code = "invalid_credential"
+    detail = "This passkey could not be verified. Please try again."
 
-class PasskeyRequiredError(Exception):
+
+class PasskeyRequiredError(DomainError):
     """A staff member who already has a passkey must confirm with it before enrolling another."""
 
+    status = 403
+    code = "second_factor_required"
+    detail = "Confirm with your passkey to continue."
 
-class NoPasskeyError(Exception):
+
+class NoPasskeyError(DomainError):
     """The account has no passkey to confirm with."""
 
+    status = 409
+    code = "no_passkey"
+    detail = "Add a passkey first."
 
-class TooManyPasskeysError(Exception):
+
+class TooManyPasskeysError(DomainError):
     """The account already has MAX_PASSKEYS passkeys."""
 
+    status = 409
+    code = "too_many_passkeys"
+    detail = "Remove a passkey before adding another."
 
-class LastPasskeyError(Exception):
+
+class LastPasskeyError(DomainError):
     """Staff may not remove their last passkey: they could no longer give their second factor."""
 
+    status = 409
+    code = "last_passkey"
+    detail = "Staff keep at least one passkey: add another first."
 
-class PasskeyNotFoundError(Exception):
+
+class PasskeyNotFoundError(NotFoundError):
     """No such passkey among the caller's own."""
+
+    def __init__(self) -> None:
+        super().__init__("passkey")
 
 
 @dataclass(frozen=True)
@@ -137,37 +164,49 @@ def _refused(ceremony: str, exc: Exception) -> InvalidCredentialError:
 
 
 async def _save_challenge(
-    conn: asyncpg.Connection, *, purpose: str, account: uuid.UUID | None, challenge: bytes
+    conn: asyncpg.Connection,
+    *,
+    purpose: str,
+    account: uuid.UUID | None,
+    challenge: bytes,
+    enrolment_code: uuid.UUID | None = None,
 ) -> uuid.UUID:
     challenge_id = uuid.uuid4()
     await conn.execute(
-        """INSERT INTO auth_webauthn_challenge (id, account, purpose, challenge, expires_at)
-           VALUES ($1, $2, $3, $4, now() + $5::interval)""",
+        """INSERT INTO auth_webauthn_challenge (id, account, purpose, challenge, expires_at, enrolment_code)
+           VALUES ($1, $2, $3, $4, now() + $5::interval, $6)""",
         challenge_id,
         account,
         purpose,
         challenge,
         CHALLENGE_TTL,
+        enrolment_code,
     )
     return challenge_id
 
 
+@dataclass(frozen=True)
+class _Challenge:
+    challenge: bytes
+    enrolment_code: uuid.UUID | None
+
+
 async def _consume_challenge(
     conn: asyncpg.Connection, challenge_id: uuid.UUID, *, purpose: str, account: uuid.UUID | None
-) -> bytes:
-    """Burn the challenge (in its own statement, so a failed attempt burns it too) and return its bytes."""
-    challenge = await conn.fetchval(
+) -> _Challenge:
+    """Burn the challenge (in its own statement, so a failed attempt burns it too) and return what it holds."""
+    row = await conn.fetchrow(
         """UPDATE auth_webauthn_challenge SET used_at = now()
            WHERE id = $1 AND purpose = $2 AND account IS NOT DISTINCT FROM $3
              AND used_at IS NULL AND expires_at > now()
-           RETURNING challenge""",
+           RETURNING challenge, enrolment_code""",
         challenge_id,
         purpose,
         account,
     )
-    if challenge is None:
+    if row is None:
         raise InvalidCredentialError
-    return bytes(challenge)
+    return _Challenge(challenge=bytes(row["challenge"]), enrolment_code=row["enrolment_code"])
 
 
 async def _descriptors(conn: asyncpg.Connection, account: uuid.UUID) -> list[PublicKeyCredentialDescriptor]:
@@ -186,12 +225,23 @@ def _cross_origin(credential: RegistrationCredential | AuthenticationCredential)
 
 
 async def registration_options(
-    conn: asyncpg.Connection, rp: RelyingParty, *, account: uuid.UUID, scope: str
+    conn: asyncpg.Connection,
+    rp: RelyingParty,
+    *,
+    account: uuid.UUID,
+    scope: str,
+    secret: bytes,
+    ip: str,
+    enrolment_code: str | None = None,
 ) -> Options:
-    """Options to create a passkey for the signed-in ``account``; its existing passkeys are excluded."""
-    row = await conn.fetchrow("SELECT phone, name FROM accounts_account WHERE id = $1", account)
-    if row is None:
-        raise AccountUnavailableError
+    """Options to create a passkey for the signed-in ``account``; its existing passkeys are excluded.
+
+    A staff member's first passkey needs ``enrolment_code`` (checked against ``secret``, the code pepper);
+    it is bound to the stored challenge and spent by verify_registration. Anyone else's code is ignored.
+    """
+    row = await conn.fetchrow("SELECT phone, name, roles FROM accounts_account WHERE id = $1", account)
+    if row is None:  # the account went while its token lived: as for any token that is no longer good
+        raise UnauthorisedError
     existing = await _descriptors(conn, account)
     # An "mfa" token (code only) may enrol the account's first passkey, never another: see ENROL in
     # passkey_controllers.
@@ -199,6 +249,9 @@ async def registration_options(
         raise PasskeyRequiredError
     if len(existing) >= MAX_PASSKEYS:
         raise TooManyPasskeysError
+    code_id = None
+    if not existing and set(row["roles"]) & STAFF:
+        code_id = await enrolment.check(conn, secret, account=account, code=enrolment_code, ip=ip)
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -212,7 +265,9 @@ async def registration_options(
         ),
         exclude_credentials=existing,
     )
-    challenge_id = await _save_challenge(conn, purpose="register", account=account, challenge=options.challenge)
+    challenge_id = await _save_challenge(
+        conn, purpose="register", account=account, challenge=options.challenge, enrolment_code=code_id
+    )
     return Options(challenge_id=challenge_id, public_key=options_to_json_dict(options))
 
 
@@ -228,6 +283,8 @@ async def verify_registration(
     ip: str,
 ) -> StoredPasskey:
     """Check the new credential against its challenge and store it as one of ``account``'s passkeys."""
+    # Long on purpose: one WebAuthn ceremony's checks in the order they must run (parse, consume the challenge,
+    # verify, then count and store under a lock); kept together so the order can be audited in one read.
     try:
         parsed = parse_registration_credential_json(credential)
     except Exception as exc:  # the library parses what an attacker chose: any failure is a refusal
@@ -236,7 +293,7 @@ async def verify_registration(
     try:
         verified = verify_registration_response(
             credential=parsed,
-            expected_challenge=expected,
+            expected_challenge=expected.challenge,
             expected_rp_id=rp.id,
             expected_origin=list(rp.origins),
             require_user_verification=True,
@@ -248,12 +305,15 @@ async def verify_registration(
     transports = sorted({t.value for t in parsed.response.transports or []})[:8]
     async with conn.transaction():
         # Serialises enrolments of one account, so two parallel ones cannot both pass the checks below.
-        await conn.execute("SELECT 1 FROM accounts_account WHERE id = $1 FOR UPDATE", account)
+        roles = await conn.fetchval("SELECT roles FROM accounts_account WHERE id = $1 FOR UPDATE", account)
         count = await conn.fetchval("SELECT count(*) FROM auth_passkey WHERE account = $1", account)
         if count and scope != "api":
             raise PasskeyRequiredError
         if count >= MAX_PASSKEYS:
             raise TooManyPasskeysError
+        if not count and set(roles or ()) & STAFF:
+            # Raised inside the transaction: the passkey below is then never stored.
+            await enrolment.spend(conn, code=expected.enrolment_code, account=account, ip=ip)
         row = await conn.fetchrow(
             """INSERT INTO auth_passkey (id, account, credential_id, public_key, sign_count, transports, name,
                                          created_at)
@@ -320,11 +380,12 @@ async def verify_authentication(
     passkey-only sign-in. Raises AccountUnavailableError for a verified passkey of an account that may not
     sign in.
     """
+    # Long on purpose, as verify_registration: the assertion's checks in the order they must run.
     try:
         parsed = parse_authentication_credential_json(credential)
     except Exception as exc:  # the library parses what an attacker chose: any failure is a refusal
         raise _refused("sign-in", exc) from exc
-    expected = await _consume_challenge(conn, challenge_id, purpose="authenticate", account=account)
+    expected = (await _consume_challenge(conn, challenge_id, purpose="authenticate", account=account)).challenge
     clone: dict[str, Any] | None = None
     async with conn.transaction():
         # Locked, so that two assertions of one passkey are counted one after the other.

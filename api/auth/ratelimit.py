@@ -6,6 +6,8 @@ import datetime as dt
 
 import asyncpg
 
+from api.lib.errors import DomainError
+
 
 async def hit(conn: asyncpg.Connection, key: str, *, limit: int, window_seconds: int) -> int | None:
     """Count one event under ``key``; return None if allowed, else the seconds until the window resets."""
@@ -24,19 +26,26 @@ async def hit(conn: asyncpg.Connection, key: str, *, limit: int, window_seconds:
     return None
 
 
-class RateLimitedError(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after}s")
+class RateLimitedError(DomainError):
+    """429 ``rate_limited`` with ``Retry-After``: the seconds until the window that refused resets."""
+
+    status = 429
+    code = "rate_limited"
+    detail = "Too many attempts. Please wait before trying again."
+
+    def __init__(self, retry_after: int, detail: str = "") -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
 
 
-async def enforce(conn: asyncpg.Connection, rules: list[tuple[str, int, int]]) -> None:
+async def enforce(conn: asyncpg.Connection, rules: list[tuple[str, int, int]], *, detail: str = "") -> None:
     """Count one event under each (key, limit, window seconds) in turn; the first rule over its limit raises
-    RateLimitedError, and the rules after it are not counted."""
+    RateLimitedError (with ``detail`` when the caller has a better sentence than "too many attempts"), and
+    the rules after it are not counted."""
     for key, limit, window in rules:
         retry = await hit(conn, key, limit=limit, window_seconds=window)
         if retry is not None:
-            raise RateLimitedError(retry)
+            raise RateLimitedError(retry, detail)
 
 
 async def purge_expired(conn: asyncpg.Connection) -> int:

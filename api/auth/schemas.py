@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Annotated
 
 import msgspec
@@ -46,3 +48,13 @@ class Tokens(Struct):
     scope: str
     # Present (true) only when this sign-in created the account: the PWA then asks for name and NIK.
     new_account: bool = False
+
+
+class EnrolmentCode(Struct):
+    """A new one-time code for a staff member's first passkey. Shown once: it is stored only as an HMAC."""
+
+    account_id: uuid.UUID
+    enrolment_code: str
+    # <public URL>/#/signin?enrol=<code>: the sign-in screen with the code filled in.
+    link: str
+    expires_at: dt.datetime

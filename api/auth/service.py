@@ -28,6 +28,7 @@ from api.accounts.identity import normalise_phone
 from api.audit.service import record
 from api.auth.ratelimit import enforce
 from api.lib.auth import STAFF, forget_session
+from api.lib.errors import DomainError
 from api.lib.keys import KeyRing
 from api.lib.tokens import Claims, issue
 from api.outbox.service import enqueue
@@ -47,16 +48,28 @@ LIFETIMES: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
 }
 
 
-class InvalidCodeError(Exception):
+class InvalidCodeError(DomainError):
     """Wrong, expired, used or unknown code — one error for all, so nothing can be learnt from it."""
 
+    status = 400
+    code = "invalid_code"
+    detail = "The code is wrong or has expired. Request a new code."
 
-class InvalidRefreshError(Exception):
+
+class InvalidRefreshError(DomainError):
     """The refresh token is unknown, spent, or its session is over."""
 
+    status = 401
+    code = "invalid_grant"
+    detail = "Sign in again."
 
-class AccountUnavailableError(Exception):
+
+class AccountUnavailableError(DomainError):
     """The account exists but may not sign in (disabled, or deletion requested)."""
+
+    status = 403
+    code = "account_unavailable"
+    detail = "This account cannot sign in."
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,24 @@ def session_kind(roles: list[str]) -> SessionKind:
     return "staff" if set(roles) & STAFF else "citizen"
 
 
+async def _tell_other_devices(conn: asyncpg.Connection, account: uuid.UUID, session_id: uuid.UUID, kind: str) -> None:
+    """A sign-in while other devices are signed in: tell the citizen (a stolen code shows at once)."""
+    others = await conn.fetchval(
+        "SELECT count(*) FROM auth_session WHERE account = $1 AND id <> $2 AND revoked_at IS NULL "
+        "AND now() < idle_expires_at AND now() < absolute_expires_at",
+        account,
+        session_id,
+    )
+    if others:
+        await enqueue(
+            conn,
+            topic="auth.new_sign_in",
+            recipient=account,
+            subject=session_id,
+            payload={"session": str(session_id), "kind": kind},
+        )
+
+
 async def start_session(
     conn: asyncpg.Connection,
     issuer: Issuer,
@@ -243,21 +274,7 @@ async def start_session(
             session_id,
         )
         if account is not None and kind != "assisted":
-            # A sign-in while other devices are signed in: tell the citizen (a stolen code shows at once).
-            others = await conn.fetchval(
-                "SELECT count(*) FROM auth_session WHERE account = $1 AND id <> $2 AND revoked_at IS NULL "
-                "AND now() < idle_expires_at AND now() < absolute_expires_at",
-                account,
-                session_id,
-            )
-            if others:
-                await enqueue(
-                    conn,
-                    topic="auth.new_sign_in",
-                    recipient=account,
-                    subject=session_id,
-                    payload={"session": str(session_id), "kind": kind},
-                )
+            await _tell_other_devices(conn, account, session_id, kind)
         await record(
             conn,
             action="auth.signed_in",

@@ -96,6 +96,28 @@ class WebAuthnChallenge(Table, tablename="auth_webauthn_challenge"):
     challenge = Bytea(null=False)
     expires_at = Timestamptz(null=False)
     used_at = Timestamptz(null=True, default=None)
+    # For a staff member's first passkey: the enrolment code checked when these options were given, spent when
+    # the passkey is stored (not before: a cancelled fingerprint prompt must not burn the admin's code).
+    enrolment_code = UUID(null=True, default=None)
+
+
+class EnrolmentCode(Table, tablename="auth_enrolment_code"):
+    """A one-time code an admin issues so that a staff member can enrol their first passkey.
+
+    The SMS code proves only the phone number; this proves the admin handed the person their account. It is
+    single use, short-lived and kept as an HMAC under the server secret (like sign-in codes). A new one ends
+    the previous one (``ended_at``); using it sets ``used_at``.
+    """
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    code_hash = Bytea(null=False)
+    # The admin who issued it; None when it came from the command line (`mpp users create|enrolment`).
+    issued_by = UUID(null=True, default=None)
+    created_at = Timestamptz(null=False, default=TimestamptzNow())
+    expires_at = Timestamptz(null=False)
+    used_at = Timestamptz(null=True, default=None)
+    ended_at = Timestamptz(null=True, default=None)
 
 
 class Kiosk(Table, tablename="auth_kiosk"):

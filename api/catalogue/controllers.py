@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-import asyncpg
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from api.catalogue import schemas, service
-from api.catalogue.service import CatalogueNotFoundError, CatalogueRuntime, ServiceFilter
+from api.catalogue.life_events import LifeEvent
+from api.catalogue.service import CatalogueRuntime, ServiceFilter
 from api.lib.auth import public
 from api.lib.db import connection
-from api.lib.errors import ProblemError
 from api.lib.http import Page, PageSize, etag_response, language, ok
 
 RegionCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
 RegionPath = Annotated[str, PathParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
 AgencyCode = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z][A-Za-z0-9_]{1,39}$", description="Agency code")]
-Category = Literal[
-    "birth",
-    "marriage",
-    "moving",
-    "death",
-    "business",
-    "vehicle",
-    "health",
-    "social_aid",
-    "education",
-    "identity",
-    "property",
-    "employment",
-    "travel",
+ServiceCodes = Annotated[
+    list[Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]] | None,
+    QueryParameter(max_items=30, description="Service codes: one service in every region (a group's `codes`)"),
 ]
 # Long enough for any real question, short enough that a pasted essay cannot cost us anything.
 Query = Annotated[str | None, QueryParameter(max_length=200, description="Words to search for; typos are forgiven")]
@@ -42,30 +32,45 @@ Query = Annotated[str | None, QueryParameter(max_length=200, description="Words 
 CATALOGUE_MAX_AGE = 300
 
 
-def _not_found(exc: CatalogueNotFoundError) -> ProblemError:
-    return ProblemError(404, "not_found", f"No such {exc.args[0]}.")
-
-
 async def _answer(
     request: Request[Any, Any, Any],
     catalogue: CatalogueRuntime,
-    key: tuple[Any, ...],
-    query: Callable[[asyncpg.Connection], Awaitable[Any]],
+    name: str,
+    query: Callable[..., Awaitable[Any]],
+    /,
+    **args: Any,
 ) -> Response[bytes]:
-    """Answer from the catalogue cache, running ``query`` on a miss (once, however many ask at once)."""
+    """Answer ``query(conn, lang=<the caller's>, **args)`` from the catalogue cache, keyed by ``name``, the
+    language and ``args``; on a miss the query runs once, however many ask at the same time."""
+    lang = language(request)
 
     async def compute() -> Any:
         async with connection() as conn:
-            return await query(conn)
+            return await query(conn, lang=lang, **args)
 
-    try:
-        answer = await catalogue.answers.get_or_compute(catalogue.index.version, key, compute)
-    except CatalogueNotFoundError as exc:
-        raise _not_found(exc) from exc
+    key = (name, lang, *args.items())
+    answer = await catalogue.answers.get_or_compute(catalogue.index.version, key, compute)
     return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
 
 
 Catalogue = NamedDependency[CatalogueRuntime]
+
+
+async def _search(
+    request: Request[Any, Any, Any],
+    catalogue: CatalogueRuntime,
+    name: str,
+    search: Callable[..., Awaitable[Any]],
+    q: str | None,
+    filters: ServiceFilter,
+    page: int,
+    page_size: int,
+) -> Response[bytes]:
+    """A cached search answer (``search`` is ``service.search_services`` or ``service.search_service_groups``)."""
+    query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
+    # The index is not part of the key: the cache is already per catalogue version.
+    bound = functools.partial(search, index=catalogue.index)
+    return await _answer(request, catalogue, name, bound, query=query, filters=filters, page=page, page_size=page_size)
 
 
 class CatalogueController(Controller):
@@ -80,8 +85,7 @@ class CatalogueController(Controller):
         summary="The regions (kabupaten/kota) served",
     )
     async def list_regions(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(request, catalogue, ("regions", lang), lambda c: service.list_regions(c, lang))
+        return await _answer(request, catalogue, "regions", service.list_regions)
 
     @get(
         "/regions/{code:str}",
@@ -92,8 +96,7 @@ class CatalogueController(Controller):
     async def get_region(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, code: RegionPath
     ) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(request, catalogue, ("region", lang, code), lambda c: service.get_region(c, code, lang))
+        return await _answer(request, catalogue, "region", service.get_region, code=code)
 
     @get(
         "/agencies",
@@ -104,13 +107,7 @@ class CatalogueController(Controller):
     async def list_agencies(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
     ) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(
-            request,
-            catalogue,
-            ("agencies", lang, region),
-            lambda c: service.list_agencies(c, region=region, lang=lang),
-        )
+        return await _answer(request, catalogue, "agencies", service.list_agencies, region=region)
 
     @get(
         "/categories",
@@ -121,13 +118,7 @@ class CatalogueController(Controller):
     async def list_categories(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
     ) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(
-            request,
-            catalogue,
-            ("categories", lang, region),
-            lambda c: service.list_categories(c, region=region, lang=lang),
-        )
+        return await _answer(request, catalogue, "categories", service.list_categories, region=region)
 
     @get(
         "/document-types",
@@ -136,10 +127,7 @@ class CatalogueController(Controller):
         summary="Document types services require",
     )
     async def list_document_types(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(
-            request, catalogue, ("document-types", lang), lambda c: service.list_document_types(c, lang)
-        )
+        return await _answer(request, catalogue, "document-types", service.list_document_types)
 
     @get(
         "/services",
@@ -155,24 +143,46 @@ class CatalogueController(Controller):
         q: Query = None,
         region: RegionCode = None,
         agency: AgencyCode = None,
-        category: FromQuery[Category | None] = None,
+        category: FromQuery[LifeEvent | None] = None,
+        channel: FromQuery[Literal["online", "counter"] | None] = None,
+        code: ServiceCodes = None,
+        page: Page = 1,
+        page_size: PageSize = 20,
+    ) -> Response[bytes]:
+        filters = ServiceFilter(
+            region=region,
+            agency=agency.upper() if agency else None,
+            category=category,
+            channel=channel,
+            codes=tuple(sorted(set(code))) if code else None,
+        )
+        return await _search(request, catalogue, "search", service.search_services, q, filters, page, page_size)
+
+    @get(
+        "/service-groups",
+        operation_id="searchServiceGroups",
+        summary="Search services, one row per service across regions",
+        description="As `GET /services`, but a service that many regions offer (same code) is one item with the "
+        "number of regions; `GET /services?code=…` lists them. Pages count groups.",
+        responses=ok(schemas.ServiceGroupList),
+    )
+    async def search_service_groups(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: Catalogue,
+        q: Query = None,
+        region: RegionCode = None,
+        agency: AgencyCode = None,
+        category: FromQuery[LifeEvent | None] = None,
         channel: FromQuery[Literal["online", "counter"] | None] = None,
         page: Page = 1,
         page_size: PageSize = 20,
     ) -> Response[bytes]:
-        lang = language(request)
         filters = ServiceFilter(
             region=region, agency=agency.upper() if agency else None, category=category, channel=channel
         )
-        query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
-        index = catalogue.index
-        return await _answer(
-            request,
-            catalogue,
-            ("search", lang, query, filters, page, page_size),
-            lambda c: service.search_services(
-                c, index=index, query=query, filters=filters, lang=lang, page=page, page_size=page_size
-            ),
+        return await _search(
+            request, catalogue, "service-groups", service.search_service_groups, q, filters, page, page_size
         )
 
     @get(
@@ -187,7 +197,4 @@ class CatalogueController(Controller):
         catalogue: Catalogue,
         service_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        lang = language(request)
-        return await _answer(
-            request, catalogue, ("service", lang, service_id), lambda c: service.get_service(c, service_id, lang)
-        )
+        return await _answer(request, catalogue, "service", service.get_service, service_id=service_id)

@@ -21,39 +21,11 @@ from typing import Annotated, Literal, TypeVar
 import msgspec
 import msgspec.yaml
 
+from api.catalogue.life_events import LifeEvent
+
 DATA_DIR = Path(__file__).parent / "data"
 T = TypeVar("T")
 
-LIFE_EVENTS = (
-    "birth",
-    "marriage",
-    "moving",
-    "death",
-    "business",
-    "vehicle",
-    "health",
-    "social_aid",
-    "education",
-    "identity",
-    "property",
-    "employment",
-    "travel",
-)
-LifeEvent = Literal[
-    "birth",
-    "marriage",
-    "moving",
-    "death",
-    "business",
-    "vehicle",
-    "health",
-    "social_aid",
-    "education",
-    "identity",
-    "property",
-    "employment",
-    "travel",
-]
 Channel = Literal["online", "counter", "both"]
 FileFormat = Literal["pdf", "jpeg", "png", "webp"]
 FieldType = Literal["text", "textarea", "number", "date", "select", "nik", "phone", "email", "address"]

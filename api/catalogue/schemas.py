@@ -160,3 +160,29 @@ class ServiceList(Struct):
     page_size: int
     # The query as the search understood it, when typos were corrected ("akta kelahran" → "akta kelahiran").
     corrected_query: str | None = None
+
+
+class ServiceGroup(Struct):
+    """One service as every region offering it provides it (same name, same kind of agency), for a search across
+    regions: "Penerbitan Akta Kelahiran, in 21 regions" instead of 21 identical rows."""
+
+    code: str  # the code of its best-ranked member
+    codes: list[str]  # every member's code: GET /services?code=…&code=… lists the regions' services
+    name: str
+    agency: Ref  # the agency's code and short name ("Disdukcapil"): its full name names one region
+    regions: int  # how many regions offer it
+    sla_days: int  # the shortest of the regions'
+    fee: int  # the lowest of the regions'
+    channels: Literal["online", "counter", "both"]
+    categories: list[str]
+    # When only one region offers it: that region's service, to link to directly.
+    id: uuid.UUID | None = None
+    region: Ref | None = None
+
+
+class ServiceGroupList(Struct):
+    items: list[ServiceGroup]
+    total: int  # groups, not services
+    page: int
+    page_size: int
+    corrected_query: str | None = None

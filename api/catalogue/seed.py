@@ -8,7 +8,7 @@ written in one transaction: a half-loaded catalogue is never visible.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import msgspec
@@ -187,18 +187,24 @@ REQUIREMENT_COLUMNS = {
 }
 
 
-async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = None) -> SeedReport:
-    """Upsert the catalogue data files into the database, in one transaction."""
-    data = data or load()
+@dataclass
+class _Rows:
+    """The rows of the region-scoped catalogue tables, built from the data files before anything is written."""
+
+    regions: list[dict[str, object]] = field(default_factory=list)
+    agencies: list[dict[str, object]] = field(default_factory=list)
+    mpps: list[dict[str, object]] = field(default_factory=list)
+    counters: list[dict[str, object]] = field(default_factory=list)
+    services: list[dict[str, object]] = field(default_factory=list)
+    requirements: list[dict[str, object]] = field(default_factory=list)
+
+
+def _rows(data: CatalogueData) -> _Rows:
+    """Every region's rows: its agencies (names filled in for the region), MPP, counters and services."""
     kinds = {a.code: a for a in data.agencies}
-    regions: list[dict[str, object]] = []
-    agencies: list[dict[str, object]] = []
-    mpps: list[dict[str, object]] = []
-    counters: list[dict[str, object]] = []
-    services: list[dict[str, object]] = []
-    requirements: list[dict[str, object]] = []
+    rows = _Rows()
     for region in data.regions:
-        regions.append(
+        rows.regions.append(
             {
                 "code": region.code,
                 "name": region.name,
@@ -211,7 +217,7 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
         )
         for code in region.agencies:
             kind, override = kinds[code], region.agency_names.get(code)
-            agencies.append(
+            rows.agencies.append(
                 {
                     "id": agency_id(region.code, code),
                     "region": region.code,
@@ -223,7 +229,7 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
                 }
             )
         mpp, mpp_id = region.mpp, stable_id("mpp", region.code)
-        mpps.append(
+        rows.mpps.append(
             {
                 "id": mpp_id,
                 "region": region.code,
@@ -235,7 +241,7 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
                 "opening_hours": mpp.opening_hours,
             }
         )
-        counters += [
+        rows.counters += [
             {
                 "id": stable_id("counter", region.code, c.number),
                 "mpp": mpp_id,
@@ -245,8 +251,8 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
             for c in mpp.counters
         ]
         for svc in services_for(data, region):
-            services.append(_service_row(region, svc))
-            requirements += [
+            rows.services.append(_service_row(region, svc))
+            rows.requirements += [
                 {
                     "service": service_id(region.code, svc.code),
                     "document_type": req.type,
@@ -257,56 +263,68 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
                 }
                 for pos, req in enumerate(svc.requirements)
             ]
-    region_codes = [r["code"] for r in regions]
-    service_ids = [s["id"] for s in services]
-    async with conn.transaction():
-        await _upsert(
-            conn,
-            "catalogue_document_type",
-            DOCUMENT_TYPE_COLUMNS,
-            [
-                {
-                    "code": d.code,
-                    "name_id": d.name.id,
-                    "name_en": d.name.en,
-                    "formats": list(d.formats),
-                    "max_size_mb": d.max_size_mb,
-                    "validity_months": d.validity_months,
-                    "description_id": _texts(d.description)[0],
-                    "description_en": _texts(d.description)[1],
-                }
-                for d in data.document_types
-            ],
-            key="code",
-        )
-        await _upsert(conn, "catalogue_region", REGION_COLUMNS, regions, key="code")
-        await _upsert(conn, "catalogue_agency", AGENCY_COLUMNS, agencies, key="id")
-        await _upsert(conn, "catalogue_mpp", MPP_COLUMNS, mpps, key="id")
-        await conn.execute("DELETE FROM catalogue_counter WHERE mpp = ANY($1::uuid[])", [m["id"] for m in mpps])
-        await _upsert(conn, "catalogue_counter", COUNTER_COLUMNS, counters, key="id")
-        await _upsert(
-            conn,
-            "catalogue_service",
-            SERVICE_COLUMNS,
-            services,
-            key="id",
-            extra={"active": "true", "updated_at": "now()"},
-        )
-        # A service dropped from the files is withdrawn, not deleted: applications may refer to it.
+    return rows
+
+
+async def _write(conn: asyncpg.Connection, data: CatalogueData, rows: _Rows) -> None:
+    """Upsert the rows (inside the caller's transaction); withdraw services no longer in the files."""
+    region_codes = [r["code"] for r in rows.regions]
+    service_ids = [s["id"] for s in rows.services]
+    await _upsert(
+        conn,
+        "catalogue_document_type",
+        DOCUMENT_TYPE_COLUMNS,
+        [
+            {
+                "code": d.code,
+                "name_id": d.name.id,
+                "name_en": d.name.en,
+                "formats": list(d.formats),
+                "max_size_mb": d.max_size_mb,
+                "validity_months": d.validity_months,
+                "description_id": _texts(d.description)[0],
+                "description_en": _texts(d.description)[1],
+            }
+            for d in data.document_types
+        ],
+        key="code",
+    )
+    await _upsert(conn, "catalogue_region", REGION_COLUMNS, rows.regions, key="code")
+    await _upsert(conn, "catalogue_agency", AGENCY_COLUMNS, rows.agencies, key="id")
+    await _upsert(conn, "catalogue_mpp", MPP_COLUMNS, rows.mpps, key="id")
+    await conn.execute("DELETE FROM catalogue_counter WHERE mpp = ANY($1::uuid[])", [m["id"] for m in rows.mpps])
+    await _upsert(conn, "catalogue_counter", COUNTER_COLUMNS, rows.counters, key="id")
+    await _upsert(
+        conn,
+        "catalogue_service",
+        SERVICE_COLUMNS,
+        rows.services,
+        key="id",
+        extra={"active": "true", "updated_at": "now()"},
+    )
+    # A service dropped from the files is withdrawn, not deleted: applications may refer to it.
+    await conn.execute(
+        "UPDATE catalogue_service SET active = false, updated_at = now() "
+        "WHERE region = ANY($1::text[]) AND active AND NOT (id = ANY($2::uuid[]))",
+        region_codes,
+        service_ids,
+    )
+    await conn.execute("DELETE FROM catalogue_service_requirement WHERE service = ANY($1::uuid[])", service_ids)
+    if rows.requirements:
+        record = ", ".join(f"{c} {t}" for c, t in REQUIREMENT_COLUMNS.items())
         await conn.execute(
-            "UPDATE catalogue_service SET active = false, updated_at = now() "
-            "WHERE region = ANY($1::text[]) AND active AND NOT (id = ANY($2::uuid[]))",
-            region_codes,
-            service_ids,
+            f"INSERT INTO catalogue_service_requirement ({', '.join(REQUIREMENT_COLUMNS)}) "  # noqa: S608
+            f"SELECT * FROM jsonb_to_recordset($1::jsonb) AS x({record})",
+            msgspec.json.encode(rows.requirements).decode(),
         )
-        await conn.execute("DELETE FROM catalogue_service_requirement WHERE service = ANY($1::uuid[])", service_ids)
-        if requirements:
-            record = ", ".join(f"{c} {t}" for c, t in REQUIREMENT_COLUMNS.items())
-            await conn.execute(
-                f"INSERT INTO catalogue_service_requirement ({', '.join(REQUIREMENT_COLUMNS)}) "  # noqa: S608
-                f"SELECT * FROM jsonb_to_recordset($1::jsonb) AS x({record})",
-                msgspec.json.encode(requirements).decode(),
-            )
+
+
+async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = None) -> SeedReport:
+    """Upsert the catalogue data files into the database, in one transaction."""
+    data = data or load()
+    rows = _rows(data)
+    async with conn.transaction():
+        await _write(conn, data, rows)
     # A freshly loaded catalogue has no planner statistics and its new index entries wait in the GIN
     # "pending list", which every search must scan: searches ran ~5x slower until autovacuum came by
     # (measured by bench/http_bench.py). Do autovacuum's work now, outside the transaction.
@@ -314,7 +332,10 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
     for table in ("catalogue_service", "catalogue_service_requirement", "catalogue_agency", "catalogue_region"):
         await conn.execute(f"ANALYZE {table}")
     return SeedReport(
-        regions=len(regions), agencies=len(agencies), services=len(services), requirements=len(requirements)
+        regions=len(rows.regions),
+        agencies=len(rows.agencies),
+        services=len(rows.services),
+        requirements=len(rows.requirements),
     )
 
 

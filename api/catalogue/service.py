@@ -1,4 +1,4 @@
-"""Catalogue rules and queries. No HTTP here: controllers translate."""
+"""Catalogue rules and queries. No HTTP here: errors are DomainErrors, which carry their own status."""
 
 from __future__ import annotations
 
@@ -13,33 +13,18 @@ from typing import Any
 import asyncpg
 
 from api.catalogue import schemas
-from api.catalogue.datafiles import LIFE_EVENTS
+from api.catalogue.life_events import LIFE_EVENTS
 from api.catalogue.search import SearchPlan, Vocabulary, plan
 from api.lib.cache import ResponseCache
+from api.lib.errors import NotFoundError
 from api.lib.http import Lang, pick, pick_opt
 
 log = logging.getLogger(__name__)
 
-CATEGORY_NAMES: dict[str, tuple[str, str]] = {
-    "birth": ("Kelahiran", "Birth"),
-    "marriage": ("Pernikahan", "Marriage"),
-    "moving": ("Pindah rumah", "Moving house"),
-    "death": ("Kematian", "Death"),
-    "business": ("Memulai usaha", "Starting a business"),
-    "vehicle": ("Kendaraan", "Vehicles"),
-    "health": ("Kesehatan", "Health"),
-    "social_aid": ("Bantuan sosial", "Social aid"),
-    "education": ("Pendidikan", "Education"),
-    "identity": ("Dokumen kependudukan", "Identity documents"),
-    "property": ("Tanah dan bangunan", "Land and buildings"),
-    "employment": ("Pekerjaan", "Work"),
-    "travel": ("Perjalanan ke luar negeri", "Travel abroad"),
-}
-assert set(CATEGORY_NAMES) == set(LIFE_EVENTS)
 CHANNEL_MATCHES = {"online": ("online", "both"), "counter": ("counter", "both")}
 
 
-class CatalogueNotFoundError(LookupError):
+class CatalogueNotFoundError(NotFoundError):
     """No such region, agency or service."""
 
 
@@ -116,6 +101,83 @@ class ServiceFilter:
     agency: str | None = None
     category: str | None = None
     channel: str | None = None
+    # Services by code: one service in every region that offers it (a group's ``codes``).
+    codes: tuple[str, ...] | None = None
+
+
+def _group(row: asyncpg.Record, lang: Lang) -> schemas.ServiceGroup:
+    """A row of ``_GROUPED_PAGE``: the group's best-ranked service stands for it."""
+    single = row["regions"] == 1
+    return schemas.ServiceGroup(
+        code=row["code"],
+        codes=list(row["codes"]),
+        name=pick(lang, row["name_id"], row["name_en"]),
+        agency=schemas.Ref(code=row["agency_code"], name=row["agency_short_name"]),
+        regions=row["regions"],
+        sla_days=row["min_sla_days"],
+        fee=row["min_fee"],
+        channels=row["channels"],
+        categories=list(row["categories"]),
+        id=row["id"] if single else None,
+        region=schemas.Ref(code=row["region_code"], name=pick(lang, row["region_name"], row["region_name_en"]))
+        if single
+        else None,
+    )
+
+
+# Rank and cut the page on the service table alone, then join names for the page's rows only.
+_PAGE = """
+    WITH page AS (
+        SELECT s.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order}) AS position
+        FROM catalogue_service s
+        JOIN catalogue_agency a ON a.id = s.agency
+        WHERE {where}
+        ORDER BY {order}
+        LIMIT {limit} OFFSET {offset}
+    )
+    SELECT {columns}, page.total
+    FROM page
+    JOIN catalogue_service s ON s.id = page.id
+    JOIN catalogue_agency a ON a.id = s.agency
+    JOIN catalogue_region r ON r.code = s.region
+    ORDER BY page.position
+"""
+# The same ranking, one row per service as a citizen sees it: the same name from the same kind of agency is the
+# same service, whether the catalogue gives it one code everywhere ("akta-kelahiran") or a code per region for a
+# local regulation ("metro-izin-pendirian-sekolah-swasta"). A group is as good as its best-ranked member, which
+# stands for it; the page is cut on groups.
+_GROUPED_PAGE = """
+    WITH matched AS (
+        SELECT s.id, s.code, s.name_id, a.code AS agency_code, s.sla_days, s.fee,
+               row_number() OVER (ORDER BY {order}) AS position
+        FROM catalogue_service s
+        JOIN catalogue_agency a ON a.id = s.agency
+        WHERE {where}
+    ), grouped AS (
+        SELECT min(position) AS position, count(*) AS regions, array_agg(DISTINCT code ORDER BY code) AS codes,
+               min(sla_days) AS min_sla_days, min(fee) AS min_fee
+        FROM matched GROUP BY name_id, agency_code
+    ), page AS (
+        SELECT g.*, m.id, count(*) OVER () AS total
+        FROM grouped g JOIN matched m ON m.position = g.position
+        ORDER BY g.position
+        LIMIT {limit} OFFSET {offset}
+    )
+    SELECT {columns}, a.short_name AS agency_short_name, page.regions, page.codes, page.min_sla_days, page.min_fee,
+           page.total
+    FROM page
+    JOIN catalogue_service s ON s.id = page.id
+    JOIN catalogue_agency a ON a.id = s.agency
+    JOIN catalogue_region r ON r.code = s.region
+    ORDER BY page.position
+"""
+
+
+@dataclass(frozen=True)
+class _Found:
+    rows: list[asyncpg.Record]
+    total: int
+    corrected: str | None
 
 
 async def search_services(
@@ -129,10 +191,55 @@ async def search_services(
     page_size: int,
 ) -> schemas.ServiceList:
     """Services matching the filters, ranked by relevance to ``query`` when there is one."""
+    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=False)
+    return schemas.ServiceList(
+        items=[_summary(r, lang) for r in found.rows],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+        corrected_query=found.corrected,
+    )
+
+
+async def search_service_groups(
+    conn: asyncpg.Connection,
+    *,
+    index: SearchIndex,
+    query: str | None,
+    filters: ServiceFilter,
+    lang: Lang,
+    page: int,
+    page_size: int,
+) -> schemas.ServiceGroupList:
+    """As ``search_services``, one row per service however many regions offer it, in the same order."""
+    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=True)
+    return schemas.ServiceGroupList(
+        items=[_group(r, lang) for r in found.rows],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+        corrected_query=found.corrected,
+    )
+
+
+async def _search(
+    conn: asyncpg.Connection,
+    index: SearchIndex,
+    query: str | None,
+    filters: ServiceFilter,
+    lang: Lang,
+    page: int,
+    page_size: int,
+    *,
+    grouped: bool,
+) -> _Found:
+    """The page's rows (of ``_PAGE`` or ``_GROUPED_PAGE``) and the total."""
+    # Long on purpose: it assembles one SQL statement, and the placeholder numbering (``arg``), the filters and
+    # the relaxed retry share local state; split up, that state would have to travel through every piece.
     search = index.plan(query, english=lang == "en") if query and query.strip() else None
     if search is not None and not search.must:
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
-        return schemas.ServiceList(items=[], total=0, page=page, page_size=page_size)
+        return _Found(rows=[], total=0, corrected=None)
     # Only the filters that are present go into the SQL: each combination is its own prepared statement, so
     # PostgreSQL's generic plans (plan_cache_mode=auto) never have to cover "$1 IS NULL OR …".
     args: list[Any] = []
@@ -150,6 +257,8 @@ async def search_services(
         where.append(f"{arg(filters.category)} = ANY(s.categories)")
     if filters.channel:
         where.append(f"s.channels = ANY({arg(list(CHANNEL_MATCHES[filters.channel]))}::text[])")
+    if filters.codes:
+        where.append(f"s.code = ANY({arg(list(filters.codes))}::text[])")
     limit, offset = arg(page_size), arg((page - 1) * page_size)
     must_at = len(args)  # index of the query's must-match terms, retried relaxed below
     if search is not None:
@@ -172,23 +281,9 @@ async def search_services(
         )
     else:
         order = f"s.name_{lang} ASC, s.region ASC"
-    # Rank and cut the page on the service table alone, then join names for the page's rows only.
-    sql = f"""
-        WITH page AS (
-            SELECT s.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order}) AS position
-            FROM catalogue_service s
-            JOIN catalogue_agency a ON a.id = s.agency
-            WHERE {" AND ".join(where)}
-            ORDER BY {order}
-            LIMIT {limit} OFFSET {offset}
-        )
-        SELECT {_SUMMARY_COLUMNS}, page.total
-        FROM page
-        JOIN catalogue_service s ON s.id = page.id
-        JOIN catalogue_agency a ON a.id = s.agency
-        JOIN catalogue_region r ON r.code = s.region
-        ORDER BY page.position
-    """
+    sql = (_GROUPED_PAGE if grouped else _PAGE).format(
+        order=order, where=" AND ".join(where), limit=limit, offset=offset, columns=_SUMMARY_COLUMNS
+    )
     rows = await conn.fetch(sql, *args)
     limit_at = must_at - 2  # LIMIT and OFFSET came just before the search terms
     total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
@@ -197,13 +292,7 @@ async def search_services(
         args[must_at] = search.relaxed
         rows = await conn.fetch(sql, *args)
         total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
-    return schemas.ServiceList(
-        items=[_summary(r, lang) for r in rows],
-        total=total,
-        page=page,
-        page_size=page_size,
-        corrected_query=search.corrected if search else None,
-    )
+    return _Found(rows=list(rows), total=total, corrected=search.corrected if search else None)
 
 
 async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any], limit_at: int) -> int:
@@ -217,6 +306,15 @@ async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list
 
 
 async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lang) -> schemas.ServiceDetail:
+    """One active service in full; CatalogueNotFoundError (404) when there is none."""
+    found = await find_service(conn, service_id, lang)
+    if found is None:
+        raise CatalogueNotFoundError(f"service {service_id}")
+    return found
+
+
+async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lang) -> schemas.ServiceDetail | None:
+    """One active service in full, or None (for callers that answer a missing service in their own words)."""
     row = await conn.fetchrow(
         f"""
         SELECT {_SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
@@ -233,7 +331,7 @@ async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lan
         service_id,
     )
     if row is None:
-        raise CatalogueNotFoundError(f"service {service_id}")
+        return None
     requirements = await conn.fetch(
         """SELECT d.code, d.name_id, d.name_en, d.formats, d.max_size_mb, d.validity_months,
                   q.optional, q.note_id, q.note_en
@@ -247,13 +345,9 @@ async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lan
         description=pick(lang, row["description_id"], row["description_en"]),
         requirements=[
             schemas.Requirement(
-                code=q["code"],
-                name=pick(lang, q["name_id"], q["name_en"]),
-                formats=list(q["formats"]),
-                max_size_mb=q["max_size_mb"],
+                **_document_type_fields(q, lang),
                 optional=q["optional"],
                 note=pick_opt(lang, q["note_id"], q["note_en"]),
-                validity_months=q["validity_months"],
             )
             for q in requirements
         ],
@@ -271,6 +365,17 @@ async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lan
         if row["mpp_name"]
         else None,
     )
+
+
+def _document_type_fields(row: asyncpg.Record, lang: Lang) -> dict[str, Any]:
+    """What a document type and a service's requirement of it both show, from a catalogue_document_type row."""
+    return {
+        "code": row["code"],
+        "name": pick(lang, row["name_id"], row["name_en"]),
+        "formats": list(row["formats"]),
+        "max_size_mb": row["max_size_mb"],
+        "validity_months": row["validity_months"],
+    }
 
 
 def _text(value: dict[str, str] | None, lang: Lang) -> str | None:
@@ -385,8 +490,8 @@ async def list_categories(conn: asyncpg.Connection, *, region: str | None, lang:
         )
     }
     items = [
-        schemas.Category(code=code, name=names[0] if lang == "id" else names[1], services=counts.get(code, 0))
-        for code, names in CATEGORY_NAMES.items()
+        schemas.Category(code=code, name=pick(lang, names.id, names.en), services=counts.get(code, 0))
+        for code, names in LIFE_EVENTS.items()
     ]
     return schemas.CategoryList(items=items, total=len(items))
 
@@ -395,12 +500,7 @@ async def list_document_types(conn: asyncpg.Connection, lang: Lang) -> schemas.D
     rows = await conn.fetch("SELECT * FROM catalogue_document_type ORDER BY code")
     items = [
         schemas.DocumentType(
-            code=r["code"],
-            name=pick(lang, r["name_id"], r["name_en"]),
-            formats=list(r["formats"]),
-            max_size_mb=r["max_size_mb"],
-            validity_months=r["validity_months"],
-            description=pick_opt(lang, r["description_id"], r["description_en"]),
+            **_document_type_fields(r, lang), description=pick_opt(lang, r["description_id"], r["description_en"])
         )
         for r in rows
     ]

@@ -12,27 +12,14 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from api.auth.controllers import send_code
-from api.auth.ratelimit import RateLimitedError
 from api.auth.service import Issuer
 from api.catalogue import service as catalogue
-from api.catalogue.service import CatalogueNotFoundError
 from api.kiosk import schemas, service
 from api.lib.auth import KIOSK, Principal, allow, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import client_ip, language
-from api.lib.sms import SmsGateway
-
-
-def _rate_limited(exc: RateLimitedError) -> ProblemError:
-    return ProblemError(
-        429, "rate_limited", "Too many look-ups. Please wait a moment.", headers={"Retry-After": str(exc.retry_after)}
-    )
-
-
-def _invalid_number() -> ProblemError:
-    return ProblemError(422, "invalid_number", "Enter the application number as printed, e.g. 3302-2611-000123.")
+from api.lib.sms import SmsGateway, send_code
 
 
 def status_message(number: str, code: str) -> str:
@@ -59,17 +46,14 @@ class KioskController(Controller):
     async def device(self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]) -> Response[Any]:
         """Which tablet this is (its MPP building and region), and its idle timeout."""
         settings = request.app.state.settings
-        try:
-            async with connection() as conn:
-                found = await service.device(
-                    conn,
-                    principal.id,
-                    lang=language(request),
-                    idle_seconds=settings.kiosk_idle_seconds,
-                    warning_seconds=settings.kiosk_warning_seconds,
-                )
-        except service.KioskGoneError as exc:
-            raise ProblemError(401, "unauthorised", "This device is not registered.") from exc
+        async with connection() as conn:
+            found = await service.device(
+                conn,
+                principal.id,
+                lang=language(request),
+                idle_seconds=settings.kiosk_idle_seconds,
+                warning_seconds=settings.kiosk_warning_seconds,
+            )
         return Response(found, headers={"Cache-Control": "no-store"})
 
     @get("/qr.svg", operation_id="kioskServiceQr", opt=public(), cache_control=None, media_type="image/svg+xml")
@@ -83,11 +67,11 @@ class KioskController(Controller):
         It encodes only this site's own service addresses, for services that exist: never a string given by
         the caller, so it cannot be used to make QR codes that lead elsewhere.
         """
-        try:
-            async with connection() as conn:
-                found = await catalogue.get_service(conn, service_id, "id")
-        except CatalogueNotFoundError as exc:
-            raise ProblemError(404, "not_found", "There is no such service.") from exc
+        async with connection() as conn:
+            found = await catalogue.find_service(conn, service_id, "id")
+        if found is None:
+            # The kiosk's own sentence, without the id the catalogue's 404 would echo back.
+            raise ProblemError(404, "not_found", "There is no such service.")
         url = f"{site_origin(request)}/#/services/{found.id}"
         buffer = io.BytesIO()
         # Error correction M and a 4-module quiet zone: reads at arm's length from a glossy tablet screen.
@@ -111,13 +95,8 @@ class KioskController(Controller):
         sms: NamedDependency[SmsGateway],
     ) -> Response[schemas.StatusCodeSent]:
         """Send a code to the application's owner. The answer is the same whether or not the number exists."""
-        try:
-            async with connection() as conn:
-                to_send = await service.request_code(conn, secret=issuer.secret, kiosk=principal.id, number=data.number)
-        except service.InvalidNumberError as exc:
-            raise _invalid_number() from exc
-        except RateLimitedError as exc:
-            raise _rate_limited(exc) from exc
+        async with connection() as conn:
+            to_send = await service.request_code(conn, secret=issuer.secret, kiosk=principal.id, number=data.number)
         background = None
         if to_send is not None:
             number, phone, code = to_send
@@ -139,27 +118,16 @@ class KioskController(Controller):
         issuer: NamedDependency[Issuer],
     ) -> Response[schemas.StatusSummary]:
         """The application's minimal status, once its owner gave the code: no name, NIK, answers or documents."""
-        try:
-            async with connection() as conn:
-                summary = await service.check_code(
-                    conn,
-                    secret=issuer.secret,
-                    kiosk=principal.id,
-                    number=data.number,
-                    code=data.code,
-                    lang=language(request),
-                    ip=client_ip(request),
-                )
-        except service.InvalidNumberError as exc:
-            raise _invalid_number() from exc
-        except RateLimitedError as exc:
-            raise _rate_limited(exc) from exc
-        except service.InvalidCodeError as exc:
-            raise ProblemError(400, "invalid_code", f"The code is wrong. Tries left: {exc.attempts_left}.") from exc
-        except service.CodeExpiredError as exc:
-            raise ProblemError(400, "code_expired", "The code has expired or was used. Ask for a new code.") from exc
-        except service.TooManyAttemptsError as exc:
-            raise ProblemError(400, "too_many_attempts", "Too many wrong codes. Ask for a new code.") from exc
+        async with connection() as conn:
+            summary = await service.check_code(
+                conn,
+                secret=issuer.secret,
+                kiosk=principal.id,
+                number=data.number,
+                code=data.code,
+                lang=language(request),
+                ip=client_ip(request),
+            )
         # Personal (if minimal): never kept by a browser or proxy cache.
         return Response(summary, headers={"Cache-Control": "no-store"})
 

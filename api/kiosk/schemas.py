@@ -67,3 +67,6 @@ class StatusSummary(Struct):
     updated_at: dt.datetime
     # What the citizen must do now (the officer's correction reason), when the application waits for them.
     action_needed: str | None = None
+    # The day (in the region's time) a completed, rejected or withdrawn application was closed: a finished
+    # application is told by when it finished, not by the deadline it had.
+    closed_on: dt.date | None = None

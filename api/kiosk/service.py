@@ -25,10 +25,12 @@ import asyncpg
 
 from api.applications import service as applications
 from api.applications.service import deadline, local_today
+from api.applications.statuses import COMPLETED, NEEDS_CORRECTION, REJECTED, WITHDRAWN
 from api.audit.service import record
 from api.auth.ratelimit import enforce
 from api.auth.service import revoke_session
 from api.kiosk import schemas
+from api.lib.errors import DomainError
 from api.lib.http import Lang, pick
 
 CODE_TTL = dt.timedelta(minutes=5)
@@ -38,32 +40,55 @@ WINDOW = 600
 REQUESTS_PER_KIOSK = 30
 REQUESTS_PER_NUMBER = 3
 CHECKS_PER_KIOSK = 60
+LOOK_UPS_LIMITED = "Too many look-ups. Please wait a moment."
+
+# The statuses after which nothing more happens: the kiosk shows when, instead of a deadline.
+CLOSED = (COMPLETED, REJECTED, WITHDRAWN)
 
 _NUMBER = re.compile(r"^(\d{4})-(\d{4})-(\d{6,12})$")
 
 
-class KioskGoneError(LookupError):
+class KioskGoneError(DomainError, LookupError):
     """The kiosk was retired (or never existed)."""
 
+    status = 401
+    code = "unauthorised"
+    detail = "This device is not registered."
 
-class InvalidNumberError(ValueError):
+
+class InvalidNumberError(DomainError, ValueError):
     """Not the shape of an application number."""
 
+    status = 422
+    code = "invalid_number"
+    detail = "Enter the application number as printed, e.g. 3302-2611-000123."
 
-class InvalidCodeError(Exception):
+
+class InvalidCodeError(DomainError):
     """Wrong code, or no code was asked for this number on this kiosk."""
 
+    status = 400
+    code = "invalid_code"
+
     def __init__(self, attempts_left: int) -> None:
-        super().__init__(f"{attempts_left} attempts left")
+        super().__init__(f"The code is wrong. Tries left: {attempts_left}.")
         self.attempts_left = attempts_left
 
 
-class CodeExpiredError(Exception):
+class CodeExpiredError(DomainError):
     """The code is older than 5 minutes, or was already used."""
 
+    status = 400
+    code = "code_expired"
+    detail = "The code has expired or was used. Ask for a new code."
 
-class TooManyAttemptsError(Exception):
+
+class TooManyAttemptsError(DomainError):
     """The code died after too many wrong tries."""
+
+    status = 400
+    code = "too_many_attempts"
+    detail = "Too many wrong codes. Ask for a new code."
 
 
 def normalise_number(raw: str) -> str:
@@ -72,7 +97,7 @@ def normalise_number(raw: str) -> str:
     if compact.isdigit() and 14 <= len(compact) <= 20:
         compact = f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"
     if not _NUMBER.match(compact):
-        raise InvalidNumberError(raw)
+        raise InvalidNumberError
     return compact
 
 
@@ -91,7 +116,7 @@ async def device(
         kiosk,
     )
     if row is None:
-        raise KioskGoneError(str(kiosk))
+        raise KioskGoneError
     return schemas.KioskDevice(
         id=row["id"],
         name=row["name"],
@@ -116,6 +141,7 @@ async def request_code(
             (f"kiosk-status:kiosk:{kiosk}", REQUESTS_PER_KIOSK, WINDOW),
             (f"kiosk-status:number:{number}", REQUESTS_PER_NUMBER, WINDOW),
         ],
+        detail=LOOK_UPS_LIMITED,
     )
     owner = await applications.owner_by_number(conn, number)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -148,8 +174,10 @@ async def check_code(
     conn: asyncpg.Connection, *, secret: bytes, kiosk: uuid.UUID, number: str, code: str, lang: Lang, ip: str
 ) -> schemas.StatusSummary:
     """Consume a valid code and return the application's minimal summary; log the read for its owner."""
+    # Long on purpose: the checks run in a security-relevant order (rate limit, attempts, expiry, the HMAC
+    # with an atomic attempt count, then a single-use consume); kept together so that order is read at once.
     number = normalise_number(number)
-    await enforce(conn, [(f"kiosk-check:kiosk:{kiosk}", CHECKS_PER_KIOSK, WINDOW)])
+    await enforce(conn, [(f"kiosk-check:kiosk:{kiosk}", CHECKS_PER_KIOSK, WINDOW)], detail=LOOK_UPS_LIMITED)
     row = await conn.fetchrow(
         """SELECT id, application, code_hash, attempts, expires_at, consumed_at, expires_at <= now() AS expired
            FROM kiosk_status_code WHERE kiosk = $1 AND number = $2 AND created_at > now() - interval '1 hour'
@@ -210,7 +238,10 @@ async def check_code(
             working_days_left=due.working_days_left,
         ),
         updated_at=app["updated_at"],
-        action_needed=app["correction_reason"] if app["status"] == "needs_correction" else None,
+        action_needed=app["correction_reason"] if app["status"] == NEEDS_CORRECTION else None,
+        closed_on=local_today(app["region"], app["status_since"])
+        if app["status"] in CLOSED and app["status_since"] is not None
+        else None,
     )
 
 

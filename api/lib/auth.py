@@ -21,7 +21,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from api.lib import db
-from api.lib.errors import ProblemError
+from api.lib.errors import DomainError, ProblemError
 from api.lib.keys import KeyRing
 from api.lib.staff import Officer
 from api.lib.tokens import Claims, InvalidTokenError, verify
@@ -101,14 +101,24 @@ def officer_of(principal: Principal) -> Officer:
     )
 
 
+def _challenge(error: str) -> dict[str, str]:
+    return {"WWW-Authenticate": f'Bearer realm="mpp-digital", error="{error}"'}
+
+
 def unauthorised(error: str = "invalid_token") -> ProblemError:
     # One message for every failure: which check failed would only help an attacker.
-    return ProblemError(
-        401,
-        "unauthorised",
-        "Sign in to continue.",
-        headers={"WWW-Authenticate": f'Bearer realm="mpp-digital", error="{error}"'},
-    )
+    return ProblemError(401, "unauthorised", "Sign in to continue.", headers=_challenge(error))
+
+
+class UnauthorisedError(DomainError):
+    """The same 401 as ``unauthorised()``, for a service that finds the caller's account gone mid-session."""
+
+    status = 401
+    code = "unauthorised"
+    detail = "Sign in to continue."
+
+    def __init__(self) -> None:
+        super().__init__(headers=_challenge("invalid_token"))
 
 
 def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

@@ -33,6 +33,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from api.config import Settings
+from api.lib.files import write_new_synced
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -104,12 +105,8 @@ class LocalBlobStore:
     def _write(self, path: Path, data: bytes) -> None:
         self._make_dirs(path.parent)
         tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{secrets.token_hex(8)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_new_synced(tmp, data)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)

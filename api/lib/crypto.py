@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from api.config import Settings
+from api.lib.files import write_new_synced
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -170,12 +171,8 @@ def _create_private_once(path: Path, text: str) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_new_synced(tmp, text.encode())
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
         os.link(tmp, path)
     except FileExistsError:
         pass

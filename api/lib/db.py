@@ -47,9 +47,15 @@ def pool() -> asyncpg.Pool:
     return p
 
 
+# How long a request waits for a free pooled connection. Without a bound, a request would wait for ever when
+# every connection is busy or the database hangs; past it, the request is answered 503 (api.lib.errors maps the
+# pool's TimeoutError, as every other sign of an unreachable database, in one place).
+ACQUIRE_TIMEOUT_SECONDS = 10
+
+
 @contextlib.asynccontextmanager
 async def connection() -> AsyncIterator[asyncpg.Connection]:
-    async with pool().acquire() as conn:
+    async with pool().acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as conn:
         yield conn
 
 

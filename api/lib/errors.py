@@ -9,9 +9,11 @@ the citizen can quote to the help desk.
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -89,6 +91,8 @@ class DomainError(Exception):
 
     status: int = 400
     code: str = "bad_request"
+    # A subclass whose sentence never varies says it here once, so that its raise sites need no argument.
+    detail: str = ""
 
     def __init__(
         self,
@@ -99,14 +103,72 @@ class DomainError(Exception):
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail)
         if status is not None:
             self.status = status
         if code is not None:
             self.code = code
-        self.detail = detail or _TITLES.get(self.status, "Error")
+        self.detail = detail or self.detail or _TITLES.get(self.status, "Error")
+        super().__init__(self.detail)
         self.errors = errors
         self.headers = headers
+
+
+class NotFoundError(DomainError, LookupError):
+    """404 ``not_found``: "No such <what>." — the one sentence every domain's not-found answers with."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"No such {what}.")
+
+
+# How long a client should wait before trying again when the database is away: long enough not to hammer a
+# database that is restarting, short enough that a phone's outbox sends the application soon after it is back.
+RETRY_AFTER_SECONDS = 10
+
+
+class DatabaseUnavailableError(DomainError):
+    """503 ``unavailable`` with ``Retry-After``: the database cannot be reached (refused, gone mid-request, or no
+    connection free in time). Nothing was done; the same request later will work, and is safe to repeat where
+    the route is idempotent (a submission carries its Idempotency-Key)."""
+
+    status = 503
+    code = "unavailable"
+    detail = "The service cannot reach its database just now. Nothing was saved; please try again in a moment."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+# The database's own ways of saying "I am not there": class 08 (connection exceptions, e.g. "connection was closed
+# in the middle of operation"), and a server that is starting, stopping or full (57P01–57P03, 53300).
+_DATABASE_AWAY = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached, rather than a fault in our code.
+
+    Besides asyncpg's own connection errors, a refused or reset socket and a timeout count when they were raised
+    inside asyncpg (connecting, or waiting for a pooled connection): the same ``OSError`` from elsewhere (a file,
+    another service) is not the database's. Looks through ``raise … from`` once, for code that wraps the error.
+    """
+    for error in (exc, exc.__cause__):
+        if isinstance(error, _DATABASE_AWAY):
+            return True
+        if isinstance(error, (ConnectionError, TimeoutError)) and _raised_in_asyncpg(error):
+            return True
+    return False
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    return any("/asyncpg/" in frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__))
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
@@ -192,6 +254,10 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if database_unreachable(exc):
+        # The one place a database outage becomes 503 for every route: no route catches connection errors.
+        log.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return handle_domain_error(request, DatabaseUnavailableError())
     reference = uuid.uuid4().hex[:12]
     log.error("unhandled error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
     return problem_response(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
@@ -10,43 +10,23 @@ from litestar.params import QueryParameter
 
 from api.lib.cache import Encoded
 
-Lang = Literal["id", "en"]
+# Lang lives with the request-language context; re-exported here, where controllers look for it.
+from api.lib.language import Lang as Lang
+from api.lib.language import from_accept_language
+from api.lib.language import pick as pick
+from api.lib.language import pick_opt as pick_opt
 
 JSON_TYPE = "application/json"
 
 
 def language(request: Request[Any, Any, Any]) -> Lang:
     """Indonesian unless the client prefers English (Accept-Language, highest quality first)."""
-    header = request.headers.get("accept-language", "")
-    best: tuple[float, Lang] = (0.0, "id")
-    for part in header.split(",")[:10]:
-        tag, _, params = part.strip().partition(";")
-        tag = tag.strip().lower()
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        lang: Lang | None = "id" if tag.startswith(("id", "in")) else "en" if tag.startswith("en") else None
-        if lang is not None and quality > best[0]:
-            best = (quality, lang)
-    return best[1]
+    return from_accept_language(request.headers.get("accept-language", ""))
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     """The peer's address (behind a proxy, uvicorn's --forwarded-allow-ips makes this the client's)."""
     return request.client.host if request.client else ""
-
-
-def pick(lang: Lang, indonesian: str, english: str | None) -> str:
-    return english if lang == "en" and english else indonesian
-
-
-def pick_opt(lang: Lang, indonesian: str | None, english: str | None) -> str | None:
-    if indonesian is None:
-        return english if lang == "en" else None
-    return pick(lang, indonesian, english)
 
 
 Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1")]

@@ -6,7 +6,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # The PWA loads only its own modules and styles; no inline script, no third-party origin.
-# 'unsafe-inline' is absent on purpose. The OpenAPI viewer at /schema is exempt (it loads from a CDN).
+# 'unsafe-inline' is absent on purpose. The OpenAPI viewer at /schema is served from our own files under it too.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
@@ -33,7 +33,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        extra = _ENCODED if scope["path"].startswith("/schema") else _ENCODED_WITH_CSP
+        extra = _ENCODED_WITH_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -17,6 +17,7 @@ from litestar.exceptions import InternalServerException
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from api.lib.errors import ProblemError
+from api.lib.input_guard import field_text
 
 # Room for the form's other fields and the multipart framing around the file.
 OVERHEAD_BYTES = 64 * 1024
@@ -47,7 +48,8 @@ async def read_upload(request: Request[Any, Any, Any], *, max_file_bytes: int, f
     if mime.strip().lower() != "multipart/form-data" or not boundary or len(boundary) > 200:
         raise ProblemError(415, "unsupported_media_type", "Send the file as multipart/form-data.")
     announced = request.headers.get("content-length")
-    if announced and announced.isdigit() and int(announced) > max_file_bytes + OVERHEAD_BYTES:
+    # isascii(): str.isdigit() also takes "²" and other digits that int() refuses.
+    if announced and announced.isascii() and announced.isdigit() and int(announced) > max_file_bytes + OVERHEAD_BYTES:
         raise too_large(max_file_bytes)  # refused before reading a byte
 
     upload = Upload()
@@ -77,7 +79,7 @@ async def read_upload(request: Request[Any, Any, Any], *, max_file_bytes: int, f
                             upload.file_name = segment.filename or ""
                             upload.file_media_type = segment.content_type
                         else:
-                            upload.fields[segment.name] = buffer.decode("utf-8", errors="replace")
+                            upload.fields[segment.name] = field_text(bytes(buffer), segment.name)
                         segment, buffer = None, bytearray()
                 if parser.closed:
                     break

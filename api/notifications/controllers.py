@@ -14,7 +14,6 @@ from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import Page, PageSize, language
 from api.notifications import service
-from api.notifications.service import InvalidSubscriptionError, NotFoundError
 
 
 class PushController(Controller):
@@ -37,17 +36,14 @@ class PushController(Controller):
         data: JSONBody[service.SubscriptionIn],
     ) -> service.SubscriptionOut:
         """Register this device for push (a browser PushSubscription). Kiosks never subscribe."""
-        try:
-            async with connection() as conn:
-                return await service.subscribe(
-                    conn,
-                    account=principal.id,
-                    data=data,
-                    user_agent=request.headers.get("user-agent", ""),
-                    test_hosts=request.app.state.settings.notify.push_test_hosts,
-                )
-        except InvalidSubscriptionError as exc:
-            raise ProblemError(422, "invalid_subscription", str(exc)) from exc
+        async with connection() as conn:
+            return await service.subscribe(
+                conn,
+                account=principal.id,
+                data=data,
+                user_agent=request.headers.get("user-agent", ""),
+                test_hosts=request.app.state.settings.notify.push_test_hosts,
+            )
 
     @delete("/subscriptions", operation_id="unsubscribePush", opt=allow(PEOPLE), status_code=204)
     async def unsubscribe(
@@ -59,11 +55,8 @@ class PushController(Controller):
         """Stop push to a device (by its endpoint, or the id we gave it)."""
         if not endpoint and not subscription:
             raise ProblemError(400, "invalid_request", "Say which subscription: endpoint or id.")
-        try:
-            async with connection() as conn:
-                await service.unsubscribe(conn, account=principal.id, endpoint=endpoint, subscription=subscription)
-        except NotFoundError as exc:
-            raise ProblemError(404, "not_found", "No such subscription.") from exc
+        async with connection() as conn:
+            await service.unsubscribe(conn, account=principal.id, endpoint=endpoint, subscription=subscription)
 
 
 class InboxController(Controller):
@@ -118,9 +111,6 @@ class DeadLetterController(Controller):
     )
     async def replay(self, principal: NamedDependency[Principal], message_id: FromPath[int]) -> dict[str, str]:
         region = None if NATIONAL_ADMIN in principal.roles else principal.region
-        try:
-            async with connection() as conn:
-                await service.replay(conn, message=message_id, region=region)
-        except NotFoundError as exc:
-            raise ProblemError(404, "not_found", "No such dead letter.") from exc
+        async with connection() as conn:
+            await service.replay(conn, message=message_id, region=region)
         return {"status": "queued"}

@@ -7,19 +7,30 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-STATUS = {
-    "submitted": ("diterima", "received"),
-    "in_review": ("sedang diperiksa", "under review"),
-    "needs_correction": ("perlu perbaikan dari Anda", "needs a correction from you"),
-    "approved": ("disetujui", "approved"),
-    "completed": ("selesai, dokumen ada di dompet Anda", "completed, the document is in your wallet"),
-    "rejected": ("ditolak", "rejected"),
-    "withdrawn": ("dibatalkan", "withdrawn"),
+from api.applications.statuses import (
+    APPROVED,
+    COMPLETED,
+    IN_REVIEW,
+    NEEDS_CORRECTION,
+    REJECTED,
+    SUBMITTED,
+    WITHDRAWN,
+    Status,
+)
+
+STATUS: dict[Status, tuple[str, str]] = {
+    SUBMITTED: ("diterima", "received"),
+    IN_REVIEW: ("sedang diperiksa", "under review"),
+    NEEDS_CORRECTION: ("perlu perbaikan dari Anda", "needs a correction from you"),
+    APPROVED: ("disetujui", "approved"),
+    COMPLETED: ("selesai, dokumen ada di dompet Anda", "completed, the document is in your wallet"),
+    REJECTED: ("ditolak", "rejected"),
+    WITHDRAWN: ("dibatalkan", "withdrawn"),
 }
 # Events that need the citizen to do something: an SMS goes out when there is no push subscription.
 NEEDS_ACTION = {
-    ("application.status_changed", "needs_correction"),
-    ("application.status_changed", "completed"),
+    ("application.status_changed", NEEDS_CORRECTION),
+    ("application.status_changed", COMPLETED),
     ("document.expiring", None),
     ("document.rejected", None),
 }
@@ -50,7 +61,7 @@ def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
         number = payload.get("number") or ""
         service = _name(payload, "serviceName", lang)
         title = f"{'Application' if en else 'Permohonan'} {number}".strip()
-        urgency = "high" if status in ("needs_correction", "completed", "rejected") else "normal"
+        urgency = "high" if status in (NEEDS_CORRECTION, COMPLETED, REJECTED) else "normal"
         application = str(payload.get("application", ""))
         return Text(
             title,
@@ -91,3 +102,32 @@ def needs_action(topic: str, payload: dict[str, Any]) -> bool:
 def sms_text(text: Text, public_url: str) -> str:
     link = f" {public_url.rstrip('/')}{text.url}" if public_url else ""
     return f"MPP Digital: {text.title} - {text.body}{link}"[:300]
+
+
+# --- texts sent by SMS outside the outbox (codes and warnings), in the account's language --------------------
+# The Indonesian texts are the ones people already receive; English ones say the same, warnings included.
+
+
+def sign_in_code(code: str, lang: str) -> str:
+    """The sign-in code's SMS (the caller adds the WebOTP line)."""
+    if lang == "en":
+        return (
+            f"MPP Digital sign-in code: {code}. Valid for 5 minutes. NEVER give this code to anyone, officers included."
+        )
+    return (
+        f"Kode masuk MPP Digital: {code}. Berlaku 5 menit. JANGAN berikan kode ini kepada siapa pun, termasuk petugas."
+    )
+
+
+def phone_change_code(code: str, lang: str) -> str:
+    """The code that confirms a new phone number, sent to that number."""
+    if lang == "en":
+        return f"Code to change the phone number of MPP Digital: {code}. Valid for 5 minutes. Give it to nobody."
+    return f"Kode untuk mengganti nomor HP di MPP Digital: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
+
+
+def phone_changed(lang: str) -> str:
+    """The warning to the old number once the number has changed: if it was not its owner, they know at once."""
+    if lang == "en":
+        return "The phone number of your MPP Digital account was changed. Not you? Contact the nearest MPP at once."
+    return "Nomor HP akun MPP Digital Anda telah diganti. Jika bukan Anda, segera hubungi MPP terdekat."

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import msgspec
 
+from api.lib.errors import DomainError, NotFoundError
 from api.lib.wire import Input, Struct
 from api.notifications.messages import render
 
@@ -75,12 +76,11 @@ class DeadLetterList(Struct):
     total: int
 
 
-class InvalidSubscriptionError(ValueError):
+class InvalidSubscriptionError(DomainError, ValueError):
     """Not a push service we post to, or keys that cannot be."""
 
-
-class NotFoundError(LookupError):
-    pass
+    status = 422
+    code = "invalid_subscription"
 
 
 def _b64(value: str) -> bytes:

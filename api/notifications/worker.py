@@ -201,6 +201,43 @@ class Deliverer:
     async def deliver(self, batch: list[asyncpg.Record]) -> None:
         """A whole batch in a handful of statements: at a thousand pushes a second, round trips per message
         would cost more than the encryption."""
+        people, live, devices = await self._fan_out(batch)
+        by_message: dict[int, list[asyncpg.Record]] = {}
+        for device in devices:
+            by_message.setdefault(device["outbox"], []).append(device)
+        outcomes = {row["id"]: Outcome() for row in batch}
+        sends: list[Any] = []
+        sms: list[Any] = []
+        for row in live:
+            person = people[row["recipient"]]
+            payload = json.loads(row["payload"])
+            text = render(row["topic"], payload, person["language"])
+            mine = by_message.get(row["id"], [])
+            pending = [d for d in mine if not d["delivered"]]
+            if pending:
+                body = self._payload(row["id"], row["topic"], text, person["language"])
+                sends += [self._push(row["id"], device, body, text) for device in pending]
+            if not mine and needs_action(row["topic"], payload):
+                sms.append(self._sms(row, person["phone"], text, outcomes[row["id"]]))
+        results: list[Sent] = list(await asyncio.gather(*sends)) if sends else []
+        await asyncio.gather(*sms)
+        async with self.pool.acquire() as conn:
+            await self._record(conn, results, outcomes)
+            finished = [m for m, outcome in outcomes.items() if not outcome.transient]
+            if finished:
+                await conn.execute(
+                    "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
+                    finished,
+                )
+            for row in batch:
+                if outcomes[row["id"]].transient:
+                    await self._retry(conn, row, outcomes[row["id"]])
+
+    async def _fan_out(
+        self, batch: list[asyncpg.Record]
+    ) -> tuple[dict[Any, asyncpg.Record], list[asyncpg.Record], list[asyncpg.Record]]:
+        """The batch's recipients, the messages for active ones (written to their in-app inboxes here), and the
+        push subscriptions of those recipients, each marked whether this message already reached it."""
         recipients = list({row["recipient"] for row in batch if row["recipient"] is not None})
         async with self.pool.acquire() as conn:
             people = {
@@ -239,36 +276,7 @@ class Deliverer:
                 )
             else:
                 devices = []
-        by_message: dict[int, list[asyncpg.Record]] = {}
-        for device in devices:
-            by_message.setdefault(device["outbox"], []).append(device)
-        outcomes = {row["id"]: Outcome() for row in batch}
-        sends: list[Any] = []
-        sms: list[Any] = []
-        for row in live:
-            person = people[row["recipient"]]
-            payload = json.loads(row["payload"])
-            text = render(row["topic"], payload, person["language"])
-            mine = by_message.get(row["id"], [])
-            pending = [d for d in mine if not d["delivered"]]
-            if pending:
-                body = self._payload(row["id"], row["topic"], text, person["language"])
-                sends += [self._push(row["id"], device, body, text) for device in pending]
-            if not mine and needs_action(row["topic"], payload):
-                sms.append(self._sms(row, person["phone"], text, outcomes[row["id"]]))
-        results: list[Sent] = list(await asyncio.gather(*sends)) if sends else []
-        await asyncio.gather(*sms)
-        async with self.pool.acquire() as conn:
-            await self._record(conn, results, outcomes)
-            finished = [m for m, outcome in outcomes.items() if not outcome.transient]
-            if finished:
-                await conn.execute(
-                    "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
-                    finished,
-                )
-            for row in batch:
-                if outcomes[row["id"]].transient:
-                    await self._retry(conn, row, outcomes[row["id"]])
+        return people, live, devices
 
     async def _record(self, conn: asyncpg.Connection, results: list[Sent], outcomes: dict[int, Outcome]) -> None:
         delivered = [r for r in results if r.status is not None and 200 <= r.status < 300]

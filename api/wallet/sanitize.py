@@ -21,6 +21,8 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
+from api.lib.errors import DomainError
+
 Format = Literal["pdf", "jpeg", "png", "webp"]
 RejectionCode = Literal[
     "empty",
@@ -78,14 +80,16 @@ _STATUS: Final[dict[RejectionCode, int]] = {
 }
 
 
-class RejectedFileError(Exception):
-    """The upload cannot be stored; ``code`` is stable, ``detail`` is safe to show the citizen."""
+class RejectedFileError(DomainError):
+    """The upload cannot be stored; ``code`` is stable, ``detail`` is safe to show the citizen.
+
+    415 when the kind of file is wrong, 422 when the file itself is; the API answers it as it is raised.
+    """
+
+    code: RejectionCode
 
     def __init__(self, code: RejectionCode, detail: str) -> None:
-        super().__init__(detail)
-        self.code: RejectionCode = code
-        self.status: int = _STATUS.get(code, 422)
-        self.detail = detail
+        super().__init__(detail, status=_STATUS.get(code, 422), code=code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 // The app's controller: language, session, navigation for the current mode, service worker and the outbox.
 import { language, loadLanguage, preferredLanguage, t, translate } from './i18n.js';
 import * as session from './session.js';
+import { api } from './api.js';
 import { start, render } from './router.js';
 import { h, toast } from './lib/dom.js';
 
@@ -8,14 +9,45 @@ const $lang = /** @type {HTMLButtonElement} */ (document.getElementById('lang'))
 const $nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
 const $brand = /** @type {HTMLAnchorElement} */ (document.getElementById('brand'));
 const $netstate = /** @type {HTMLElement} */ (document.getElementById('netstate'));
+const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('settings-link'));
 
-/** @type {Record<string, [string, string][]>} [hash, i18n key] per mode */
+/**
+ * Per mode: [hash, i18n key, icon]. Settings is not a tab: it is the gear in the header (index.html), so the
+ * citizen's four tabs each get a quarter of a 320 px screen — room for "Permohonan" and "Notifications" in full
+ * under their icons, where five tabs cut them off.
+ * @type {Record<string, [string, string, keyof typeof ICONS][]>}
+ */
 const NAV = {
-  citizen: [['#/', 'navHome'], ['#/applications', 'navApplications'], ['#/wallet', 'navWallet'], ['#/notifications', 'navNotifications'], ['#/settings', 'navSettings']],
-  staff: [['#/officer', 'navInbox'], ['#/officer/workload', 'navWorkload'], ['#/settings', 'navSettings']],
+  citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
+  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/workload', 'navWorkload', 'workload']],
   kiosk: [],
-  anonymous: [['#/', 'navHome'], ['#/signin', 'navSignIn'], ['#/settings', 'navSettings']],
+  anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
 };
+
+/** Outline icons on a 24 px grid, drawn with the link's text colour (so they follow its current/hover state). */
+const ICONS = {
+  home: ['M3 11l9-8 9 8', 'M5 10v10h5v-6h4v6h5V10'],
+  applications: ['M6 3h8l4 4v14H6z', 'M14 3v4h4', 'M9 12h6', 'M9 16h6'],
+  wallet: ['M3 8h18v12H3z', 'M5 8l11-4 1 4', 'M16 14h2'],
+  notifications: ['M6 17v-6a6 6 0 0 1 12 0v6l2 2H4z', 'M10 22h4'],
+  signIn: ['M14 3h6v18h-6', 'M10 7l5 5-5 5', 'M15 12H3'],
+  inbox: ['M5 4h14l2 9v7H3v-7z', 'M3 13h5l2 3h4l2-3h5'],
+  workload: ['M4 20V11', 'M10 20V4', 'M16 20v-7', 'M2 20h20'],
+};
+
+/** @param {keyof typeof ICONS} name */
+function icon(name) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const $svg = document.createElementNS(NS, 'svg');
+  // Decorative: the label next to it names the link.
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '24', height: '24', 'aria-hidden': 'true', focusable: 'false', class: 'nav-icon' })) $svg.setAttribute(k, v);
+  for (const d of ICONS[name]) {
+    const $path = document.createElementNS(NS, 'path');
+    $path.setAttribute('d', d);
+    $svg.append($path);
+  }
+  return $svg;
+}
 
 function drawNav() {
   const mode = session.kind() ?? 'anonymous';
@@ -25,9 +57,11 @@ function drawNav() {
   const items = NAV[mode].filter(([href]) => href !== '#/officer/workload' || session.hasRole('supervisor'));
   $nav.hidden = items.length === 0;
   const here = location.hash.split('?')[0] || '#/';
-  $nav.replaceChildren(h('ul', {}, items.map(([href, key]) => h('li', {}, [
-    h('a', { href, 'aria-current': here === href ? 'page' : undefined }, [t(key)]),
+  $nav.replaceChildren(h('ul', {}, items.map(([href, key, name]) => h('li', {}, [
+    h('a', { href, 'aria-current': here === href ? 'page' : undefined }, [icon(name), h('span', { class: 'nav-label' }, [t(key)])]),
   ]))));
+  // The gear is hidden in kiosk mode by CSS (body[data-mode="kiosk"]), like the language button.
+  if (here === '#/settings') $settings.setAttribute('aria-current', 'page'); else $settings.removeAttribute('aria-current');
   translate($nav.parentElement || document);
 }
 
@@ -38,6 +72,10 @@ function drawNetState() {
 
 $lang.addEventListener('click', async () => {
   await loadLanguage(language() === 'id' ? 'en' : 'id');
+  // As in Settings: SMS and notifications follow the account's language, so a signed-in switch is saved too.
+  if (session.signedIn() && session.kind() !== 'kiosk') {
+    api('/api/v1/me', { method: 'PATCH', body: { language: language() } }).then(() => session.reloadMe()).catch(() => undefined);
+  }
   $lang.setAttribute('aria-label', t('switchLanguageLabel'));
   drawNav();
   drawNetState();

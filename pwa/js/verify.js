@@ -92,6 +92,7 @@ const date = (seconds) => new Date(seconds * 1000).toLocaleDateString(language()
  * @param {boolean} online
  */
 function render(verdict, claims, online) {
+  /** @type {Record<string, string>} */
   const label = { valid: t('verifyValid'), expired: t('verifyExpired'), revoked: t('verifyRevoked'), invalid: t('verifyInvalid') };
   const children = [h('h2', { class: `verdict verdict-${verdict}`, 'data-verdict': verdict }, [label[verdict]])];
   if (verdict === 'invalid') {

@@ -16,94 +16,24 @@ from litestar import Litestar
 
 from api.applications.calendar import calendar
 from api.applications.service import local_today
-from tests.support.auth import bearer, full_staff_token, sign_in
-from tests.wallet.test_wallet_api import jpeg, upload
-
-REGION = "3302"
-
-
-async def service_id(client: httpx.AsyncClient, code: str, region: str = REGION) -> str:
-    found = (await client.get("/api/v1/services", params={"region": region, "pageSize": 100, "q": code})).json()
-    return next(i["id"] for i in found["items"] if i["code"] == code)
-
-
-async def officer(
-    db: asyncpg.Connection, app: Litestar, agency: str = "DISDUKCAPIL", region: str = REGION, role: str = "officer"
-) -> str:
-    return await full_staff_token(db, app, role, agency=agency, region=region)
-
-
-def key() -> dict[str, str]:
-    return {"Idempotency-Key": uuid.uuid4().hex}
-
-
-def random_nik() -> str:
-    return f"33020117089{uuid.uuid4().int % 10}{uuid.uuid4().int % 9000 + 1000}"
-
-
-async def kk_service(client: httpx.AsyncClient) -> dict[str, Any]:
-    sid = await service_id(client, "kk-baru")
-    return dict((await client.get(f"/api/v1/services/{sid}")).json())
-
-
-def answers_for(service: dict[str, Any]) -> dict[str, Any]:
-    """Valid answers for any form definition."""
-    sample: dict[str, Any] = {}
-    for field in service["form"]:
-        kind = field["type"]
-        if kind == "select":
-            sample[field["name"]] = field["options"][0]["value"]
-        elif kind == "number":
-            sample[field["name"]] = field.get("min") or 1
-        elif kind == "date":
-            sample[field["name"]] = "2020-01-15"
-        elif kind == "nik":
-            sample[field["name"]] = "3302011708900001"
-        elif kind == "phone":
-            sample[field["name"]] = "081234567890"
-        elif kind == "email":
-            sample[field["name"]] = "warga@example.id"
-        elif kind == "address":
-            sample[field["name"]] = {
-                "street": "Jl. Merdeka 1",
-                "village": "Sokanegara",
-                "district": "Purwokerto Timur",
-                "regency": "Banyumas",
-                "province": "Jawa Tengah",
-            }
-        else:
-            sample[field["name"]] = "Budi Santoso"
-    return sample
-
-
-async def documents_for(client: httpx.AsyncClient, citizen: dict[str, Any], service: dict[str, Any]) -> list[str]:
-    ids = []
-    for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
-        fmt = "jpeg" if "jpeg" in requirement["formats"] else requirement["formats"][0]
-        assert fmt == "jpeg" or "jpeg" in requirement["formats"], requirement
-        doc = await upload(
-            client, citizen, jpeg(f"#{(i * 40 + 20):02x}{uuid.uuid4().hex[:4]}"), type_code=requirement["code"]
-        )
-        assert doc.status_code == 201, doc.text
-        ids.append(doc.json()["id"])
-    return ids
-
-
-async def apply(
-    client: httpx.AsyncClient, citizen: dict[str, Any], service: dict[str, Any], **extra: Any
-) -> httpx.Response:
-    body = {
-        "serviceId": service["id"],
-        "answers": answers_for(service),
-        "documentIds": await documents_for(client, citizen, service),
-        **extra,
-    }
-    return await client.post("/api/v1/applications", json=body, headers={**bearer(citizen), **key()})
+from tests.support.applications import (
+    REGION,
+    answers_for,
+    apply,
+    documents_for,
+    idempotency_key,
+    kk_service,
+    service_id,
+)
+from tests.support.auth import bearer, sign_in
+from tests.support.factories import create_application, create_citizen, create_officer, create_supervisor
+from tests.support.files import jpeg
+from tests.support.identity import random_nik
+from tests.support.wallet import upload
 
 
 async def test_the_whole_journey(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection) -> None:
-    citizen = await sign_in(client)
-    await client.patch("/api/v1/me", json={"name": "Siti Aminah", "nik": random_nik()}, headers=bearer(citizen))
+    citizen = await create_citizen(client, name="Siti Aminah", nik=random_nik())
     service = await kk_service(client)
     readiness = (
         await client.get("/api/v1/applications/readiness", params={"serviceId": service["id"]}, headers=bearer(citizen))
@@ -122,7 +52,7 @@ async def test_the_whole_journey(client: httpx.AsyncClient, app: Litestar, db: a
     ).json()
     assert after["ready"] is True
 
-    clerk = await officer(db, app)
+    clerk = await create_officer(db, app)
     inbox = (await client.get("/api/v1/officer/applications", headers=bearer(clerk))).json()
     assert app_id in [i["id"] for i in inbox["items"]]
     seen = await client.get(f"/api/v1/officer/applications/{app_id}", headers=bearer(clerk))
@@ -201,7 +131,7 @@ async def test_the_whole_journey(client: httpx.AsyncClient, app: Litestar, db: a
 
 
 async def test_idempotency(client: httpx.AsyncClient) -> None:
-    citizen = await sign_in(client)
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
     service = await kk_service(client)
     body = {
         "serviceId": service["id"],
@@ -228,14 +158,14 @@ async def test_idempotency(client: httpx.AsyncClient) -> None:
 
 
 async def test_refusals_leave_nothing_changed(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection) -> None:
-    citizen, other = await sign_in(client), await sign_in(client)
+    citizen, other = await create_citizen(client, name="Budi Santoso", nik=random_nik()), await sign_in(client)
     service = await kk_service(client)
     docs = await documents_for(client, citizen, service)
     answers = answers_for(service)
     theirs = (await upload(client, other, jpeg("#123456"), type_code="KTP_EL")).json()["id"]
 
     async def post(body: dict[str, Any]) -> httpx.Response:
-        return await client.post("/api/v1/applications", json=body, headers={**bearer(citizen), **key()})
+        return await client.post("/api/v1/applications", json=body, headers={**bearer(citizen), **idempotency_key()})
 
     cases = [
         ({"serviceId": service["id"], "answers": answers, "documentIds": docs[:-1]}, "documentIds"),
@@ -268,7 +198,7 @@ async def test_refusals_leave_nothing_changed(client: httpx.AsyncClient, app: Li
     application = (await post({"serviceId": service["id"], "answers": answers, "documentIds": docs})).json()
     app_id = application["id"]
     # Officers of another agency or region: not found, nothing changes.
-    for token in (await officer(db, app, agency="POLRES"), await officer(db, app, region="3471")):
+    for token in (await create_officer(db, app, agency="POLRES"), await create_officer(db, app, region="3471")):
         assert (await client.get(f"/api/v1/officer/applications/{app_id}", headers=bearer(token))).status_code == 404
         assert (
             await client.post(
@@ -284,7 +214,7 @@ async def test_refusals_leave_nothing_changed(client: httpx.AsyncClient, app: Li
     assert (
         await client.post(f"/api/v1/applications/{app_id}/withdraw", json={}, headers=bearer(other))
     ).status_code == 404
-    clerk = await officer(db, app)
+    clerk = await create_officer(db, app)
 
     async def decide(action: str, reason: str | None = "Alasan") -> httpx.Response:
         return await client.post(
@@ -314,9 +244,9 @@ async def test_refusals_leave_nothing_changed(client: httpx.AsyncClient, app: Li
 
 
 async def test_two_officers_decide_at_once(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection) -> None:
-    citizen = await sign_in(client)
-    app_id = (await apply(client, citizen, await kk_service(client))).json()["id"]
-    first, second = await officer(db, app), await officer(db, app)
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
+    app_id = (await create_application(client, citizen))["id"]
+    first, second = await create_officer(db, app), await create_officer(db, app)
     url = f"/api/v1/officer/applications/{app_id}/decision"
     await client.post(url, json={"action": "start_review"}, headers=bearer(first))
     results = await asyncio.gather(
@@ -330,7 +260,7 @@ async def test_two_officers_decide_at_once(client: httpx.AsyncClient, app: Lites
 
 
 async def test_drafts_resume_on_another_device(client: httpx.AsyncClient) -> None:
-    citizen = await sign_in(client)
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
     service = await kk_service(client)
     draft = await client.post(
         "/api/v1/applications/drafts",
@@ -363,14 +293,14 @@ async def test_drafts_resume_on_another_device(client: httpx.AsyncClient) -> Non
         "documentIds": await documents_for(client, citizen, service),
         "draftId": draft_id,
     }
-    submitted = await client.post("/api/v1/applications", json=body, headers={**bearer(citizen), **key()})
+    submitted = await client.post("/api/v1/applications", json=body, headers={**bearer(citizen), **idempotency_key()})
     assert submitted.status_code == 201 and submitted.json()["id"] == draft_id
     assert [e["action"] for e in submitted.json()["timeline"]] == ["draft", "submit"]
 
 
 async def test_withdraw_before_a_decision(client: httpx.AsyncClient) -> None:
-    citizen = await sign_in(client)
-    app_id = (await apply(client, citizen, await kk_service(client))).json()["id"]
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
+    app_id = (await create_application(client, citizen))["id"]
     withdrawn = await client.post(
         f"/api/v1/applications/{app_id}/withdraw", json={"reason": "Salah layanan"}, headers=bearer(citizen)
     )
@@ -382,14 +312,14 @@ async def test_withdraw_before_a_decision(client: httpx.AsyncClient) -> None:
 async def test_inbox_filters_assignment_and_workload(
     client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
 ) -> None:
-    citizen = await sign_in(client)
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
     service = await kk_service(client)
-    ids = [(await apply(client, citizen, service)).json()["id"] for _ in range(3)]
+    ids = [(await create_application(client, citizen, service))["id"] for _ in range(3)]
     # One of them is overdue.
     await db.execute(
         "UPDATE applications_application SET due_date = current_date - 10 WHERE id = $1", uuid.UUID(ids[0])
     )
-    clerk = await officer(db, app)
+    clerk = await create_officer(db, app)
     overdue = (
         await client.get(
             "/api/v1/officer/applications", params={"overdue": "true", "pageSize": 100}, headers=bearer(clerk)
@@ -409,7 +339,7 @@ async def test_inbox_filters_assignment_and_workload(
     assert set(bulk["started"]) == set(ids) and len(bulk["skipped"]) == 1
     claimed = await client.post(f"/api/v1/officer/applications/{ids[1]}/assign", json={}, headers=bearer(clerk))
     assert claimed.status_code == 200 and claimed.json()["assignedTo"] is not None
-    boss = await officer(db, app, role="supervisor")
+    boss = await create_supervisor(db, app)
     workload = (await client.get("/api/v1/supervisor/workload", headers=bearer(boss))).json()
     assert sum(w["open"] for w in workload["items"]) >= 3 and sum(w["overdue"] for w in workload["items"]) >= 1
     bad = await client.get("/api/v1/officer/applications", params={"status": "deleted"}, headers=bearer(clerk))
@@ -419,8 +349,7 @@ async def test_inbox_filters_assignment_and_workload(
 async def test_applying_for_a_child_and_the_broker_signal(
     client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
 ) -> None:
-    parent = await sign_in(client)
-    await client.patch("/api/v1/me", json={"kk": "3302010101200009", "nik": random_nik()}, headers=bearer(parent))
+    parent = await create_citizen(client, name="Ibu Sari", kk="3302010101200009", nik=random_nik())
     born = dt.date.today().replace(year=dt.date.today().year - 4)
     child_nik = f"330201{born:%d%m%y}0005"
     child = (
@@ -439,7 +368,7 @@ async def test_applying_for_a_child_and_the_broker_signal(
     assert for_child.status_code == 201, for_child.text
     assert for_child.json()["subjectName"] == "Adik"
     # A broker: one account, many strangers' NIKs in its applications, no mandates.
-    broker = await sign_in(client)
+    broker = await create_citizen(client, name="Calo", nik=random_nik())
     akta = await client.get(f"/api/v1/services/{await service_id(client, 'akta-kelahiran')}")
     akta_service = akta.json()
     nik_fields = [f["name"] for f in akta_service["form"] if f["type"] == "nik"]
@@ -452,10 +381,10 @@ async def test_applying_for_a_child_and_the_broker_signal(
         response = await client.post(
             "/api/v1/applications",
             json={"serviceId": akta_service["id"], "answers": answers, "documentIds": docs},
-            headers={**bearer(broker), **key()},
+            headers={**bearer(broker), **idempotency_key()},
         )
         assert response.status_code == 201, response.text
-    boss = await officer(db, app, role="supervisor")
+    boss = await create_supervisor(db, app)
     flags = (await client.get("/api/v1/supervisor/broker-flags", headers=bearer(boss))).json()
     broker_id = await db.fetchval("SELECT id FROM accounts_account WHERE phone = $1", broker["phone"])
     assert str(broker_id) in [f["account"] for f in flags["items"]]

@@ -21,7 +21,7 @@ from webauthn.helpers import bytes_to_base64url
 
 from api.auth.service import token_hash
 from api.config import Settings
-from tests.support.auth import account_id, bearer, sign_in, staff
+from tests.support.auth import account_id, bearer, enrolment_code, sign_in, staff
 from tests.support.authenticator import SoftAuthenticator, account_handle
 
 BASE = "/api/v1/auth/passkeys"
@@ -34,9 +34,16 @@ def device(settings: Settings) -> SoftAuthenticator:
 
 
 async def enrol(
-    client: httpx.AsyncClient, tokens: dict[str, Any], authenticator: SoftAuthenticator, name: str = "My phone"
+    client: httpx.AsyncClient,
+    tokens: dict[str, Any],
+    authenticator: SoftAuthenticator,
+    name: str = "My phone",
+    *,
+    code: str | None = None,
 ) -> dict[str, Any]:
-    options = await client.post(f"{BASE}/register/options", headers=bearer(tokens))
+    """Enrol a passkey; ``code`` is the enrolment code a staff member's first passkey needs."""
+    body = {"enrolmentCode": code} if code else None
+    options = await client.post(f"{BASE}/register/options", json=body, headers=bearer(tokens))
     assert options.status_code == 200, options.text
     body = options.json()
     credential = authenticator.create(body["publicKey"])
@@ -274,8 +281,8 @@ async def test_staff_confirm_a_code_sign_in_with_their_passkey(
     # Without a passkey there is nothing to confirm with...
     no_passkey = await client.post(f"{BASE}/authenticate/options", headers=bearer(tokens))
     assert no_passkey.status_code == 409 and no_passkey.json()["code"] == "no_passkey"
-    # ...so the first one may be enrolled from the "mfa" token (the bootstrap).
-    passkey = await enrol(client, tokens, device, name="Work phone")
+    # ...so the first one may be enrolled from the "mfa" token (the bootstrap), with the admin's enrolment code.
+    passkey = await enrol(client, tokens, device, name="Work phone", code=await enrolment_code(db, phone))
 
     options = await sign_in_options(client, tokens)
     assert [c["id"] for c in options["publicKey"]["allowCredentials"]] == [device.id]
@@ -314,8 +321,9 @@ async def test_staff_with_a_passkey_cannot_enrol_another_from_an_mfa_token(
     phone = await staff(db, "supervisor", agency="DISDUKCAPIL", region="3302")
     tokens = await sign_in(client, phone)
     # Two enrolments started while the account has no passkey: only the first may finish.
-    first = (await client.post(f"{BASE}/register/options", headers=bearer(tokens))).json()
-    second = (await client.post(f"{BASE}/register/options", headers=bearer(tokens))).json()
+    code = {"enrolmentCode": await enrolment_code(db, phone)}
+    first = (await client.post(f"{BASE}/register/options", json=code, headers=bearer(tokens))).json()
+    second = (await client.post(f"{BASE}/register/options", json=code, headers=bearer(tokens))).json()
     body = {"challengeId": first["challengeId"], "credential": device.create(first["publicKey"])}
     assert (await client.post(f"{BASE}/register", json=body, headers=bearer(tokens))).status_code == 201
     thief = SoftAuthenticator(settings.auth.rp_id, settings.auth.origins[0])

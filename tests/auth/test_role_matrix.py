@@ -27,6 +27,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
     ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", "/api/v1/site"): PUBLIC,
     # catalogue: public information
     ("GET", "/api/v1/regions"): PUBLIC,
     ("GET", "/api/v1/regions/{}"): PUBLIC,
@@ -35,6 +36,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/document-types"): PUBLIC,
     ("GET", "/api/v1/services"): PUBLIC,
     ("GET", "/api/v1/services/{}"): PUBLIC,
+    ("GET", "/api/v1/service-groups"): PUBLIC,
     # signing in
     ("POST", "/api/v1/auth/otp"): PUBLIC,
     ("POST", "/api/v1/auth/otp/verify"): PUBLIC,
@@ -113,6 +115,8 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/admin/kiosks"): {"region_admin"},
     ("GET", "/api/v1/admin/kiosks"): {"region_admin", "national_admin"},
     ("DELETE", "/api/v1/admin/kiosks/{}"): {"region_admin"},
+    # region admins for staff of their region, national admins for all (tests/auth/test_enrolment.py)
+    ("POST", "/api/v1/admin/staff/{}/enrolment-code"): {"region_admin", "national_admin"},
     # kiosk mode: the tablet itself; its QR codes are public images
     ("GET", "/api/v1/kiosk/device"): {"kiosk"},
     ("GET", "/api/v1/kiosk/qr.svg"): PUBLIC,

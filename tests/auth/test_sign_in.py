@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.support.auth import bearer, last_code, new_phone, request_code, sign_in, staff
+from tests.support.clients import client_at
 
 
 async def test_first_sign_in_creates_a_citizen(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
@@ -114,8 +115,6 @@ async def test_code_flood_for_one_number_is_limited_briefly(client: httpx.AsyncC
 
 
 async def test_many_numbers_from_one_address_are_limited(app: object) -> None:
-    from tests.conftest import client_at
-
     async with client_at(app, "192.0.2.77") as c:  # type: ignore[arg-type]
         statuses = [(await request_code(c, new_phone())).status_code for _ in range(31)]
     assert statuses[:30] == [202] * 30 and statuses[30] == 429

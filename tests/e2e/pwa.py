@@ -12,6 +12,7 @@ one of the server's passkey origins.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -21,16 +22,21 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from tests.support.applications import answers_for
 from tests.support.auth import new_phone
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.files import jpeg
+from tests.support.identity import random_nik
 from tests.support.server import Server, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,6 +63,8 @@ class PwaServer:
     server: Server
     data_dir: Path
     database_url: str
+    # Each staff member's one-time enrolment code, as `mpp users create` printed it (see enrolment_code).
+    enrolment_codes: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -93,16 +101,30 @@ class PwaServer:
         return tokens
 
     def create_staff(self, role: str, *, agency: str | None = None, region: str | None = None, name: str = "") -> str:
-        """A staff account made with the real CLI (`mpp users create`); returns its phone."""
+        """A staff account made with the real CLI (`mpp users create`); returns its phone. The enrolment code the
+        command printed (their first passkey needs it) is kept: see enrolment_code and enrolment_link."""
         phone = new_phone()
         cmd = [MPP, "users", "create", "--role", role, "--phone", phone, "--name", name or f"Petugas {phone[-4:]}"]
         if agency:
             cmd += ["--agency", agency]
         if region:
             cmd += ["--region", region]
+        # The server's data folder: in development the pepper of the codes lives there, so the code printed is
+        # one this server accepts.
         env = {**os.environ, "DATABASE_URL": self.database_url, "MPP_DATA_DIR": str(self.data_dir), "MPP_ENV": "dev"}
-        subprocess.run(cmd, check=True, env=env, capture_output=True)
+        done = subprocess.run(cmd, check=True, env=env, capture_output=True, text=True)
+        self.enrolment_codes[phone] = json.loads(done.stdout.strip().splitlines()[-1])["enrolmentCode"]
         return phone
+
+    def enrolment_code(self, phone: str) -> str:
+        """The one-time code a staff member made by create_staff needs for their first passkey (sent as
+        ``enrolmentCode`` with the registration options, or typed into the passkey step's "Kode pendaftaran")."""
+        return self.enrolment_codes[phone]
+
+    def enrolment_link(self, phone: str, base: str | None = None) -> str:
+        """The enrolment link an admin hands over: the sign-in screen at ``base`` (default: this server's URL)
+        with the code filled in; the passkey step then has it ready."""
+        return f"{(base or self.url).rstrip('/')}/#/signin?enrol={self.enrolment_code(phone)}"
 
     def staff_sign_in(self, role: str, *, agency: str | None = None, region: str | None = None) -> dict[str, Any]:
         """A staff member signed in with code + passkey (scope "api"), the passkey being a software one."""
@@ -113,7 +135,8 @@ class PwaServer:
         base = "/api/v1/auth/passkeys"
         with self.api() as client:
             auth = {"Authorization": f"Bearer {tokens['accessToken']}"}
-            options = client.post(f"{base}/register/options", headers=auth).json()
+            code = {"enrolmentCode": self.enrolment_code(phone)}
+            options = client.post(f"{base}/register/options", json=code, headers=auth).json()
             credential = device.create(options["publicKey"])
             body = {"challengeId": options["challengeId"], "credential": credential, "name": "Desk"}
             assert client.post(f"{base}/register", json=body, headers=auth).status_code == 201
@@ -151,6 +174,39 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['accessToken']}"}
 
 
+def forget_minute_limit(pwa_server: PwaServer, mobile: str) -> None:
+    """Codes are limited to one a minute per number; a test signing a number in again clears that limit."""
+
+    async def clear() -> None:
+        conn = await asyncpg.connect(pwa_server.database_url)
+        try:
+            await conn.execute("DELETE FROM auth_rate_limit WHERE key LIKE $1", f"otp:phone-minute:{mobile}:%")
+        finally:
+            await conn.close()
+
+    # Playwright's sync API runs an event loop in this thread: the database call gets a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, clear()).result()
+
+
+def second_sign_in(pwa_server: PwaServer, mobile: str) -> dict[str, Any]:
+    """Sign the same number in again (another device): the server announces it in the inbox."""
+    forget_minute_limit(pwa_server, mobile)
+    return pwa_server.sign_in(mobile)
+
+
+def wait_for_unread(pwa_server: PwaServer, tokens: dict[str, Any], count: int) -> None:
+    """Until the citizen's in-app inbox has ``count`` unread messages: the worker delivers in the background."""
+    deadline = time.monotonic() + 20
+    with pwa_server.api() as client:
+        while True:
+            inbox = client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+            if inbox.json()["unread"] >= count:
+                return
+            assert time.monotonic() < deadline, inbox.text
+            time.sleep(0.2)
+
+
 def watch_errors(page: Page) -> list[str]:
     """Uncaught errors of the page's scripts, collected for a final `assert errors == []`."""
     errors: list[str] = []
@@ -167,15 +223,15 @@ def kk_service(pwa_server: PwaServer, region: str = REGION) -> dict[str, Any]:
     return service
 
 
-def citizen_with_documents(pwa_server: PwaServer, service: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """A signed-in citizen with a name, a NIK and an upload for each required document of the service."""
-    from tests.applications.test_applications import random_nik
-    from tests.wallet.test_wallet_api import jpeg
-
+def citizen_with_documents(
+    pwa_server: PwaServer, service: dict[str, Any], *, name: str = "Siti Aminah", nik: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """A signed-in citizen with a name, a NIK (a random one unless given) and an upload for each required
+    document of the service."""
     tokens = pwa_server.sign_in()
     ids: list[str] = []
     with pwa_server.api() as client:
-        me = client.patch("/api/v1/me", json={"name": "Siti Aminah", "nik": random_nik()}, headers=bearer(tokens))
+        me = client.patch("/api/v1/me", json={"name": name, "nik": nik or random_nik()}, headers=bearer(tokens))
         assert me.status_code == 200, me.text
         for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
             upload = client.post(
@@ -189,12 +245,8 @@ def citizen_with_documents(pwa_server: PwaServer, service: dict[str, Any]) -> tu
     return tokens, ids
 
 
-def submitted_application(pwa_server: PwaServer, region: str = REGION) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A citizen (tokens) and their application to kk-baru in a region (Banyumas by default), through the API."""
-    from tests.applications.test_applications import answers_for
-
-    service = kk_service(pwa_server, region)
-    tokens, ids = citizen_with_documents(pwa_server, service)
+def submit(pwa_server: PwaServer, tokens: dict[str, Any], service: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    """The citizen's application to the service with valid answers and these documents, through the API."""
     with pwa_server.api() as client:
         response = client.post(
             "/api/v1/applications",
@@ -202,7 +254,18 @@ def submitted_application(pwa_server: PwaServer, region: str = REGION) -> tuple[
             headers={**bearer(tokens), "Idempotency-Key": uuid.uuid4().hex},
         )
         assert response.status_code == 201, response.text
-    return tokens, response.json()
+    application: dict[str, Any] = response.json()
+    return application
+
+
+def submitted_application(
+    pwa_server: PwaServer, region: str = REGION, **profile: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A citizen (tokens) and their application to kk-baru in a region (Banyumas by default), through the API;
+    ``profile`` (name, nik) goes to citizen_with_documents."""
+    service = kk_service(pwa_server, region)
+    tokens, ids = citizen_with_documents(pwa_server, service, **profile)
+    return tokens, submit(pwa_server, tokens, service, ids)
 
 
 def inbox_row(page: Page, app_id: str) -> Locator:
@@ -220,6 +283,38 @@ def inbox_row(page: Page, app_id: str) -> Locator:
         more.click()
         expect(page.locator(".off-item")).not_to_have_count(shown, timeout=15_000)
     return row
+
+
+def fill_in(page: Page) -> None:
+    """The apply screen for kk-baru: step 1 (documents, pre-selected) → step 2 (the form) → step 3 (review)."""
+    expect(page.get_by_role("heading", name="Langkah 1 dari 3: Dokumen")).to_be_visible()
+    expect(page.get_by_label("Kartu Keluarga (KK)")).to_be_checked()
+    expect(page.get_by_label("KTP Elektronik (KTP-el)")).to_be_checked()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.get_by_role("heading", name="Langkah 2 dari 3: Isian")).to_be_focused()
+    page.get_by_label("Alasan penerbitan").select_option("pisah_kk")
+    page.get_by_label("NIK kepala keluarga baru").fill("3302011708900001")
+    page.get_by_label("Jalan dan nomor").fill("Jl. Merdeka 1")
+    page.get_by_label("Desa/kelurahan").fill("Sokanegara")
+    page.get_by_label("Kecamatan").fill("Purwokerto Timur")
+    page.get_by_label("Kabupaten/kota").fill("Banyumas")
+    page.get_by_label("Provinsi").fill("Jawa Tengah")
+    page.get_by_label("Nomor HP aktif").fill("081234567890")
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.get_by_role("heading", name="Langkah 3 dari 3: Periksa dan kirim")).to_be_visible()
+    expect(page.locator(".review")).to_contain_text("Pisah KK dalam satu alamat")
+
+
+def decide(page: Page, action: str, reason: str | None = None, *, confirm: bool = False) -> None:
+    """On the officer's review screen: choose a decision, give its reason, save (and confirm if asked)."""
+    page.get_by_role("radio", name=action).check()
+    if reason is not None:
+        page.locator("#off-reason").fill(reason)
+    page.get_by_role("button", name="Simpan keputusan").click()
+    if confirm:
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("tidak bisa dibatalkan")
+        dialog.get_by_role("button", name="Ya, simpan").click()
 
 
 @pytest.fixture(scope="module")

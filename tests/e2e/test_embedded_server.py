@@ -36,7 +36,7 @@ def test_fresh_folder_serves_the_demo_and_stops_cleanly(tmp_path: Path, sig: int
         assert server.get("/api/v1/regions").json()["total"] == 21
         assert server.get("/").status_code == 200
         assert postgres_processes(data_dir), "the embedded server should be running"
-        assert "MPP Digital is ready at http://127.0.0.1:" in server.log.read_text()
+        assert f"MPP Digital is ready at http://localhost:{server.port}/" in server.log.read_text()
         code = server.stop(sig)
     assert code in (0, -sig), server.log.read_text()
     assert wait_gone(data_dir) == [], "postgres left running after the server stopped"

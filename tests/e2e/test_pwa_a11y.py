@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,9 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.applications.test_applications import answers_for, random_nik
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer
-from tests.e2e.test_verify_offline import attestation
-from tests.wallet.test_wallet_api import jpeg
+from tests.e2e.pwa import PwaServer, citizen_with_documents, kk_service, submit
+from tests.support.attestation import attestation
 
 pytestmark = pytest.mark.e2e
 
@@ -106,28 +103,10 @@ class World:
 
 
 def make_world(srv: PwaServer) -> World:
-    citizen = srv.sign_in()
-    auth = {"Authorization": f"Bearer {citizen['accessToken']}"}
+    service = kk_service(srv, REGION)
+    citizen, documents = citizen_with_documents(srv, service)
+    application = submit(srv, citizen, service, documents)
     with srv.api() as client:
-        client.patch("/api/v1/me", json={"name": "Siti Aminah", "nik": random_nik()}, headers=auth)
-        found = client.get("/api/v1/services", params={"region": REGION, "q": "kk-baru", "pageSize": 100}).json()
-        service_id = next(i["id"] for i in found["items"] if i["code"] == "kk-baru")
-        service = client.get(f"/api/v1/services/{service_id}").json()
-        documents = []
-        for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
-            upload = client.post(
-                "/api/v1/wallet/documents",
-                files={"file": ("scan.jpg", jpeg(f"#{(i * 40 + 20):02x}{uuid.uuid4().hex[:4]}"), "image/jpeg")},
-                data={"type": requirement["code"]},
-                headers=auth,
-            )
-            assert upload.status_code == 201, upload.text
-            documents.append(upload.json()["id"])
-        body = {"serviceId": service_id, "answers": answers_for(service), "documentIds": documents}
-        submitted = client.post(
-            "/api/v1/applications", json=body, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}
-        )
-        assert submitted.status_code == 201, submitted.text
         admin = srv.staff_sign_in("region_admin", region="3471")
         registered = client.post(
             "/api/v1/admin/kiosks",
@@ -138,9 +117,9 @@ def make_world(srv: PwaServer) -> World:
         kiosk_found = client.get("/api/v1/services", params={"region": "3471", "q": "ktp", "pageSize": 1}).json()
     return World(
         values={
-            "service": service_id,
+            "service": service["id"],
             "document": documents[0],
-            "application": submitted.json()["id"],
+            "application": application["id"],
             "kiosk_service": kiosk_found["items"][0]["id"],
             "attestation": attestation(srv.data_dir),
         },

@@ -3,19 +3,14 @@ settings (devices, push), and sign-out wiping the device."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-import asyncpg
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, watch_errors
+from tests.e2e.pwa import PwaServer, forget_minute_limit, second_sign_in, wait_for_unread, watch_errors
 from tests.support.auth import new_phone
 
 pytestmark = pytest.mark.e2e
@@ -72,38 +67,6 @@ def test_sign_in_by_code_asks_a_new_account_for_its_name(
     me = page.evaluate("async () => (await import('/js/session.js')).me()")
     assert me["name"] == "Siti Aminah" and me["phone"] == mobile
     assert errors == []
-
-
-def forget_minute_limit(pwa_server: PwaServer, mobile: str) -> None:
-    """Codes are limited to one a minute per number; a test signing a number in again clears that limit."""
-
-    async def clear() -> None:
-        conn = await asyncpg.connect(pwa_server.database_url)
-        try:
-            await conn.execute("DELETE FROM auth_rate_limit WHERE key LIKE $1", f"otp:phone-minute:{mobile}:%")
-        finally:
-            await conn.close()
-
-    # Playwright's sync API runs an event loop in this thread: the database call gets a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, clear()).result()
-
-
-def second_sign_in(pwa_server: PwaServer, mobile: str) -> dict[str, Any]:
-    """Sign the same number in again (another device): the server announces it in the inbox."""
-    forget_minute_limit(pwa_server, mobile)
-    return pwa_server.sign_in(mobile)
-
-
-def wait_for_unread(pwa_server: PwaServer, tokens: dict[str, Any], count: int) -> None:
-    deadline = time.monotonic() + 20
-    with pwa_server.api() as client:
-        while True:
-            inbox = client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
-            if inbox.json()["unread"] >= count:
-                return
-            assert time.monotonic() < deadline, inbox.text
-            time.sleep(0.2)
 
 
 def test_notifications_inbox_marks_read_and_reads_offline(
@@ -280,8 +243,10 @@ def test_staff_confirm_the_code_with_a_passkey(pwa_server: PwaServer, phone: Cal
     )["authenticatorId"]
     mobile = pwa_server.create_staff("officer", agency="DISDUKCAPIL", region="3471")
 
-    # First time: this officer has no passkey yet, so one is created, then used.
+    # First time: this officer has no passkey yet, so one is created (with the enrolment code from their admin,
+    # typed in), then used.
     staff_code_step(page, pwa_server, mobile)
+    page.get_by_label("Kode pendaftaran").fill(pwa_server.enrolment_code(mobile))
     page.get_by_role("button", name="Buat passkey").click()
     expect(page).to_have_url(f"{pwa_server.url}/#/officer", timeout=20_000)
     assert page.evaluate("async () => (await import('/js/session.js')).scope()") == "api"
@@ -292,6 +257,7 @@ def test_staff_confirm_the_code_with_a_passkey(pwa_server: PwaServer, phone: Cal
     page.evaluate("async () => (await import('/js/session.js')).signOut()")
     forget_minute_limit(pwa_server, mobile)
     staff_code_step(page, pwa_server, mobile)
+    expect(page.get_by_label("Kode pendaftaran")).to_be_hidden()  # only the first passkey needs it
     page.get_by_role("button", name="Konfirmasi dengan passkey").click()
     expect(page).to_have_url(f"{pwa_server.url}/#/officer", timeout=20_000)
     assert page.evaluate("async () => (await import('/js/session.js')).scope()") == "api"

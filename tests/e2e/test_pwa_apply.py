@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, bearer, citizen_with_documents, kk_service, submitted_application
+from tests.e2e.pwa import PwaServer, bearer, citizen_with_documents, fill_in, kk_service, submitted_application
 
 pytestmark = pytest.mark.e2e
 
@@ -24,26 +24,6 @@ def my_applications(pwa_server: PwaServer, tokens: dict[str, Any]) -> list[dict[
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-def fill_in(page: Page) -> None:
-    """Step 1 (documents, pre-selected) → step 2 (the form) → step 3 (review)."""
-    expect(page.get_by_role("heading", name="Langkah 1 dari 3: Dokumen")).to_be_visible()
-    expect(page.get_by_label("Kartu Keluarga (KK)")).to_be_checked()
-    expect(page.get_by_label("KTP Elektronik (KTP-el)")).to_be_checked()
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.get_by_role("heading", name="Langkah 2 dari 3: Isian")).to_be_focused()
-    page.get_by_label("Alasan penerbitan").select_option("pisah_kk")
-    page.get_by_label("NIK kepala keluarga baru").fill("3302011708900001")
-    page.get_by_label("Jalan dan nomor").fill("Jl. Merdeka 1")
-    page.get_by_label("Desa/kelurahan").fill("Sokanegara")
-    page.get_by_label("Kecamatan").fill("Purwokerto Timur")
-    page.get_by_label("Kabupaten/kota").fill("Banyumas")
-    page.get_by_label("Provinsi").fill("Jawa Tengah")
-    page.get_by_label("Nomor HP aktif").fill("081234567890")
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.get_by_role("heading", name="Langkah 3 dari 3: Periksa dan kirim")).to_be_visible()
-    expect(page.locator(".review")).to_contain_text("Pisah KK dalam satu alamat")
 
 
 def test_apply_step_by_step_and_offline_once(pwa_server: PwaServer, phone: Callable[..., BrowserContext]) -> None:

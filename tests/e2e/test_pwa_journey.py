@@ -15,10 +15,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, inbox_row, kk_service
-from tests.e2e.test_pwa_apply import fill_in
-from tests.e2e.test_pwa_officer import decide
-from tests.wallet.test_wallet_api import jpeg
+from tests.e2e.pwa import PwaServer, decide, fill_in, inbox_row, kk_service
+from tests.support.files import jpeg
+from tests.support.identity import random_nik
 
 pytestmark = pytest.mark.e2e
 
@@ -56,8 +55,11 @@ def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> None:
     page.get_by_role("button", name="Masuk", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lengkapi data Anda")
     page.get_by_label("Nama lengkap").fill("Dewi Lestari")
-    page.get_by_label("NIK (boleh nanti)").fill(f"330201{uuid.uuid4().int % 10**10:010d}")
+    # A NIK with a real birth date: applying needs the profile this step saves (issue 13, item 6).
+    page.get_by_label("NIK (boleh nanti)").fill(random_nik())
     page.get_by_role("button", name="Simpan dan lanjutkan").click()
+    # Saved: the app moves on by itself (wait for it, or its navigation would undo the next page.goto).
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Lengkapi data Anda")
     expect(page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Dompet")).to_be_visible()
 
 

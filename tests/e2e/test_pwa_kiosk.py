@@ -5,17 +5,24 @@ data in any storage — after which the tablet works again by itself."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.applications.test_applications import answers_for, random_nik
-from tests.e2e.pwa import PHONE, PwaServer, bearer, browser, phone  # noqa: F401  (fixtures)
+from tests.e2e.pwa import (  # noqa: F401  (fixtures)
+    PHONE,
+    PwaServer,
+    bearer,
+    browser,
+    citizen_with_documents,
+    kk_service,
+    phone,
+    submit,
+)
+from tests.support.identity import random_nik
 from tests.support.server import running_server
-from tests.wallet.test_wallet_api import jpeg
 
 IDLE_SECONDS = 10
 WARNING_SECONDS = 5
@@ -43,29 +50,9 @@ def register_kiosk(server: PwaServer) -> str:
 
 def submit_application(server: PwaServer, nik: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A citizen with a name and NIK applies for a new family card through the API."""
-    citizen = server.sign_in()
-    with server.api() as api:
-        assert api.patch("/api/v1/me", json={"name": NAME, "nik": nik}, headers=bearer(citizen)).status_code == 200
-        found = api.get("/api/v1/services", params={"region": "3302", "q": "kk-baru", "pageSize": 100}).json()
-        service_id = next(i["id"] for i in found["items"] if i["code"] == "kk-baru")
-        service = api.get(f"/api/v1/services/{service_id}").json()
-        documents = []
-        for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
-            uploaded = api.post(
-                "/api/v1/wallet/documents",
-                files={"file": ("doc.jpg", jpeg(f"#{(i * 40 + 20):02x}{uuid.uuid4().hex[:4]}"), "image/jpeg")},
-                data={"type": requirement["code"]},
-                headers=bearer(citizen),
-            )
-            assert uploaded.status_code == 201, uploaded.text
-            documents.append(uploaded.json()["id"])
-        submitted = api.post(
-            "/api/v1/applications",
-            json={"serviceId": service["id"], "answers": answers_for(service), "documentIds": documents},
-            headers={**bearer(citizen), "Idempotency-Key": uuid.uuid4().hex},
-        )
-    assert submitted.status_code == 201, submitted.text
-    return citizen, service, submitted.json()
+    service = kk_service(server, "3302")
+    citizen, documents = citizen_with_documents(server, service, name=NAME, nik=nik)
+    return citizen, service, submit(server, citizen, service, documents)
 
 
 def watch_errors(page: Page) -> list[str]:

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PHONE, PwaServer, bearer, inbox_row, submitted_application
-from tests.wallet.test_wallet_api import jpeg
+from tests.e2e.pwa import PHONE, PwaServer, bearer, decide, inbox_row, submitted_application
+from tests.support.files import jpeg
 
 pytestmark = pytest.mark.e2e
 
@@ -51,17 +51,6 @@ def no_serious_violations(page: Page) -> None:
             .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)"""
     )
     assert found == [], found
-
-
-def decide(page: Page, action: str, reason: str | None = None, *, confirm: bool = False) -> None:
-    page.get_by_role("radio", name=action).check()
-    if reason is not None:
-        page.locator("#off-reason").fill(reason)
-    page.get_by_role("button", name="Simpan keputusan").click()
-    if confirm:
-        dialog = page.get_by_role("dialog")
-        expect(dialog).to_contain_text("tidak bisa dibatalkan")
-        dialog.get_by_role("button", name="Ya, simpan").click()
 
 
 def test_inbox_review_correction_and_completion(pwa_server: PwaServer, phone: Callable[..., BrowserContext]) -> None:

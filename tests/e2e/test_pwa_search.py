@@ -32,9 +32,11 @@ def test_citizen_finds_a_service_and_reads_its_requirements(server: Server, page
     expect(page.get_by_role("link", name="MPP Digital")).to_be_visible()
     page.get_by_label("Cari layanan").fill("akta kelahran")
     expect(page.locator("#status")).to_contain_text("akta kelahiran", timeout=10_000)
-    first = page.locator(".result h2 a").first
-    expect(first).to_contain_text("Akta Kelahiran")
-    first.click()
+    # No region chosen: the service is one row for all 21 regions, and the citizen picks theirs.
+    first = page.locator(".result").first
+    expect(first.locator("h2")).to_contain_text("Akta Kelahiran")
+    first.get_by_text("Tersedia di 21 daerah").click()
+    first.get_by_role("link", name="Kabupaten Banyumas").click()
     detail = page.locator("#detail")
     expect(detail).to_be_visible()
     expect(detail.get_by_role("heading", name="Persyaratan")).to_be_visible()
@@ -50,6 +52,47 @@ def test_region_filter_and_english(server: Server, page: Page) -> None:
     page.get_by_role("button", name="Switch to English").click()
     expect(page.get_by_label("Find a service")).to_be_visible()
     expect(page.locator(".result").first).to_contain_text("Yogyakarta City", timeout=10_000)
+
+
+def test_all_regions_shows_each_service_once_and_pages_on(server: Server, page: Page) -> None:
+    page.goto(server.url + "/")
+    expect(page.get_by_label("Daerah")).to_have_value("")
+    results = page.locator("#results > li")
+    expect(results).to_have_count(20, timeout=10_000)
+    total = server.get("/api/v1/service-groups?pageSize=1").json()["total"]
+    expect(page.locator("#status")).to_contain_text(f"{total} layanan ditemukan")
+    first_page = results.locator("h2").all_inner_texts()
+    assert len(set(first_page)) == 20  # not "Penerbitan Akta Kelahiran" 21 times
+    expect(results.first).to_contain_text("Tersedia di 21 daerah")
+    page.get_by_role("button", name="Muat lagi").click()
+    expect(results).to_have_count(40)
+    names = results.locator("h2").all_inner_texts()
+    assert names[:20] == first_page and len(set(names)) == 40
+    # The first new row has the focus: the button it replaces is further down now.
+    assert page.evaluate("document.activeElement.closest('li') === document.querySelectorAll('#results > li')[20]")
+    # To the last page, where the button goes away.
+    for loaded in range(40, total, 20):
+        expect(results).to_have_count(loaded, timeout=10_000)
+        page.get_by_role("button", name="Muat lagi").click()
+    expect(results).to_have_count(total, timeout=10_000)
+    expect(page.get_by_role("button", name="Muat lagi")).to_be_hidden()
+
+
+def test_the_region_is_remembered_on_the_device(server: Server, page: Page) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("Daerah").select_option(label="Kabupaten Banyumas")
+    expect(page.locator(".result").first).to_contain_text("Kabupaten Banyumas", timeout=10_000)
+    # Another visit: the same region, and its services, one per row.
+    page.reload()
+    expect(page.get_by_label("Daerah")).to_have_value("3302", timeout=10_000)
+    expect(page.locator(".result").first).to_contain_text("Kabupaten Banyumas", timeout=10_000)
+    assert "Tersedia di" not in page.locator("#results").inner_text()
+    # "Semua daerah" is a choice too, and remembered as one.
+    page.get_by_label("Daerah").select_option(value="")
+    expect(page.locator(".result").first).to_contain_text("Tersedia di 21 daerah", timeout=10_000)
+    page.reload()
+    expect(page.locator(".result").first).to_contain_text("Tersedia di 21 daerah", timeout=10_000)
+    expect(page.get_by_label("Daerah")).to_have_value("")
 
 
 def test_page_has_no_console_errors(server: Server, page: Page) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import PwaServer, watch_errors
-from tests.wallet.test_wallet_api import pdf
+from tests.support.files import pdf
 
 pytestmark = pytest.mark.e2e
 

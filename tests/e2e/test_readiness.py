@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 
 from tests.support.server import running_server
-from tests.support.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import through_proxy
 
 pytestmark = pytest.mark.e2e
-
-
-def through_proxy(database_url: str) -> tuple[TcpProxy, str]:
-    parts = urlsplit(database_url)
-    socket_dir = parse_qs(parts.query).get("host", [""])[0]
-    if socket_dir.startswith("/"):  # embedded server: Unix socket only
-        proxy = TcpProxy("", unix_path=f"{socket_dir}/.s.PGSQL.5432").start()
-    else:
-        proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
-    user = parts.username or "postgres"
-    return proxy, urlunsplit((parts.scheme, f"{user}@127.0.0.1:{proxy.port}", parts.path, "", ""))
 
 
 def wait_for(server_get, status: int, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]

@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.auth import new_phone
-from tests.support.server import Server, running_server
+from tests.e2e.pwa import PwaServer, pwa_server  # noqa: F401  (the server fixture)
+from tests.support.files import jpeg
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[tuple[Server, Path]]:
-    data_dir = tmp_path_factory.mktemp("upload") / "var"
-    with running_server(data_dir, database_url=database_url) as s:
-        yield s, data_dir
-
-
-def sign_in(server: Server, data_dir: Path) -> str:
-    phone = new_phone()
-    assert httpx.post(server.url + "/api/v1/auth/otp", json={"phone": phone}).status_code == 202
-    # The SMS goes out after the answer (a background task): wait for it, as a citizen waits for the text.
-    codes: list[str] = []
-    deadline = time.monotonic() + 10
-    while not codes and time.monotonic() < deadline:
-        path = data_dir / "dev-messages.jsonl"
-        lines = path.read_text().splitlines() if path.exists() else []
-        codes = [json.loads(line)["code"] for line in lines if json.loads(line)["to"] == phone]
-        time.sleep(0.05)
-    code = codes[-1]
-    tokens = httpx.post(server.url + "/api/v1/auth/otp/verify", json={"phone": phone, "code": code}).json()
-    return str(tokens["accessToken"])
-
-
-def test_disconnect_mid_upload(server: tuple[Server, Path]) -> None:
-    srv, data_dir = server
-    token = sign_in(srv, data_dir)
+def test_disconnect_mid_upload(pwa_server: PwaServer) -> None:  # noqa: F811
+    srv, data_dir = pwa_server.server, pwa_server.data_dir
+    token = str(pwa_server.sign_in()["accessToken"])
     boundary = "mppboundary"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nKTP_EL\r\n'
@@ -66,8 +40,6 @@ def test_disconnect_mid_upload(server: tuple[Server, Path]) -> None:
     assert not blobs.exists() or not [p for p in blobs.rglob("*") if p.is_file()]
     assert "Traceback" not in srv.log.read_text(), "an interrupted upload is not a server error"
     # And the server is fine: a complete upload right after works.
-    from tests.wallet.test_wallet_api import jpeg
-
     done = httpx.post(
         srv.url + "/api/v1/wallet/documents",
         files={"file": ("ktp.jpg", jpeg(), "image/jpeg")},

@@ -2,55 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from api.config import get_settings
-from api.lib.keys import KeyRing
-from api.wallet import attest
-from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium fixture)
-from tests.support.server import Server, running_server
+from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium and server fixtures)
+from tests.e2e.pwa import PwaServer
+from tests.support.attestation import attestation
+from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[tuple[Server, Path]]:
-    data_dir = tmp_path_factory.mktemp("verify") / "var"
-    with running_server(data_dir, database_url=database_url) as s:
-        yield s, data_dir
-
-
-def attestation(data_dir: Path, *, valid_days: int = 365) -> str:
-    """Signed with the server's own key ring (its data folder), as its officers' verifications are."""
-    settings = dataclasses.replace(get_settings(), data_dir=data_dir)
-    ring = KeyRing(settings)
-    salt = attest.new_salt()
-    return attest.sign(
-        ring,
-        issuer=settings.auth.issuer,
-        fields=attest.AttestedFields(
-            attestation_id=uuid.uuid4(),
-            document_id=uuid.uuid4(),
-            kind="verified",
-            document_type="KTP_EL",
-            document_type_name="KTP Elektronik (KTP-el)",
-            content_hash="ab" * 32,
-            agency_code="DISDUKCAPIL",
-            agency_name="Dinas Kependudukan dan Pencatatan Sipil Kabupaten Banyumas",
-            region="3302",
-            attested_at=dt.datetime.now(dt.UTC),
-            valid_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days),
-            nik_hash=attest.nik_hash("3302015708900002", salt),
-            nik_salt=salt,
-        ),
-    )
+def server(pwa_server: PwaServer) -> tuple[Server, Path]:
+    """The server and its data folder, whose key ring signs the attestations here as it signs its own."""
+    return pwa_server.server, pwa_server.data_dir
 
 
 def test_qr_verifies_offline(server: tuple[Server, Path], browser: Browser) -> None:

@@ -3,6 +3,7 @@ nothing without the owner's code (and nothing about which numbers exist), and th
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import uuid
@@ -14,9 +15,11 @@ import segno
 from litestar import Litestar
 
 from api.config import get_settings
-from tests.applications.test_applications import apply, kk_service, random_nik
-from tests.conftest import client_at
+from tests.support.applications import kk_service
 from tests.support.auth import bearer, full_staff_token, sign_in
+from tests.support.clients import client_at
+from tests.support.factories import create_application, create_citizen, create_officer
+from tests.support.identity import random_nik
 
 REGION = "3302"
 
@@ -39,16 +42,19 @@ async def kiosk_session(client: httpx.AsyncClient, db: asyncpg.Connection, app: 
 async def submitted_application(
     client: httpx.AsyncClient, name: str, nik: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    citizen = await sign_in(client)
-    await client.patch("/api/v1/me", json={"name": name, "nik": nik}, headers=bearer(citizen))
-    submitted = await apply(client, citizen, await kk_service(client))
-    assert submitted.status_code == 201, submitted.text
-    return citizen, submitted.json()
+    citizen = await create_citizen(client, name=name, nik=nik)
+    return citizen, await create_application(client, citizen)
 
 
 def messages_to(phone: str) -> list[dict[str, Any]]:
     path = get_settings().dev_messages_path
     return [m for m in map(json.loads, path.read_text().splitlines()) if m["to"] == phone]
+
+
+async def code_sent(client: httpx.AsyncClient, kiosk: dict[str, Any], citizen: dict[str, Any], number: str) -> str:
+    """Ask at the kiosk for a look-up code for ``number``; the code, as the owner's SMS brings it."""
+    await client.post("/api/v1/kiosk/status/code", json={"number": number}, headers=bearer(kiosk))
+    return str(messages_to(citizen["phone"])[-1]["code"])
 
 
 def made_up_number() -> str:
@@ -181,7 +187,7 @@ async def test_correction_reason_is_what_is_needed(
     client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar
 ) -> None:
     citizen, application = await submitted_application(client, "Budi Koreksi", random_nik())
-    clerk = await full_staff_token(db, app, "officer", agency="DISDUKCAPIL", region=REGION)
+    clerk = await create_officer(db, app, region=REGION)
     path = f"/api/v1/officer/applications/{application['id']}/decision"
     assert (await client.post(path, json={"action": "start_review"}, headers=bearer(clerk))).status_code == 200
     asked = await client.post(
@@ -189,8 +195,7 @@ async def test_correction_reason_is_what_is_needed(
     )
     assert asked.status_code == 200, asked.text
     kiosk = await kiosk_session(client, db, app)
-    await client.post("/api/v1/kiosk/status/code", json={"number": application["number"]}, headers=bearer(kiosk))
-    code = messages_to(citizen["phone"])[-1]["code"]
+    code = await code_sent(client, kiosk, citizen, application["number"])
     shown = await client.post(
         "/api/v1/kiosk/status", json={"number": application["number"], "code": code}, headers=bearer(kiosk)
     )
@@ -256,8 +261,7 @@ async def test_attempts_are_limited(client: httpx.AsyncClient, db: asyncpg.Conne
     citizen, application = await submitted_application(client, "Coba Terus", random_nik())
     kiosk = await kiosk_session(client, db, app)
     number = application["number"]
-    await client.post("/api/v1/kiosk/status/code", json={"number": number}, headers=bearer(kiosk))
-    code = messages_to(citizen["phone"])[-1]["code"]
+    code = await code_sent(client, kiosk, citizen, number)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     codes = []
     for _ in range(3):
@@ -268,8 +272,7 @@ async def test_attempts_are_limited(client: httpx.AsyncClient, db: asyncpg.Conne
     late = await client.post("/api/v1/kiosk/status", json={"number": number, "code": code}, headers=bearer(kiosk))
     assert late.status_code == 400 and late.json()["code"] == "too_many_attempts"
     # A code asked on one kiosk does not open the status on another.
-    await client.post("/api/v1/kiosk/status/code", json={"number": number}, headers=bearer(kiosk))
-    code = messages_to(citizen["phone"])[-1]["code"]
+    code = await code_sent(client, kiosk, citizen, number)
     other = await kiosk_session(client, db, app)
     elsewhere = await client.post("/api/v1/kiosk/status", json={"number": number, "code": code}, headers=bearer(other))
     assert elsewhere.status_code == 400 and elsewhere.json()["code"] == "invalid_code"
@@ -279,8 +282,7 @@ async def test_codes_expire(client: httpx.AsyncClient, db: asyncpg.Connection, a
     citizen, application = await submitted_application(client, "Terlambat", random_nik())
     kiosk = await kiosk_session(client, db, app)
     number = application["number"]
-    await client.post("/api/v1/kiosk/status/code", json={"number": number}, headers=bearer(kiosk))
-    code = messages_to(citizen["phone"])[-1]["code"]
+    code = await code_sent(client, kiosk, citizen, number)
     await db.execute(
         "UPDATE kiosk_status_code SET expires_at = now() - interval '1 second' WHERE number = $1 AND kiosk = $2",
         number,
@@ -289,8 +291,7 @@ async def test_codes_expire(client: httpx.AsyncClient, db: asyncpg.Connection, a
     late = await client.post("/api/v1/kiosk/status", json={"number": number, "code": code}, headers=bearer(kiosk))
     assert late.status_code == 400 and late.json()["code"] == "code_expired"
     # A new request kills the old code and sends a fresh one that works.
-    await client.post("/api/v1/kiosk/status/code", json={"number": number}, headers=bearer(kiosk))
-    fresh = messages_to(citizen["phone"])[-1]["code"]
+    fresh = await code_sent(client, kiosk, citizen, number)
     ok = await client.post("/api/v1/kiosk/status", json={"number": number, "code": fresh}, headers=bearer(kiosk))
     assert ok.status_code == 200
 
@@ -328,7 +329,7 @@ async def test_a_number_cannot_be_flooded_with_codes(
 
 async def test_only_kiosks_look_up_status(client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar) -> None:
     citizen = await sign_in(client)
-    officer = await full_staff_token(db, app, "officer", agency="DISDUKCAPIL", region=REGION)
+    officer = await create_officer(db, app, region=REGION)
     for path, body in (
         ("/api/v1/kiosk/status/code", {"number": made_up_number()}),
         ("/api/v1/kiosk/status", {"number": made_up_number(), "code": "123456"}),
@@ -355,3 +356,35 @@ async def test_the_wipe_clears_site_data_but_not_the_device_cookie(
         "/api/v1/auth/kiosk", json={}, headers={"Cookie": f"mpp_kiosk={kiosk['kiosk']['deviceSecret']}"}
     )
     assert again.status_code == 200
+
+
+async def test_a_completed_application_shows_when_it_was_completed(
+    client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar
+) -> None:
+    """Not "Selesai paling lambat <deadline>": a finished application is told by the day it finished."""
+    citizen = await create_citizen(client, name="Wati Selesai", nik=random_nik())
+    clerk = await create_officer(db, app, region=REGION)
+    application = await create_application(client, citizen, status="approved", officer=clerk)
+    completed = await client.post(
+        f"/api/v1/officer/applications/{application['id']}/decision", json={"action": "complete"}, headers=bearer(clerk)
+    )
+    assert completed.status_code == 200, completed.text
+    finished_at = next(e["at"] for e in completed.json()["timeline"] if e["action"] == "complete")
+    kiosk = await kiosk_session(client, db, app)
+    code = await code_sent(client, kiosk, citizen, application["number"])
+    shown = await client.post(
+        "/api/v1/kiosk/status", json={"number": application["number"], "code": code}, headers=bearer(kiosk)
+    )
+    assert shown.status_code == 200, shown.text
+    summary = shown.json()
+    assert summary["status"] == "completed"
+    # The region's date (WIB for Banyumas) of the completion.
+    wib = dt.datetime.fromisoformat(finished_at).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    assert summary["closedOn"] == wib.isoformat()
+    # An open application has no such date.
+    open_one = await create_application(client, citizen)
+    code = await code_sent(client, kiosk, citizen, open_one["number"])
+    shown = await client.post(
+        "/api/v1/kiosk/status", json={"number": open_one["number"], "code": code}, headers=bearer(kiosk)
+    )
+    assert "closedOn" not in shown.json() and shown.json()["deadline"]["dueDate"]

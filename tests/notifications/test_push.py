@@ -16,9 +16,9 @@ import pytest
 from litestar import Litestar
 
 from api.notifications.worker import MAX_ATTEMPTS
-from tests.applications.test_applications import apply, kk_service, officer
 from tests.fakes.push_service import FakePushService
 from tests.support.auth import bearer, sign_in
+from tests.support.factories import create_application, create_officer
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +89,11 @@ async def test_a_decision_reaches_the_phone(
 ) -> None:
     citizen = await sign_in(client)
     subscription = await subscribed(client, push, citizen)
-    application = (await apply(client, citizen, await kk_service(client))).json()
+    application = await create_application(client, citizen)
     first = (await push.wait_for_async(1))[0]
     assert first.json()["title"] == f"Permohonan {application['number']}"
     assert first.json()["body"].endswith("diterima")
-    clerk = await officer(db, app)
+    clerk = await create_officer(db, app)
     started = time.monotonic()
     decided = await client.post(
         f"/api/v1/officer/applications/{application['id']}/decision",
@@ -131,7 +131,7 @@ async def test_a_gone_subscription_is_removed(
     citizen = await sign_in(client)
     subscription = await subscribed(client, push, citizen)
     push.fail(410, subscription=subscription["endpoint"])
-    application = (await apply(client, citizen, await kk_service(client))).json()
+    application = await create_application(client, citizen)
 
     async def removed() -> bool:
         count = await db.fetchval(
@@ -152,7 +152,7 @@ async def test_retry_after_is_honoured(client: httpx.AsyncClient, push: FakePush
     citizen = await sign_in(client)
     subscription = await subscribed(client, push, citizen)
     push.fail(429, subscription=subscription["endpoint"], times=1, retry_after=2)
-    await apply(client, citizen, await kk_service(client))
+    await create_application(client, citizen)
     received = (await push.wait_for_async(1, timeout=15, subscription=subscription["endpoint"]))[0]
     refused = [a for a in push.attempts if a.status == 429]
     assert len(refused) == 1
@@ -163,8 +163,8 @@ async def test_sms_when_no_device_can_be_reached(
     client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
 ) -> None:
     citizen = await sign_in(client)
-    application = (await apply(client, citizen, await kk_service(client))).json()
-    clerk = await officer(db, app)
+    application = await create_application(client, citizen)
+    clerk = await create_officer(db, app)
     url = f"/api/v1/officer/applications/{application['id']}/decision"
     await client.post(url, json={"action": "start_review"}, headers=bearer(clerk))
     await client.post(url, json={"action": "request_correction", "reason": "Foto KK buram"}, headers=bearer(clerk))

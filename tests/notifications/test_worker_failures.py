@@ -21,9 +21,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from tests.conftest import create_database, drop_database
-from tests.e2e.test_readiness import through_proxy
 from tests.fakes.push_service import FakePushService
+from tests.support.database import create_database, drop_database
+from tests.support.tcp_proxy import through_proxy
 
 MPP = str(Path(sys.executable).parent / "mpp")
 MESSAGES = 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import uuid
@@ -52,6 +53,23 @@ async def staff(db: asyncpg.Connection, role: str, **scope: str) -> str:
     phone = new_phone()
     await create_account(db, role=role, phone=phone, **scope)  # type: ignore[arg-type]
     return phone
+
+
+async def enrolment_code(db: asyncpg.Connection, phone: str) -> str:
+    """A new enrolment code for the staff member with this phone, as `mpp users enrolment` issues one: their first
+    passkey needs it (sent as ``enrolmentCode`` with the registration options)."""
+    from api.auth import enrolment
+
+    settings = get_settings()
+    account = await enrolment.staff_account(db, phone=phone)
+    issued = await enrolment.issue(
+        db,
+        enrolment.code_secret(settings),
+        account=account,
+        ttl=dt.timedelta(hours=settings.auth.enrolment_code_hours),
+        issued_by=None,
+    )
+    return issued.code
 
 
 async def full_staff_token(db: asyncpg.Connection, app: Any, role: str, **scope: str) -> str:

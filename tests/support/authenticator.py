@@ -73,18 +73,13 @@ class SoftAuthenticator:
         auth_data = self._auth_data(self._flags(AT), attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
+        return self._credential(
+            {
                 "clientDataJSON": bytes_to_base64url(client_data),
                 "attestationObject": bytes_to_base64url(attestation),
                 "transports": ["hybrid", "internal"],
-            },
-        }
+            }
+        )
 
     def get(
         self,
@@ -106,18 +101,24 @@ class SoftAuthenticator:
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = (signing_key or self.key).sign(signed, ec.ECDSA(hashes.SHA256()))
         handle = user_handle or self.user_handle
+        return self._credential(
+            {
+                "clientDataJSON": bytes_to_base64url(client_data),
+                "authenticatorData": bytes_to_base64url(auth_data),
+                "signature": bytes_to_base64url(signature),
+                "userHandle": bytes_to_base64url(handle) if handle is not None else None,
+            }
+        )
+
+    def _credential(self, response: dict[str, Any]) -> dict[str, Any]:
+        """A PublicKeyCredential as the browser serialises it (toJSON), around an attestation or assertion."""
         return {
             "id": self.id,
             "rawId": self.id,
             "type": "public-key",
             "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": bytes_to_base64url(client_data),
-                "authenticatorData": bytes_to_base64url(auth_data),
-                "signature": bytes_to_base64url(signature),
-                "userHandle": bytes_to_base64url(handle) if handle is not None else None,
-            },
+            "response": response,
         }
 
 

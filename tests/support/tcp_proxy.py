@@ -7,6 +7,7 @@ import contextlib
 import threading
 from concurrent.futures import Future
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 
 class TcpProxy:
@@ -82,3 +83,16 @@ class TcpProxy:
         self._call(self._cut())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+def through_proxy(database_url: str) -> tuple[TcpProxy, str]:
+    """A proxy in front of the database of ``database_url`` and the URL that goes through it, so a test can
+    cut the line (``proxy.cut()``) as a PostgreSQL restart would, and ``restore()`` it."""
+    parts = urlsplit(database_url)
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
+    if socket_dir.startswith("/"):  # embedded server: Unix socket only
+        proxy = TcpProxy("", unix_path=f"{socket_dir}/.s.PGSQL.5432").start()
+    else:
+        proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
+    user = parts.username or "postgres"
+    return proxy, urlunsplit((parts.scheme, f"{user}@127.0.0.1:{proxy.port}", parts.path, "", ""))

@@ -15,6 +15,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from api.wallet import sanitize as gate
 from api.wallet.sanitize import CleanFile, Format, RejectedFileError, sanitize, sniff
+from tests.support.files import hand_pdf
 
 ALL: set[Format] = {"pdf", "jpeg", "png", "webp"}
 IMAGES: set[Format] = {"jpeg", "png", "webp"}
@@ -87,22 +88,6 @@ def zip_archive() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("evil.exe", b"MZ" + b"\x00" * 64)
     return out.getvalue()
-
-
-def hand_pdf(*objects: bytes, unlisted: bytes = b"") -> bytes:
-    """A PDF with a classic xref table; object 1 is the catalog. ``unlisted`` is an object the xref leaves out."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    out += unlisted
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"

@@ -1,8 +1,16 @@
 // A service's form (GET /api/v1/services/{id} `form`) as accessible fields, with the same checks the server
 // makes (api/applications/forms.py) so most mistakes are caught before sending; the server's own field errors
 // (problem+json `errors`, "answers.<name>") land on the same fields. Used by applying and by the correction flow.
+//
+// Contract (both answersForm and documentsChooser)
+// - Receive: the fields (or requirements), the values to start from, and `onInput()`, called on every change.
+// - Own: `$el` (the caller places it; it may be detached and placed again, e.g. between apply's steps, and
+//   keeps what was typed) with its error messages and GOV.UK-style error summary.
+// - Give: `values()`/`ids()`, `validate()` (shows the errors, true when none), `showErrors(…)` for the
+//   server's errors.
+// - Clean up: nothing (listeners are on their own elements; no timers).
 import { t } from '../i18n.js';
-import { h } from '../lib/dom.js';
+import { formatDate, h } from '../lib/dom.js';
 
 /**
  * @typedef {{ name: string, type: string, label: string, required: boolean, help?: string | null,
@@ -12,6 +20,7 @@ import { h } from '../lib/dom.js';
  *   showErrors: (errors: Record<string, string>) => void }} AnswersForm
  */
 
+/** @type {[part: string, needed: boolean, maxLength: number][]} */
 const ADDRESS_PARTS = [
   ['street', true, 200], ['rtRw', false, 7], ['village', true, 80], ['district', true, 80],
   ['regency', true, 80], ['province', true, 80], ['postcode', false, 5],
@@ -190,61 +199,93 @@ export function serverErrors(errors) {
 }
 
 /**
- * Show an answer for reading (the review step, an application's details).
- * @param {Field} field
- * @param {any} value
+ * A wallet document that may be attached (GET /applications/readiness `documents`): verified or issued
+ * ("satisfied"), or uploaded and still awaiting verification ("pending") — the server's own rule for what a
+ * submission may carry (api/applications/service/checks.py); rejected and expired ones are never offered.
+ * @typedef {{ id: string, title: string, state: 'satisfied' | 'pending', createdAt?: string }} Attachable
+ * @typedef {{ code: string, name: string, optional: boolean, state: string, documentId?: string | null,
+ *   documents?: Attachable[] }} RequirementState
  */
-export function answerText(field, value) {
-  if (value === undefined || value === null || value === '') return '—';
-  if (field.type === 'select') return field.options?.find((o) => o.value === value)?.label ?? String(value);
-  if (field.type === 'address' && typeof value === 'object') {
-    return [value.street, value.rtRw ? `RT/RW ${value.rtRw}` : '', value.village, value.district, value.regency, value.province, value.postcode]
-      .filter(Boolean).join(', ');
-  }
-  return String(value);
+
+/**
+ * Every document of a requirement that may be attached, best first; an older saved copy of readiness (offline)
+ * has only `documentId`, which is attachable when its state is.
+ * @param {RequirementState} req
+ * @returns {Attachable[]}
+ */
+export function attachable(req) {
+  if (req.documents) return req.documents;
+  const usable = Boolean(req.documentId) && (req.state === 'satisfied' || req.state === 'pending');
+  return usable ? [{ id: /** @type {string} */ (req.documentId), title: '', state: /** @type {'satisfied' | 'pending'} */ (req.state) }] : [];
 }
 
 /**
- * The requirements, each with the wallet document that meets it (from /applications/readiness, verified
- * documents first), pre-selected; missing, expired or rejected ones are marked, with a way to the wallet.
- * @param {{ code: string, name: string, optional: boolean, state: string, documentId?: string | null }[]} requirements
- * @param {string[] | null} selected document ids chosen before (a draft), or null for "everything usable"
+ * The requirements, each with every wallet document that may be attached for it (verified first); the best one
+ * is pre-selected. Documents still awaiting verification are offered too, and say so. Requirements with nothing
+ * attachable are marked (missing, expired, rejected), with a way to upload in the wallet that comes back here.
+ * @param {RequirementState[]} requirements
+ * @param {string[] | null} selected document ids chosen before (a draft), or null for "the best of each"
  * @param {() => void} onInput
  * @param {string} back where the wallet should send the person back to
  */
 export function documentsChooser(requirements, selected, onInput, back) {
   const $error = h('p', { class: 'error', id: 'docs-error', role: 'alert', hidden: true });
-  /** @type {Map<string, { $box: HTMLInputElement | null, req: any }>} */
-  const rows = new Map();
+  /** @type {{ req: RequirementState, $boxes: HTMLInputElement[] }[]} */
+  const rows = [];
   const $list = h('ul', { class: 'requirements docs' }, requirements.map((req) => {
-    const usable = Boolean(req.documentId) && (req.state === 'satisfied' || req.state === 'pending');
+    const docs = attachable(req);
     const name = req.name + (req.optional ? ` (${t('applyOptional')})` : '');
-    if (!usable) {
-      rows.set(req.code, { $box: null, req });
+    if (docs.length === 0) {
+      rows.push({ req, $boxes: [] });
       return h('li', { class: `req req-${req.state}`, 'data-requirement': req.code }, [
         h('span', {}, [name]), ' ', h('span', { class: 'badge' }, [t(`req_${req.state}`)]), ' ',
         h('a', { href: `#/wallet?upload=${encodeURIComponent(req.code)}&back=${encodeURIComponent(back)}` }, [t('applyUpload')]),
       ]);
     }
-    const id = `doc-${req.code}`;
-    const $box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id, value: req.documentId, 'aria-describedby': 'docs-error' }));
-    $box.checked = selected ? selected.includes(/** @type {string} */ (req.documentId)) : true;
-    $box.addEventListener('change', onInput);
-    rows.set(req.code, { $box, req });
+    // A draft chose none of this requirement's documents (e.g. it was saved before the upload): a required one
+    // gets its best document, since it cannot be sent without one.
+    const chosen = selected?.filter((id) => docs.some((d) => d.id === id)) ?? [];
+    const preselect = selected === null || (chosen.length === 0 && !req.optional) ? [docs[0].id] : chosen;
+    const $boxes = docs.map((doc, i) => {
+      const id = i === 0 ? `doc-${req.code}` : `doc-${req.code}-${i}`;
+      const $box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id, value: doc.id, 'aria-describedby': 'docs-error' }));
+      $box.checked = preselect.includes(doc.id);
+      $box.addEventListener('change', onInput);
+      return $box;
+    });
+    rows.push({ req, $boxes });
+    const badge = (/** @type {Attachable} */ doc) => h('span', { class: `badge doc-${doc.state}` }, [t(doc.state === 'pending' ? 'req_pendingAttachable' : 'req_satisfied')]);
+    if (docs.length === 1) {
+      return h('li', { class: `req req-${docs[0].state}`, 'data-requirement': req.code }, [
+        // One span for the words: a flex label would squeeze the badge beside them on a narrow phone.
+        h('label', { for: $boxes[0].id, class: 'check' }, [$boxes[0], h('span', {}, [`${name} `, badge(docs[0])])]),
+      ]);
+    }
+    // Several copies in the wallet: each is offered, with its title and date so they can be told apart.
     return h('li', { class: `req req-${req.state}`, 'data-requirement': req.code }, [
-      h('label', { for: id, class: 'check' }, [$box, ` ${name} `, h('span', { class: 'badge' }, [t(`req_${req.state}`)])]),
+      h('span', { class: 'req-name' }, [name]),
+      h('ul', { class: 'req-documents' }, docs.map((doc, i) => h('li', {}, [
+        h('label', { for: $boxes[i].id, class: 'check' }, [$boxes[i], h('span', {}, [
+          doc.title || name, doc.createdAt ? ` · ${t('applyDocAdded', { date: formatDate(doc.createdAt) })} ` : ' ', badge(doc),
+        ])]),
+      ]))),
     ]);
   }));
-  const ids = () => [...rows.values()].filter((r) => r.$box?.checked).map((r) => /** @type {string} */ (r.req.documentId));
+  const ids = () => rows.flatMap((r) => r.$boxes.filter(($b) => $b.checked).map(($b) => $b.value));
   /** @param {string[]} messages */
   const showErrors = (messages) => {
     $error.hidden = messages.length === 0;
     $error.textContent = messages.join(' ');
   };
   const validate = () => {
-    const missing = [...rows.values()].filter((r) => !r.req.optional && !r.$box?.checked).map((r) => r.req.name);
-    showErrors(missing.length ? [t('applyErrDocuments', { names: missing.join(', ') })] : []);
-    return missing.length === 0;
+    const unmet = rows.filter((r) => !r.req.optional && !r.$boxes.some(($b) => $b.checked));
+    const missing = unmet.filter((r) => r.$boxes.length === 0).map((r) => r.req.name);
+    const unchosen = unmet.filter((r) => r.$boxes.length > 0).map((r) => r.req.name);
+    showErrors([
+      ...(missing.length ? [t('applyErrDocuments', { names: missing.join(', ') })] : []),
+      ...(unchosen.length ? [t('applyChooseDocuments', { names: unchosen.join(', ') })] : []),
+    ]);
+    return unmet.length === 0;
   };
   return { $el: h('div', {}, [$error, $list]), ids, validate, showErrors };
 }

@@ -1,6 +1,7 @@
 // An application's status and deadline in words, the same on the list and on the details.
 import { t } from '../i18n.js';
 import { formatDate, h } from '../lib/dom.js';
+import { WITHOUT_DEADLINE, isIn } from '../statuses.js';
 
 /** @param {string} status */
 export const statusBadge = (status) => h('span', { class: `badge status-${status}` }, [t(`applicationsStatus_${status}`)]);
@@ -11,7 +12,7 @@ export const statusBadge = (status) => h('span', { class: `badge status-${status
  * @param {string} status
  */
 export function deadlineText(deadline, status) {
-  if (!deadline?.dueDate || ['draft', 'completed', 'rejected', 'withdrawn'].includes(status)) return null;
+  if (!deadline?.dueDate || isIn(WITHOUT_DEADLINE, status)) return null;
   const parts = [t('applicationsDue', { date: formatDate(deadline.dueDate) })];
   if (deadline.paused) parts.push(t('applicationsPaused'));
   else if (deadline.overdue) parts.push(t('applicationsOverdue'));

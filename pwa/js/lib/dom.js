@@ -51,17 +51,21 @@ export function toast(text, options = {}) {
 }
 
 /**
- * Format a date (ISO string or Date) for the current language.
+ * Format a date (ISO string or Date) in the language the person chose ("1 November 2026", never "2026-11-01").
+ * A date-only string ("2026-11-01", a due date or a validity) is a calendar day: it is read as local midnight,
+ * since `new Date('2026-11-01')` is UTC midnight and shows as 31 October west of Greenwich.
  * @param {string | Date | null | undefined} value
  * @param {boolean} [withTime]
  */
 export function formatDate(value, withTime = false) {
   if (!value) return '';
-  const date = typeof value === 'string' ? new Date(value) : value;
+  const date = typeof value !== 'string' ? value
+    : /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00`) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
   const lang = document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID';
-  return date.toLocaleString(lang, withTime
+  return new Intl.DateTimeFormat(lang, withTime
     ? { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }
-    : { day: 'numeric', month: 'long', year: 'numeric' });
+    : { day: 'numeric', month: 'long', year: 'numeric' }).format(date);
 }
 
 const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });

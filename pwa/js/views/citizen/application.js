@@ -5,9 +5,9 @@ import { t } from '../../i18n.js';
 import { announce, formatDate, h } from '../../lib/dom.js';
 import { fetchWithSnapshot, save } from '../../store/snapshots.js';
 import { deadlineText, statusBadge } from '../../components/application-status.js';
-import { answersForm, answerText, documentsChooser, serverErrors } from '../../components/answers-form.js';
-
-const WITHDRAWABLE = ['draft', 'submitted', 'in_review', 'needs_correction'];
+import { answersForm, documentsChooser, serverErrors } from '../../components/answers-form.js';
+import { answerText } from '../../components/answer-text.js';
+import { STATUS, WITHDRAWABLE, isIn } from '../../statuses.js';
 
 /**
  * @param {HTMLElement} $main
@@ -45,13 +45,13 @@ export default async function render($main, ctx) {
         deadlineText(a.deadline, a.status) ? h('dd', { id: 'application-deadline' }, [deadlineText(a.deadline, a.status)]) : '',
       ]),
       ...needed(offline),
-      a.status === 'completed' && a.resultDocument
+      a.status === STATUS.completed && a.resultDocument
         ? h('p', {}, [h('a', { class: 'button', href: `#/wallet/${a.resultDocument}` }, [t('applicationResult')])]) : '',
-      a.decisionReason && a.status !== 'needs_correction' ? h('p', {}, [`${t('applicationDecisionReason')}: ${a.decisionReason}`]) : '',
-      a.status === 'draft' ? h('p', {}, [h('button', { type: 'button', disabled: offline, onclick: continueDraft }, [t('applicationContinueDraft')])]) : '',
+      a.decisionReason && a.status !== STATUS.needs_correction ? h('p', {}, [`${t('applicationDecisionReason')}: ${a.decisionReason}`]) : '',
+      a.status === STATUS.draft ? h('p', {}, [h('button', { type: 'button', disabled: offline, onclick: continueDraft }, [t('applicationContinueDraft')])]) : '',
       ...answers(),
       h('h2', {}, [t('applicationTimeline')]),
-      h('ol', { class: 'timeline', id: 'timeline' }, (a.timeline || []).map((/** @type {any} */ e) => h('li', {}, [
+      h('ol', { class: 'timeline', id: 'timeline' }, statusChanges(a.timeline).map((/** @type {any} */ e) => h('li', {}, [
         h('strong', {}, [t(`applicationsStatus_${e.toStatus}`)]), ' ',
         h('span', { class: 'meta' }, [`${formatDate(e.at, true)} · ${e.actor || t(`applicationActor_${e.actorRole}`)}`]),
         e.reason ? h('p', {}, [e.reason]) : '',
@@ -59,9 +59,19 @@ export default async function render($main, ctx) {
       h('h2', {}, [t('applicationDocuments')]),
       h('ul', {}, (a.documents || []).map((/** @type {any} */ d) => h('li', {}, [`${d.type.name} — ${t(`applicationDocStatus_${d.status}`)}`]))),
       ...closed,
-      WITHDRAWABLE.includes(a.status) && !offline ? withdrawBlock() : '',
+      isIn(WITHDRAWABLE, a.status) && !offline ? withdrawBlock() : '',
     );
   };
+
+  /**
+   * The steps a citizen follows: each change of status, once. The API already leaves out the agency's own steps
+   * (claiming a case); an entry that keeps the status (such a step in a snapshot saved before) would read as a
+   * second "Diajukan", so it is not shown.
+   * @param {any[] | undefined} timeline
+   */
+  function statusChanges(timeline) {
+    return (timeline || []).filter((e) => e.fromStatus !== e.toStatus);
+  }
 
   /** The answers in words, once the service's questions are known (from the catalogue cache when offline). */
   function answers() {
@@ -74,7 +84,7 @@ export default async function render($main, ctx) {
 
   /** "What is needed from me": the officer's reason, and the way to fix it. */
   function needed(/** @type {boolean} */ offline) {
-    if (a.status !== 'needs_correction') return [];
+    if (a.status !== STATUS.needs_correction) return [];
     return [h('section', { class: 'card action-needed', id: 'action-needed', 'aria-labelledby': 'needed-title' }, [
       h('h2', { id: 'needed-title' }, [t('applicationNeeded')]),
       h('p', {}, [a.actionNeeded || a.correctionReason || '']),

@@ -2,15 +2,34 @@
 // Everything typed goes to IndexedDB at once (store/drafts.js) and to a server draft, so nothing is lost offline
 // and the application can be finished on another device. Sending goes through the outbox with an
 // Idempotency-Key made once per submission: with no connection it waits on the phone and the receipt says so.
+//
+// This view loads the service, the readiness of the person's wallet and the draft, draws the frame (step
+// heading, body, "saved" line) and moves between the steps. Its parts, each with its contract at the top:
+// components/answers-form.js (questions, documents chooser), components/apply-draft.js (saves and the
+// submission), components/apply-review.js (step 3), components/apply-receipt.js. On leaving, it ends the
+// receipt's outbox subscription and lets the draft keeper stop its timers (one last server save if needed).
 import { api, get } from '../../api.js';
 import { t } from '../../i18n.js';
-import { announce, formatDate, h, newId } from '../../lib/dom.js';
+import { h } from '../../lib/dom.js';
 import * as drafts from '../../store/drafts.js';
-import * as outbox from '../../store/outbox.js';
 import { fetchWithSnapshot } from '../../store/snapshots.js';
-import { answersForm, answerText, documentsChooser, serverErrors } from '../../components/answers-form.js';
+import { answersForm, documentsChooser } from '../../components/answers-form.js';
+import { createDraftKeeper } from '../../components/apply-draft.js';
+import { applyReceipt } from '../../components/apply-receipt.js';
+import { applyReview } from '../../components/apply-review.js';
+import { STATUS } from '../../statuses.js';
+import * as session from '../../session.js';
+import { missingProfile } from '../../components/profile-form.js';
+import { attachable } from '../../components/answers-form.js';
 
 const STEPS = ['applyStepDocuments', 'applyStepForm', 'applyStepReview'];
+
+/**
+ * The parts of GET /api/v1/services/{id} this screen uses.
+ * @typedef {{ code: string, name: string, optional?: boolean }} Requirement
+ * @typedef {{ name: string, agency: { name: string }, region: { name: string },
+ *   form: import('../../components/answers-form.js').Field[], requirements: Requirement[] }} Service
+ */
 
 /**
  * @param {HTMLElement} $main
@@ -18,6 +37,7 @@ const STEPS = ['applyStepDocuments', 'applyStepForm', 'applyStepReview'];
  */
 export default async function render($main, ctx) {
   const serviceId = ctx.params.serviceId;
+  /** @type {Service} */
   let service;
   try {
     service = await get(`/api/v1/services/${serviceId}`); // the service worker keeps the catalogue offline
@@ -25,11 +45,19 @@ export default async function render($main, ctx) {
     $main.append(h('h1', {}, [t('titleApply')]), h('p', { class: 'status' }, [t('offline')]));
     return;
   }
+  // Applying needs a complete profile (the server refuses without it): check first, and send the person to the
+  // profile form, which brings them back here. Offline, the last known profile decides.
+  await session.reloadMe().catch(() => undefined);
+  const missing = missingProfile(service, session.me());
+  if (missing.length) {
+    $main.append(...profileNeeded(service, serviceId, missing));
+    return;
+  }
   const readiness = await fetchWithSnapshot(`readiness:${serviceId}`, '/api/v1/applications/readiness', { serviceId })
     .then((s) => s.data)
     .catch(() => ({
       // Never seen offline: the requirements without wallet matches; the person can still type the answers.
-      requirements: service.requirements.map((/** @type {any} */ r) => ({ code: r.code, name: r.name, optional: Boolean(r.optional), state: 'missing', documentId: null })),
+      requirements: service.requirements.map((r) => ({ code: r.code, name: r.name, optional: Boolean(r.optional), state: 'missing', documentId: null })),
     }));
 
   /** @type {import('../../store/drafts.js').Draft} */
@@ -37,12 +65,22 @@ export default async function render($main, ctx) {
     serviceId, draftId: null, version: null, answers: {}, documentIds: [], step: 0, updatedAt: '',
   };
   let fresh = !draft.updatedAt;
+  // Back from the wallet with a new upload (`?document=<id>`): it is chosen for its requirement, in place of
+  // any other copy chosen before.
+  const uploaded = ctx.query.get('document');
+  const uploadedFor = uploaded ? readiness.requirements.find((/** @type {any} */ r) => attachable(r).some((d) => d.id === uploaded)) : null;
+  if (uploaded && uploadedFor) {
+    const others = new Set(attachable(uploadedFor).map((d) => d.id));
+    const before = fresh ? readiness.requirements.flatMap((/** @type {any} */ r) => attachable(r).slice(0, 1).map((d) => d.id)) : draft.documentIds;
+    draft = { ...draft, documentIds: [...before.filter((/** @type {string} */ id) => !others.has(id)), uploaded], updatedAt: draft.updatedAt || new Date().toISOString() };
+    fresh = false;
+  }
   // Resuming a draft kept on the server (started on another device), unless this device holds newer typing.
   const resume = ctx.query.get('draft');
   if (resume && (draft.draftId !== resume || !draft.unsynced)) {
     try {
       const server = await api(`/api/v1/applications/${resume}`);
-      if (server.status === 'draft') {
+      if (server.status === STATUS.draft) {
         draft = { ...draft, draftId: server.id, version: server.version, answers: server.answers || {}, documentIds: (server.documents || []).map((/** @type {any} */ d) => d.id) };
         fresh = false;
       }
@@ -60,48 +98,22 @@ export default async function render($main, ctx) {
   );
 
   const back = `/apply/${serviceId}`;
+  const keeper = createDraftKeeper(draft, { onServerSave: () => { $saved.textContent = t('applyDraftSaved'); } });
+  const changed = () => keeper.change(form.values(), docs.ids());
   const docs = documentsChooser(readiness.requirements, fresh ? null : draft.documentIds, changed, back);
   const form = answersForm(service.form, draft.answers, changed);
+  /** @type {{ destroy: () => void } | null} the receipt, once sent: it listens to the outbox until the view leaves */
+  let receipt = null;
 
-  let localTimer = 0;
-  let sent = false;
-  // Once sent, the draft is gone for good: a late timer must not bring it back.
-  const persist = () => (sent ? Promise.resolve() : drafts.keep(draft).catch(() => undefined));
-  let serverTimer = 0;
-  function changed() {
-    draft = { ...draft, answers: form.values(), documentIds: docs.ids(), unsynced: true };
-    clearTimeout(localTimer);
-    localTimer = window.setTimeout(persist, 300);
-    clearTimeout(serverTimer);
-    serverTimer = window.setTimeout(syncDraft, 3000);
-  }
-  /** @type {Promise<void>} the server save under way: a submission waits for it, to send the draft's id */
-  let syncing = Promise.resolve();
-  function syncDraft() {
-    clearTimeout(serverTimer);
-    if (!navigator.onLine || submitting) return syncing;
-    syncing = syncing.then(async () => {
-      try {
-        const before = draft;
-        const saved = await drafts.sync(draft);
-        // Typing may have gone on while it was saved: keep the newest answers, take the server's id and version.
-        draft = { ...draft, draftId: saved.draftId, version: saved.version, unsynced: draft !== before };
-        await persist();
-        $saved.textContent = t('applyDraftSaved');
-      } catch { /* kept on this phone; the next change or step tries again */ }
-    });
-    return syncing;
-  }
-
-  let submitting = false;
   /** @param {number} n @param {boolean} [focus] the first step leaves focus to the router (the <h1>) */
   const show = (n, focus = true) => {
-    draft = { ...draft, step: n };
-    persist();
+    keeper.step(n);
     $step.textContent = `${t('applyStepOf', { n: n + 1, total: STEPS.length })}: ${t(STEPS[n])}`;
     $body.replaceChildren(...[stepDocuments, stepForm, stepReview][n]());
     if (focus) $step.focus();
   };
+  /** Leave a step whose fields are valid: keep what was typed, save it on the server, show step `n`. */
+  const next = (/** @type {number} */ n) => { changed(); keeper.syncNow(); show(n); };
 
   const nav = (/** @type {number | null} */ prev, /** @type {HTMLElement} */ $next) => h('div', { class: 'actions' }, [
     $next,
@@ -112,13 +124,13 @@ export default async function render($main, ctx) {
     return [
       h('p', {}, [t('applyDocumentsIntro')]),
       docs.$el,
-      nav(null, h('button', { type: 'button', id: 'apply-next', onclick: () => { if (docs.validate()) { changed(); syncDraft(); show(1); } } }, [t('applyNext')])),
+      nav(null, h('button', { type: 'button', id: 'apply-next', onclick: () => { if (docs.validate()) next(1); } }, [t('applyNext')])),
     ];
   }
 
   function stepForm() {
     return [
-      h('form', { novalidate: true, onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); if (form.validate()) { changed(); syncDraft(); show(2); } } }, [
+      h('form', { novalidate: true, onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); if (form.validate()) next(2); } }, [
         form.$el,
         nav(0, h('button', { type: 'submit', id: 'apply-next' }, [t('applyNext')])),
       ]),
@@ -126,112 +138,70 @@ export default async function render($main, ctx) {
   }
 
   function stepReview() {
-    const answers = form.values();
-    const chosen = new Set(docs.ids());
-    const $problem = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
-    const $send = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'apply-submit' }, [t('applySubmit')]));
-    $send.addEventListener('click', () => submit($send, $problem));
-    return [
-      $problem,
-      h('h3', {}, [t('applyStepDocuments')]),
-      h('ul', {}, readiness.requirements.filter((/** @type {any} */ r) => chosen.has(r.documentId)).map((/** @type {any} */ r) => h('li', {}, [r.name]))),
-      h('p', {}, [h('button', { type: 'button', class: 'link', onclick: () => show(0) }, [t('applyChangeDocuments')])]),
-      h('h3', {}, [t('applyStepForm')]),
-      h('dl', { class: 'review' }, service.form.flatMap((/** @type {any} */ f) => [h('dt', {}, [f.label]), h('dd', {}, [answerText(f, answers[f.name])])])),
-      h('p', {}, [h('button', { type: 'button', class: 'link', onclick: () => show(1) }, [t('applyChangeAnswers')])]),
-      h('p', { class: 'hint' }, [t('applyDeclaration')]),
-      nav(1, $send),
-    ];
+    const review = applyReview(
+      { fields: service.form, requirements: readiness.requirements, answers: form.values(), documentIds: docs.ids() },
+      {
+        onEdit: show,
+        onSend: () => send(review),
+        onFix: (step, errors) => {
+          show(step);
+          if (step === 1) form.showErrors(errors.answers); else docs.showErrors(errors.documents);
+        },
+      },
+    );
+    return [...review.$nodes, nav(1, review.$send)];
   }
 
-  /** @param {HTMLButtonElement} $send @param {HTMLElement} $problem */
-  async function submit($send, $problem) {
-    if (submitting) return;
-    submitting = true;
-    $send.disabled = true;
-    clearTimeout(serverTimer);
-    await syncing;
-    // One key per submission, kept with the draft before the first try: a retry after a crash reuses it.
-    if (!draft.submissionKey) draft = { ...draft, submissionKey: newId() };
-    await drafts.keep(draft);
-    const body = { serviceId, answers: form.values(), documentIds: docs.ids(), ...(draft.draftId ? { draftId: draft.draftId } : {}) };
-    let result;
-    try {
-      result = await outbox.submit({ id: /** @type {string} */ (draft.submissionKey), path: '/api/v1/applications', body, title: service.name, serviceId });
-    } catch {
-      submitting = false;
-      $send.disabled = false;
+  /** @param {{ busy: (on: boolean) => void, refused: (problem: import('../../components/apply-review.js').Problem) => void }} review */
+  async function send(review) {
+    review.busy(true);
+    const result = await keeper.submit({ answers: form.values(), documentIds: docs.ids(), title: service.name });
+    if (result.outcome === 'busy') return;
+    if (result.outcome === 'refused' && result.problem?.code === 'profile_incomplete') {
+      // The profile changed on another device (or the check above ran on an old copy): the same way out.
+      const fields = (result.problem.errors || []).map((e) => e.field.replace('profile.', ''));
+      $body.replaceChildren(...profileNeeded(service, serviceId, fields.filter((f) => f === 'name' || f === 'nik')).slice(1));
+      $step.focus();
       return;
     }
-    if (result.outcome === 'failed') {
-      // The server refused this content: nothing is queued, the person fixes it here.
-      await outbox.remove(result.item.id);
-      draft = { ...draft, submissionKey: undefined };
-      await drafts.keep(draft);
-      submitting = false;
-      $send.disabled = false;
-      const problem = result.item.problem;
-      const split = serverErrors(problem?.errors);
-      const items = [
-        ...Object.entries(split.answers).map(([name, message]) => h('li', {}, [h('button', { type: 'button', class: 'link', onclick: () => { show(1); form.showErrors(split.answers); } }, [`${service.form.find((/** @type {any} */ f) => f.name === name)?.label ?? name}: ${message}`])])),
-        ...split.documents.map((m) => h('li', {}, [h('button', { type: 'button', class: 'link', onclick: () => { show(0); docs.showErrors(split.documents); } }, [`${t('applyStepDocuments')}: ${m}`])])),
-        ...split.other.map((m) => h('li', {}, [m])),
-      ];
-      $problem.hidden = false;
-      $problem.replaceChildren(h('h2', {}, [t('applyRefused')]), h('p', {}, [problem?.detail ?? '']), items.length ? h('ul', {}, items) : '');
-      $problem.focus();
+    if (result.outcome !== 'sent') {
+      review.busy(false);
+      if (result.outcome === 'refused') review.refused(result.problem);
       return;
     }
-    sent = true;
-    clearTimeout(localTimer);
-    await drafts.drop(serviceId);
-    receipt(result.item);
-  }
-
-  /** @param {import('../../store/outbox.js').OutboxItem} item */
-  function receipt(item) {
-    const $receipt = h('div', { class: 'receipt', id: 'receipt', 'data-state': item.state });
-    const draw = (/** @type {import('../../store/outbox.js').OutboxItem} */ current) => {
-      $receipt.dataset.state = current.state;
-      if (current.state === 'received' && current.result) {
-        $step.textContent = t('applyReceivedTitle');
-        $receipt.replaceChildren(
-          h('p', { class: 'receipt-main' }, [t('applyReceived', { number: current.result.number ?? '' })]),
-          h('p', {}, [t('applyReceivedHelp')]),
-          h('p', {}, [h('a', { class: 'button', href: `#/applications/${current.result.id}` }, [t('applyOpenApplication')])]),
-        );
-        import('../../sw-client.js').then((m) => m.offerInstall()).catch(() => undefined);
-      } else {
-        $step.textContent = t('applySavedTitle');
-        $receipt.replaceChildren(
-          h('p', { class: 'receipt-main' }, [t('applySavedOnPhone')]),
-          h('p', {}, [t('applySavedHelp', { time: formatDate(current.createdAt, true) })]),
-          h('p', {}, [h('a', { class: 'button secondary', href: '#/outbox' }, [t('applyOpenOutbox')])]),
-        );
-      }
-    };
-    draw(item);
-    $body.replaceChildren($receipt);
+    const sent = applyReceipt(result.item, { onTitle: (text) => { $step.textContent = text; } });
+    receipt = sent;
+    $body.replaceChildren(sent.$el);
     $saved.textContent = '';
     $step.focus();
-    announce(/** @type {string} */ ($receipt.querySelector('.receipt-main')?.textContent));
-    // Sent later from this screen's outbox: the receipt turns into "received" in place.
-    stop = outbox.onChange(async () => {
-      const current = await outbox.item(item.id);
-      if (current && current.state !== $receipt.dataset.state && current.state === 'received') {
-        draw(current);
-        announce(/** @type {string} */ ($receipt.querySelector('.receipt-main')?.textContent));
-      }
-    });
+    sent.announce();
   }
 
-  /** @type {() => void} */
-  let stop = () => {};
   show(Math.min(draft.step || 0, 2), false);
   return () => {
-    stop();
-    clearTimeout(localTimer);
-    // Leaving the screen: what was typed is already on the phone; try the server copy once more.
-    if (serverTimer && draft.unsynced && !submitting) { clearTimeout(serverTimer); syncDraft(); }
+    receipt?.destroy();
+    keeper.leave();
   };
+}
+
+/**
+ * The screen instead of step 1 when the profile lacks what applying needs: what is missing, why, and the way to
+ * the profile form (settings), which returns here once saved. Its first node is the screen's <h1>.
+ * @param {Service} service
+ * @param {string} serviceId
+ * @param {string[]} missing 'name' and/or 'nik'
+ * @returns {HTMLElement[]}
+ */
+function profileNeeded(service, serviceId, missing) {
+  const back = `/apply/${serviceId}`;
+  const need = missing.includes('nik') ? '&need=nik' : '';
+  return [
+    h('h1', {}, [t('applyHeading', { name: service.name })]),
+    h('section', { class: 'card', id: 'apply-profile', 'aria-labelledby': 'apply-profile-title' }, [
+      h('h2', { id: 'apply-profile-title' }, [t('applyProfileTitle')]),
+      h('ul', {}, missing.map((m) => h('li', {}, [t(`applyProfileMissing_${m}`)]))),
+      h('p', { class: 'hint' }, [t('applyProfileHelp')]),
+      h('p', {}, [h('a', { class: 'button', id: 'apply-profile-link', href: `#/settings?profile=edit${need}&back=${encodeURIComponent(back)}` }, [t('applyProfileButton')])]),
+    ]),
+  ];
 }

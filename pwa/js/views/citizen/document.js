@@ -1,5 +1,5 @@
 // One document of my wallet: details, a preview of its content, the attestation QR once verified or issued,
-// share links (create, copy, share, revoke), replace and delete.
+// share links (create, copy, share, revoke), replace and delete (not for a document an agency issued).
 import { api, del, get, post, OfflineError } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
@@ -49,7 +49,11 @@ export default async function render($main, ctx) {
 
   $article.append(h('h2', {}, [t('walletPreview')]), preview(doc, urls));
   if (doc.status === 'verified' || doc.status === 'issued') $article.append(qr(doc, urls));
-  $article.append(shareSection(doc), replaceSection(doc), deleteSection(doc));
+  $article.append(shareSection(doc));
+  // An issued document is the agency's record (its attestation vouches for this very file): the API refuses to
+  // replace or delete it, so the screen offers neither and says why.
+  if (doc.status === 'issued') $article.append(h('p', { class: 'hint', id: 'wallet-issued-kept' }, [t('walletIssuedKept')]));
+  else $article.append(replaceSection(doc), deleteSection(doc));
   return cleanup;
 }
 
@@ -106,7 +110,7 @@ function qr(doc, urls) {
     urls.push(url);
     $box.replaceChildren(
       h('img', { src: url, alt: t('walletQrAlt'), width: '220', height: '220' }),
-      doc.attestation?.verificationUrl ? h('p', {}, [h('a', { href: doc.attestation.verificationUrl }, [t('walletQrLink')])]) : null,
+      doc.attestation?.verificationUrl ? h('p', {}, [h('a', { href: doc.attestation.verificationUrl }, [t('walletQrLink')])]) : '',
     );
   }).catch((error) => { $box.replaceChildren(h('p', { class: 'error' }, [problemText(error)])); });
   return h('section', { 'aria-labelledby': 'wallet-qr-title' }, [

@@ -1,12 +1,48 @@
 // Home: search the catalogue, or browse by life event (birth, marriage, business, …).
+//
+// The region starts as the one chosen last time on this device, else the signed-in person's own; with no region
+// ("Semua daerah") each service shows once, with the number of regions offering it (GET /service-groups), since
+// the same service listed once per region buried everything else. Results come a page at a time ("Muat lagi").
 import { get } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h } from '../../lib/dom.js';
-import { serviceFacts } from '../../components/service-facts.js';
+import { groupResult, serviceResult } from '../../components/service-result.js';
 import * as session from '../../session.js';
 
+const PAGE_SIZE = 20;
+// The region is not personal data worth hiding (it narrows a public catalogue), and the search is the first
+// thing the app shows: remembered on the device, across visits.
+const REGION_KEY = 'mpp-region';
+
 /** The last search, kept for the back button (memory only). */
-let last = { q: '', region: '', category: '' };
+let last = { q: '', region: /** @type {string | null} */ (null), category: '' };
+
+/** @returns {string | null} the region chosen last time on this device ('' for "all regions"), or null */
+function rememberedRegion() {
+  try { return localStorage.getItem(REGION_KEY); } catch { return null; }
+}
+
+/** @param {string} code */
+function rememberRegion(code) {
+  try { localStorage.setItem(REGION_KEY, code); } catch { /* storage disabled: the choice lasts this visit */ }
+}
+
+/**
+ * The signed-in person's region among the catalogue's: a staff account's own, or the regency of a citizen's
+ * address when it names one of them ("Kabupaten Banyumas", or just "Banyumas").
+ * @param {any} me
+ * @param {{ code: string, name: string }[]} regions
+ */
+function regionOf(me, regions) {
+  if (!me) return '';
+  if (me.region?.code) return me.region.code;
+  const regency = String(me.address?.regency ?? '').trim().toLowerCase();
+  if (!regency) return '';
+  const bare = (/** @type {string} */ name) => name.toLowerCase().replace(/^(kabupaten|kota|kab\.)\s+/, '');
+  return regions.find((r) => r.name.toLowerCase() === regency)?.code
+    ?? regions.find((r) => bare(r.name) === bare(regency))?.code
+    ?? '';
+}
 
 /**
  * @param {HTMLElement} $main
@@ -14,7 +50,6 @@ let last = { q: '', region: '', category: '' };
  */
 export default async function render($main, ctx) {
   const q = ctx.query.get('q') ?? last.q;
-  const region = ctx.query.get('region') ?? last.region;
   const category = ctx.query.get('category') ?? last.category;
   const me = session.me();
 
@@ -23,6 +58,7 @@ export default async function render($main, ctx) {
   const $region = /** @type {HTMLSelectElement} */ (h('select', { id: 'region', name: 'region' }, [h('option', { value: '' }, [t('allRegions')])]));
   const $status = h('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const $results = h('ol', { id: 'results', class: 'results' });
+  const $more = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'more', class: 'secondary more', hidden: true }, [t('loadMore')]));
   const $events = h('ul', { class: 'chips', 'aria-label': t('lifeEvents') });
   const $form = h('form', { class: 'search', id: 'search', role: 'search' }, [
     h('label', { for: 'q' }, [t('searchLabel')]),
@@ -37,38 +73,62 @@ export default async function render($main, ctx) {
     $events,
     $status,
     $results,
+    $more,
   );
 
   let searchSeq = 0;
   let activeCategory = category;
-  const search = async () => {
+  let page = 1;
+  let shown = 0;
+
+  /** One page of the current search: the first replaces the list, later ones are added to it. */
+  const load = async (/** @type {boolean} */ more) => {
     const seq = ++searchSeq;
-    last = { q: $q.value.trim(), region: $region.value, category: activeCategory };
+    if (!more) {
+      last = { q: $q.value.trim(), region: $region.value, category: activeCategory };
+      page = 1;
+    }
     $status.textContent = t('searching');
+    $more.disabled = true;
     try {
-      const body = await get('/api/v1/services', { q: last.q, region: last.region, category: activeCategory || undefined, pageSize: 30 });
+      // Without a region, one row per service across regions; with one, that region's services.
+      const grouped = last.region === '';
+      const path = grouped ? '/api/v1/service-groups' : '/api/v1/services';
+      const body = await get(path, { q: last.q, region: last.region || undefined, category: activeCategory || undefined, page, pageSize: PAGE_SIZE });
       if (seq !== searchSeq) return; // a newer search has started: drop this answer
-      $results.replaceChildren(...body.items.map(renderSummary));
+      const $rows = body.items.map(grouped ? groupResult : serviceResult);
+      if (more) $results.append(...$rows); else $results.replaceChildren(...$rows);
+      shown = more ? shown + body.items.length : body.items.length;
+      $more.hidden = shown >= body.total || body.items.length === 0;
       $status.textContent = body.total === 0 ? t('none')
         : body.correctedQuery ? t('foundCorrected', { n: body.total, q: body.correctedQuery })
         : t('found', { n: body.total });
+      // After "Muat lagi", focus the first new result: the button's place is now further down.
+      if (more) /** @type {HTMLElement | null} */ ($rows[0]?.querySelector('a, summary'))?.focus();
     } catch {
       if (seq === searchSeq) $status.textContent = t('offline');
+    } finally {
+      if (seq === searchSeq) $more.disabled = false;
     }
   };
+  const search = () => load(false);
 
   let debounce = 0;
   // Wait for a pause in typing: fewer requests on a slow mobile link.
   $q.addEventListener('input', () => { clearTimeout(debounce); debounce = window.setTimeout(search, 250); });
   $form.addEventListener('submit', (event) => { event.preventDefault(); search(); });
-  $region.addEventListener('change', search);
+  $region.addEventListener('change', () => { rememberRegion($region.value); search(); });
+  $more.addEventListener('click', () => { page += 1; load(true); });
 
   const [regions, categories] = await Promise.all([
     get('/api/v1/regions').catch(() => ({ items: [] })),
     get('/api/v1/categories').catch(() => ({ items: [] })),
   ]);
   $region.append(...regions.items.map((/** @type {any} */ r) => h('option', { value: r.code }, [r.name])));
+  // A link's region, then this visit's, then this device's choice, then the person's own region.
+  const region = ctx.query.get('region') ?? last.region ?? rememberedRegion() ?? regionOf(me, regions.items);
   $region.value = region;
+  if ($region.value !== region) $region.value = ''; // a region the catalogue no longer has
   $events.replaceChildren(...categories.items.map((/** @type {any} */ c) => {
     const $button = h('button', { type: 'button', class: 'chip', 'aria-pressed': String(c.code === activeCategory) }, [c.name]);
     $button.addEventListener('click', () => {
@@ -80,13 +140,4 @@ export default async function render($main, ctx) {
   }));
   await search();
   return () => clearTimeout(debounce);
-}
-
-/** @param {any} item */
-function renderSummary(item) {
-  return h('li', { class: 'result' }, [
-    h('h2', {}, [h('a', { href: `#/services/${item.id}` }, [item.name])]),
-    h('p', { class: 'meta' }, [`${item.agency.name} · ${item.region.name}`]),
-    h('p', { class: 'facts' }, [serviceFacts(item)]),
-  ]);
 }

@@ -1,5 +1,7 @@
-// Settings: language (signed out too), push on this device, signed-in devices, passkeys, my data (export and who
-// saw what), sign out.
+// Settings: language (signed out too), my profile (name, NIK, birth date), push on this device, signed-in
+// devices, passkeys, my data (export and who saw what), sign out. `?profile=edit&back=/apply/<id>` is how the apply
+// flow sends someone whose profile lacks what applying needs: the profile comes first, and saving it returns to
+// the application (`back`, a route of this app only).
 import { api, del, get, post } from '../../api.js';
 import { language, loadLanguage, t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
@@ -7,20 +9,30 @@ import * as session from '../../session.js';
 import { formError, showMessage } from '../../components/account-field.js';
 import { problemText } from '../../components/account-problem.js';
 import { createPasskey, passkeysSupported } from '../../components/account-webauthn.js';
+import { profileForm } from '../../components/profile-form.js';
+import { internalRoute } from '../../components/return-to.js';
+import { go } from '../../router.js';
 
 /**
  * @param {HTMLElement} $main
+ * @param {import('../../router.js').RouteContext} [ctx]
  */
-export default async function render($main) {
+export default async function render($main, ctx) {
   /** @type {string[]} */
   const urls = [];
-  $main.append(h('h1', {}, [t('titleSettings')]), languageSection());
   const kind = session.kind();
+  const citizen = session.signedIn() && kind === 'citizen';
+  const editing = citizen && ctx?.query.get('profile') === 'edit';
+  const back = internalRoute(ctx?.query.get('back'));
+  const $profile = citizen ? profileSection({ editing, back, needNik: ctx?.query.get('need') === 'nik' }) : null;
+  // Sent here to complete the profile: it comes first, so it is on screen at once on a small phone.
+  $main.append(h('h1', {}, [t('titleSettings')]), ...(editing && $profile ? [$profile] : []), languageSection());
   if (!session.signedIn() || kind === 'kiosk') {
     $main.append(h('section', { class: 'card' }, [h('p', {}, [t('settingsSignedOut')]), h('a', { class: 'button', href: '#/signin?next=%2Fsettings' }, [t('navSignIn')])]));
     return;
   }
   $main.append(
+    ...(!editing && $profile ? [$profile] : []),
     accountSection(),
     pushSection(),
     devicesSection(),
@@ -58,11 +70,30 @@ function languageSection() {
   return h('section', { class: 'card settings-section', id: 'settings-language' }, [$fieldset]);
 }
 
+/**
+ * "Profil": name, NIK and the birth date it encodes, editable at any time (components/profile-form.js).
+ * @param {{ editing: boolean, back: string | null, needNik: boolean }} options
+ */
+function profileSection({ editing, back, needNik }) {
+  const me = session.me() || {};
+  const $status = h('p', { class: 'status', id: 'settings-profile-status', role: 'status' });
+  const form = profileForm(me, {
+    needNik,
+    onSaved: () => {
+      toast(t('profileSaved'));
+      // Back to the application it came from; otherwise say so here.
+      if (editing && back) go(back);
+      else $status.textContent = t('profileSaved');
+    },
+  });
+  const intro = editing ? h('p', { class: 'notice', id: 'settings-profile-needed' }, [t(back ? 'profileNeededToApply' : 'profileNeeded')]) : h('p', { class: 'hint' }, [t('profileHint')]);
+  return section('settings-profile', t('profileTitle'), [intro, form.$el, $status]);
+}
+
 function accountSection() {
   const me = session.me() || {};
   return section('settings-account', t('settingsAccount'), [
     h('dl', { class: 'settings-facts' }, [
-      h('dt', {}, [t('signinNameLabel')]), h('dd', {}, [me.name || '—']),
       h('dt', {}, [t('signinPhoneLabel')]), h('dd', {}, [me.phone || '—']),
     ]),
   ]);
@@ -227,7 +258,7 @@ function dataSection(urls) {
       const blob = await api('/api/v1/me/export', { as: 'blob' });
       const url = URL.createObjectURL(blob);
       urls.push(url);
-      const $a = h('a', { href: url, download: 'mpp-digital-data-saya.json', hidden: true });
+      const $a = h('a', { href: url, download: t('settingsExportFileName'), hidden: true });
       document.body.append($a);
       $a.click();
       $a.remove();

@@ -1,5 +1,7 @@
 // Sign-in: phone number → SMS code (→ name for a new account), or a passkey alone. Staff, whose code gives only
-// scope "mfa", then confirm with their passkey (`#/signin?step=passkey`), enrolling one first if they have none.
+// scope "mfa", then confirm with their passkey (`#/signin?step=passkey`), enrolling one first if they have none:
+// that first one also needs the enrolment code an admin handed them, usually inside the link
+// `#/signin?enrol=<code>` (something an SMS thief lacks).
 import { api, post, ApiError } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
@@ -10,6 +12,21 @@ import { createPasskey, getPasskey, passkeysSupported } from '../../components/a
 
 const RESEND_SECONDS = 30;
 const PASSKEYS = '/api/v1/auth/passkeys';
+const ENROLMENT_KEY = 'mpp.enrolmentCode';
+const ENROLMENT_ERRORS = ['enrolment_code_required', 'invalid_enrolment_code'];
+
+// The enrolment link's code is kept in sessionStorage until the passkey step: the steps in between replace the
+// address (and its `?enrol=`). sessionStorage stays in this tab and is wiped by signing out (Clear-Site-Data).
+/** @param {string | null} code */
+function rememberEnrolmentCode(code) {
+  try { if (code) sessionStorage.setItem(ENROLMENT_KEY, code.trim().slice(0, 40)); } catch { /* storage disabled */ }
+}
+function enrolmentCode() {
+  try { return sessionStorage.getItem(ENROLMENT_KEY) || ''; } catch { return ''; }
+}
+function forgetEnrolmentCode() {
+  try { sessionStorage.removeItem(ENROLMENT_KEY); } catch { /* storage disabled */ }
+}
 
 /**
  * Indonesian mobile numbers as people type them (0812…, 62812…, +62 812-…, 812…) → "+62812…", or null.
@@ -34,11 +51,25 @@ function safeNext(next) {
 const go = (path) => location.replace(`#${path}`);
 
 /**
+ * Passkeys are bound to the site's domain: opened at another address (http://127.0.0.1:8000/ for
+ * http://localhost:8000/) the browser refuses them. Then this says where to go instead; '' when all is well.
+ */
+async function wrongAddress() {
+  try {
+    const site = await api('/api/v1/site', { auth: false });
+    return site.passkeyOrigins.includes(location.origin) ? '' : t('signinPasskeyWrongAddress', { url: site.url });
+  } catch {
+    return '';
+  }
+}
+
+/**
  * @param {HTMLElement} $main
  * @param {import('../../router.js').RouteContext} ctx
  */
 export default async function render($main, ctx) {
   const next = safeNext(ctx.query.get('next'));
+  rememberEnrolmentCode(ctx.query.get('enrol'));
   if (session.kind() === 'kiosk') { go('/kiosk'); return; }
   if (session.scope() === 'mfa') return passkeyStep($main);
   if (session.signedIn()) { go(session.kind() === 'staff' ? '/officer' : next); return; }
@@ -80,7 +111,10 @@ export default async function render($main, ctx) {
         $submit.removeAttribute('disabled');
       }
     });
+    /** @type {HTMLElement[]} */
     const children = [$form];
+    // Opened from an enrolment link: say what it is for, so that a new officer knows what comes next.
+    if (enrolmentCode()) children.unshift(h('p', { class: 'card', id: 'signin-enrol-intro' }, [t('signinEnrolLinkIntro')]));
     if (passkeysSupported()) {
       const $error = formError('signin-passkey-error');
       const $button = h('button', { type: 'button', class: 'secondary', id: 'signin-passkey' }, [t('signinWithPasskey')]);
@@ -92,7 +126,7 @@ export default async function render($main, ctx) {
           const credential = await getPasskey(options.publicKey);
           await finish(await post(`${PASSKEYS}/authenticate`, { challengeId: options.challengeId, credential }));
         } catch (error) {
-          showMessage($error, problemText(error));
+          showMessage($error, (await wrongAddress()) || problemText(error));
         } finally {
           $button.removeAttribute('disabled');
         }
@@ -201,6 +235,11 @@ function passkeyStep($main) {
   const me = session.me();
   let hasPasskey = Boolean(me?.hasPasskey);
   const $text = h('p', {}, [hasPasskey ? t('signinMfaIntro') : t('signinMfaEnrolIntro')]);
+  // Only for the first passkey (the server asks for it then, and ignores it otherwise).
+  const $codeInput = /** @type {HTMLInputElement} */ (h('input', { type: 'text', name: 'enrolment-code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', maxlength: '40' }));
+  $codeInput.value = enrolmentCode();
+  const $code = field({ id: 'signin-enrol-code', label: t('signinEnrolCodeLabel'), hint: t('signinEnrolCodeHint'), input: $codeInput });
+  $code.hidden = hasPasskey;
   const $error = formError('signin-mfa-error');
   const $status = h('p', { class: 'status', role: 'status' });
   const $button = h('button', { type: 'button', id: 'signin-mfa' }, [hasPasskey ? t('signinMfaConfirm') : t('signinMfaCreate')]);
@@ -215,11 +254,14 @@ function passkeyStep($main) {
     go('/officer');
   };
   const enrol = async () => {
-    const options = await post(`${PASSKEYS}/register/options`);
+    const options = await post(`${PASSKEYS}/register/options`, { enrolmentCode: $codeInput.value.trim() });
     const credential = await createPasskey(options.publicKey);
     const label = /** @type {any} */ (navigator).userAgentData?.platform || t('signinPasskeyName');
     await post(`${PASSKEYS}/register`, { challengeId: options.challengeId, credential, name: String(label).slice(0, 60) });
     hasPasskey = true;
+    forgetEnrolmentCode();
+    setError($code, '');
+    $code.hidden = true;
     $status.textContent = t('signinMfaCreated');
     $text.textContent = t('signinMfaIntro');
     $button.textContent = t('signinMfaConfirm');
@@ -227,6 +269,12 @@ function passkeyStep($main) {
 
   $button.addEventListener('click', async () => {
     showMessage($error, '');
+    setError($code, '');
+    if (!hasPasskey && !$codeInput.value.trim()) {
+      setError($code, t('signinEnrolCodeMissing'));
+      $codeInput.focus();
+      return;
+    }
     $button.setAttribute('disabled', '');
     try {
       if (!hasPasskey) await enrol();
@@ -237,8 +285,16 @@ function passkeyStep($main) {
         hasPasskey = false;
         $text.textContent = t('signinMfaEnrolIntro');
         $button.textContent = t('signinMfaCreate');
+        $code.hidden = false;
       }
-      showMessage($error, problemText(error));
+      if (error instanceof ApiError && ENROLMENT_ERRORS.includes(error.code)) {
+        // The code's own field says what is wrong with it (missing; wrong, expired or used: ask for a new one).
+        setError($code, problemText(error));
+        $codeInput.select();
+        $codeInput.focus();
+        return;
+      }
+      showMessage($error, (await wrongAddress()) || problemText(error));
     } finally {
       $button.removeAttribute('disabled');
     }
@@ -247,5 +303,8 @@ function passkeyStep($main) {
     $button.setAttribute('disabled', '');
     showMessage($error, t('signinNoPasskeySupport'));
   }
-  $main.append(h('h1', {}, [t('signinMfaTitle')]), h('div', { class: 'card' }, [$text, $error, $status, h('p', { class: 'row signin-actions' }, [$button, $cancel])]));
+  // Said before the person tries, not as "Terjadi kesalahan" after (nor as "no passkeys in this browser": at a
+  // LAN address over http the browser offers none).
+  wrongAddress().then((text) => { if (text) showMessage($error, text); });
+  $main.append(h('h1', {}, [t('signinMfaTitle')]), h('div', { class: 'card' }, [$text, $code, $error, $status, h('p', { class: 'row signin-actions' }, [$button, $cancel])]));
 }

@@ -1,5 +1,7 @@
 // My wallet: the documents I keep (type, status), readable offline from the last copy, and an upload that takes a
-// photo or picks a file.
+// photo or picks a file. The apply flow links here with `?upload=<type>&back=/apply/<id>`: the upload form comes
+// first with that type chosen, and a successful upload returns to the application with the new document chosen
+// (`back` is followed only when it is a route of this app, components/return-to.js).
 import { get, OfflineError } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
@@ -8,22 +10,28 @@ import { problemText } from '../../components/account-problem.js';
 import { fetchWithSnapshot } from '../../store/snapshots.js';
 import { fileSize, statusBadge } from '../../components/wallet-status.js';
 import { isImage, prepareFile, sendForm } from '../../components/wallet-upload.js';
+import { internalRoute, withParam } from '../../components/return-to.js';
+import { go } from '../../router.js';
 
 /** File formats as document types name them → the media types a browser reports. */
 const MEDIA = { pdf: ['application/pdf'], jpeg: ['image/jpeg'], png: ['image/png'], webp: ['image/webp'] };
 
 /**
  * @param {HTMLElement} $main
+ * @param {import('../../router.js').RouteContext} [ctx]
  */
-export default async function render($main) {
+export default async function render($main, ctx) {
   const $status = h('p', { class: 'status', id: 'wallet-status', role: 'status' });
   const $list = h('ul', { class: 'results', id: 'wallet-list', 'aria-labelledby': 'wallet-title' });
   const $upload = h('section', { class: 'card', id: 'wallet-upload', 'aria-labelledby': 'wallet-upload-title' });
+  const back = internalRoute(ctx?.query.get('back'));
+  const preselect = ctx?.query.get('upload') || '';
+  // Sent from an application to upload one document: the form first, so it is on screen on a small phone.
+  const forApplication = Boolean(back || preselect);
   $main.append(
     h('h1', { id: 'wallet-title' }, [t('titleWallet')]),
-    $status,
-    $list,
-    $upload,
+    ...(back ? [h('p', {}, [h('a', { href: `#${back}`, class: 'back', id: 'wallet-back' }, [t('walletBackToApplication')])])] : []),
+    ...(forApplication ? [$upload, $status, $list] : [$status, $list, $upload]),
   );
 
   const load = async () => {
@@ -38,7 +46,7 @@ export default async function render($main) {
     }
   };
   await load();
-  await renderUpload($upload, load);
+  await renderUpload($upload, load, { preselect, back });
 }
 
 /** @param {any} doc */
@@ -54,8 +62,9 @@ function renderItem(doc) {
 /**
  * @param {HTMLElement} $section
  * @param {() => Promise<void>} reload
+ * @param {{ preselect: string, back: string | null }} from the type to choose, and where to return after uploading
  */
-async function renderUpload($section, reload) {
+async function renderUpload($section, reload, { preselect, back }) {
   /** @type {any[]} */
   let types = [];
   try {
@@ -90,7 +99,7 @@ async function renderUpload($section, reload) {
     h('p', { class: 'row wallet-pickers' }, [$takePhoto, $pickFile]),
     $camera, $picker, $chosen, $fileError, $progress, $submit,
   ]);
-  $section.replaceChildren($title, $form);
+  $section.replaceChildren($title, ...(back ? [h('p', { class: 'hint', id: 'wallet-upload-for' }, [t('walletUploadFor')])] : []), $form);
 
   /** @type {File | null} */
   let chosen = null;
@@ -107,6 +116,10 @@ async function renderUpload($section, reload) {
     showMessage($fileError, '');
     $chosen.textContent = chosen ? t('walletChosen', { name: chosen.name, size: fileSize(chosen.size) }) : t('walletNoFile');
   };
+  if (preselect && types.some((dt) => dt.code === preselect)) {
+    $select.value = preselect;
+    $select.dispatchEvent(new Event('change'));
+  }
   $camera.addEventListener('change', () => picked($camera));
   $picker.addEventListener('change', () => picked($picker));
 
@@ -136,7 +149,13 @@ async function renderUpload($section, reload) {
       form.append('type', dt.code);
       form.append('file', file, file.name);
       announce(t('walletUploading'));
-      await sendForm('POST', '/api/v1/wallet/documents', form, (fraction) => { $progress.value = Math.round(fraction * 100); });
+      const created = await sendForm('POST', '/api/v1/wallet/documents', form, (fraction) => { $progress.value = Math.round(fraction * 100); });
+      if (back && created?.id) {
+        // Back to the step it came from, with this document chosen; the toast says it worked.
+        toast(t('walletUploaded'));
+        go(withParam(back, 'document', created.id));
+        return;
+      }
       chosen = null;
       $chosen.textContent = t('walletNoFile');
       $select.value = '';

@@ -5,6 +5,7 @@ import { ApiError, post } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h } from '../../lib/dom.js';
 import { kioskBar, startIdle, useStyles, wipe } from '../../components/kiosk-shell.js';
+import { WITHOUT_DEADLINE, isIn } from '../../statuses.js';
 
 /** @param {HTMLElement} $main */
 export default async function render($main) {
@@ -148,6 +149,18 @@ function errorText(error, step) {
 }
 
 /**
+ * The date that matters: when a closed application was closed ("Selesai pada 3 Desember 2026"), otherwise the
+ * deadline ("Selesai paling lambat …") — a completed application's old deadline would read as still pending.
+ * @param {any} s
+ * @param {any} d
+ */
+function when(s, d) {
+  if (s.closedOn) return [h('dt', {}, [t(`kioskResultClosed_${s.status}`)]), h('dd', { id: 'kiosk-result-closed' }, [formatDate(s.closedOn)])];
+  if (!d.dueDate || isIn(WITHOUT_DEADLINE, s.status)) return [];
+  return [h('dt', {}, [t('kioskResultDue')]), h('dd', { id: 'kiosk-result-due' }, [formatDate(d.dueDate)])];
+}
+
+/**
  * Step 3: the minimal summary — service, status, deadline, what is needed. Nothing else exists in the answer.
  * @param {HTMLElement} $step
  * @param {any} s
@@ -164,8 +177,7 @@ function showResult($step, s) {
       h('dd', {}, [h('strong', { class: `kiosk-state kiosk-state-${s.status}` }, [t(`kioskStatus_${s.status}`)])]),
       h('dt', {}, [t('kioskResultService')]), h('dd', {}, [s.service]),
       h('dt', {}, [t('kioskResultAgency')]), h('dd', {}, [s.agency]),
-      d.dueDate ? h('dt', {}, [t('kioskResultDue')]) : null,
-      d.dueDate ? h('dd', {}, [formatDate(d.dueDate)]) : null,
+      ...when(s, d),
     ]),
     d.paused ? h('p', { class: 'kiosk-note' }, [t('kioskResultPaused')]) : null,
     d.overdue ? h('p', { class: 'kiosk-note kiosk-warn' }, [t('kioskResultOverdue')]) : null,

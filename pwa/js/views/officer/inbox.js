@@ -5,9 +5,9 @@ import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
 import * as session from '../../session.js';
 import { dueText, errorText, ifMatch, isConflict, loadStyles, statusBadge } from './common.js';
+import { OPEN, isIn } from '../../statuses.js';
 
 const PAGE_SIZE = 20;
-const STATUSES = ['submitted', 'in_review', 'needs_correction', 'approved'];
 
 /** @param {any} ref a Ref {code, name} or a plain code */
 const code = (ref) => (ref && typeof ref === 'object' ? ref.code : ref) || '';
@@ -21,7 +21,7 @@ export default async function render($main, ctx) {
   const me = session.me() || {};
   const q = ctx.query;
   const filters = {
-    status: STATUSES.includes(q.get('status') || '') ? /** @type {string} */ (q.get('status')) : '',
+    status: isIn(OPEN, q.get('status')) ? /** @type {string} */ (q.get('status')) : '',
     overdue: q.get('overdue') === '1',
     soon: q.get('soon') === '1',
     mine: q.get('mine') === '1',
@@ -40,7 +40,7 @@ export default async function render($main, ctx) {
   // --- Filters: a plain GET-like form whose submit writes the query into the hash (one history entry). ---
   const $status = h('select', { id: 'off-f-status', name: 'status' }, [
     h('option', { value: '' }, [t('officerAllOpen')]),
-    ...STATUSES.map((s) => h('option', { value: s, selected: filters.status === s }, [t(`officerSt_${s}`)])),
+    ...OPEN.map((s) => h('option', { value: s, selected: filters.status === s }, [t(`officerSt_${s}`)])),
   ]);
   const $service = h('select', { id: 'off-f-service', name: 'service' }, [
     h('option', { value: '' }, [t('officerAllServices')]),

@@ -1,0 +1,312 @@
+"""One gate for hostile text, in front of every route: request bodies, query strings, paths and the headers we read.
+
+Routes declare their own shapes (msgspec structs); what no route should ever have to think about is refused here,
+once, before Litestar decodes anything, so a new route is covered the day it is added:
+
+- a JSON body that is not UTF-8 (``invalid_encoding``) or nests deeper than ``MAX_DEPTH`` (``too_deep``);
+- text holding characters that no form field means: NUL and the other C0/C1 controls (tab, newline and carriage
+  return excepted: free text has lines), bidi embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069: they make
+  an officer's screen show text in another order than it is stored — "Trojan Source"), non-characters
+  (``invalid_text``);
+- in names (``name``, ``…Name``) also line breaks, tabs, the invisible direction marks U+200E/U+200F/U+061C and
+  zero-width characters that make two names look alike (``invalid_text``);
+- in NIKs and phone numbers (``nik``, ``…Nik``, ``phone``, ``…Phone``) digits that are not ASCII: Python's
+  ``int()`` and ``str.isdigit()`` take fullwidth and Arabic-Indic digits, and a number spelt with them would be a
+  different string for the same number (``invalid_digits``);
+- a date (a string that is an ISO date or date-time) outside a sane range of years: a year-9999 date overflows date
+  arithmetic later (``invalid_date``);
+- ``If-Match`` and ``Idempotency-Key`` longer than ``MAX_HEADER_CHARS`` or not printable ASCII
+  (``invalid_header``): a 5,000-digit If-Match would exceed ``int()``'s digit limit deep in a controller.
+
+Everything refused answers a problem+json (400 for malformed requests, 422 for unacceptable text), and nothing is
+stored: the route never runs. Multipart uploads are parsed by ``api.lib.upload``, which puts its text fields through
+``check_text``/``check_date_text`` below.
+
+Cost: the middleware runs on every request. A request without a body costs a scan of its query string and path
+(a single regex over bytes when they are plain printable ASCII) and a look at a few headers. A JSON body that is
+plain ASCII without escapes and with few brackets is checked by byte searches alone; only other bodies are decoded
+(by msgspec, in C) and walked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+from urllib.parse import unquote_to_bytes
+
+import msgspec
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.lib.errors import PROBLEM_JSON, TYPE_BASE, DomainError, Problem
+
+MAX_DEPTH: Final = 32
+MAX_HEADER_CHARS: Final = 200
+# Birth dates of the oldest citizens and colonial-era land titles on one side, a document's validity on the other.
+MIN_YEAR: Final = 1800
+MAX_YEAR: Final = 2199
+
+# Refused in any text: C0 controls but tab/newline/CR, DEL and C1 controls, bidi embeddings, overrides and
+# isolates, surrogates (a lone one cannot be stored as UTF-8), and the non-characters U+FFFE/U+FFFF.
+_FORBIDDEN: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+# Refused in names on top of those: line breaks and tabs, direction marks (LRM, RLM, ALM), zero-width space,
+# word joiner and BOM, line/paragraph separators. (ZWJ/ZWNJ stay: some scripts need them to spell a name.)
+_FORBIDDEN_IN_NAMES: Final = re.compile("[\t\n\r\u061c\u200b\u200e\u200f\u2028\u2029\u2060\ufeff]")
+# A string that is a date or a date-time, e.g. 2024-05-01 or 2024-05-01T10:00:00+07:00; group 1 is the year.
+_DATE: Final = re.compile(r"^([0-9]{4})-[0-9]{2}-[0-9]{2}(?:[T ][0-9:.]+(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$")
+_DATE_BYTES: Final = re.compile(rb'"([0-9]{4})-[0-9]{2}-[0-9]{2}[T 0-9:.Z+-]*"')
+# Bytes that make the fast path impossible: anything but printable ASCII, and the backslash that starts an escape.
+_NOT_PLAIN: Final = re.compile(rb"[^\x20-\x5b\x5d-\x7e\t\n\r]")
+_NOT_PRINTABLE_ASCII: Final = re.compile(rb"[^\x20-\x7e]")
+# A JSON string (with its escapes) or a bracket: the tokens of the depth scan, found by the C regex engine.
+_DEPTH_TOKEN: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_CHECKED_HEADERS: Final = (b"if-match", b"if-none-match", b"idempotency-key")
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_BODY_LIMIT: Final = 1_000_000
+
+
+class HostileInputError(DomainError):
+    """Input no route should see: ``code`` says which rule it broke (see the module's docstring)."""
+
+    status = 422
+    code = "invalid_text"
+
+
+def _encoding_error(where: str) -> HostileInputError:
+    return HostileInputError(f"{where} is not valid UTF-8.", status=400, code="invalid_encoding")
+
+
+def _is_name(key: str) -> bool:
+    return key == "name" or key.endswith("Name")
+
+
+def _is_identifier(key: str) -> bool:
+    return key in ("nik", "phone") or key.endswith(("Nik", "NIK", "Phone"))
+
+
+def check_text(value: str, field: str, *, name: bool = False, identifier: bool = False) -> None:
+    """Refuse characters that no text field means (and, in names and identifiers, a few more)."""
+    if _FORBIDDEN.search(value) or (name and _FORBIDDEN_IN_NAMES.search(value)):
+        raise HostileInputError(f"{field or 'The text'} contains control or direction characters that are not allowed.")
+    if identifier and not value.isascii() and any(c.isdigit() for c in value):
+        raise HostileInputError(f"{field}: write the number with the digits 0-9.", code="invalid_digits")
+    check_date_text(value, field)
+
+
+def check_date_text(value: str, field: str) -> None:
+    """Refuse a date (or date-time) whose year is outside MIN_YEAR..MAX_YEAR; other strings pass."""
+    if len(value) < 10 or not value[:4].isascii():
+        return
+    match = _DATE.match(value)
+    if match and not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        raise HostileInputError(
+            f"{field or 'The date'} must be a date between {MIN_YEAR} and {MAX_YEAR}.", code="invalid_date"
+        )
+
+
+def check_json(body: bytes) -> None:
+    """Check a JSON request body; a body that is not JSON at all is left for the route to refuse."""
+    if not _NOT_PLAIN.search(body):
+        # Plain printable ASCII without escapes: no forbidden character can be in it. Depth and dates remain.
+        if body.count(b"[") + body.count(b"{") > MAX_DEPTH:
+            _check_depth(body)
+        for match in _DATE_BYTES.finditer(body):
+            if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+                break
+        else:
+            return
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _encoding_error("The request body") from None
+    _check_depth(body)
+    try:
+        document = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return  # not JSON (or a lone surrogate escape, which msgspec refuses): the route answers its own 400
+    _walk(document, "", 0)
+
+
+def _check_depth(body: bytes) -> None:
+    depth = 0
+    for token in _DEPTH_TOKEN.finditer(body):
+        char = token.group()
+        if char in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise HostileInputError(
+                    f"The request body nests deeper than {MAX_DEPTH} levels.", status=400, code="too_deep"
+                )
+        elif char in (b"]", b"}"):
+            depth -= 1
+
+
+def _walk(value: Any, key: str, depth: int) -> None:
+    if isinstance(value, str):
+        check_text(value, key, name=_is_name(key), identifier=_is_identifier(key))
+    elif isinstance(value, dict):
+        for child_key, child in value.items():
+            check_text(child_key, "A field name")
+            _walk(child, child_key, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, key, depth + 1)
+
+
+def field_text(raw: bytes, field: str) -> str:
+    """A multipart form's text field (``type``, ``issuedOn``, …), decoded and held to the same rules as JSON text."""
+    try:
+        value = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _encoding_error(f"The field {field!r}") from None
+    check_text(value, field, name=_is_name(field), identifier=_is_identifier(field))
+    return value
+
+
+def check_query(query: bytes) -> None:
+    """Query strings: UTF-8 once percent-decoded, no forbidden characters, no out-of-range dates."""
+    if not query or (b"%" not in query and b"-" not in query and not _NOT_PRINTABLE_ASCII.search(query)):
+        return  # printable ASCII with no escapes and no date: nothing to decode
+    for pair in query.split(b"&"):
+        name, _, raw = pair.partition(b"=")
+        try:
+            key = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+            value = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _encoding_error("The query string") from None
+        check_text(key, "A query parameter")
+        check_text(value, key, name=_is_name(key), identifier=_is_identifier(key))
+
+
+def check_path(path: str) -> None:
+    if not path.isascii() or _NOT_PRINTABLE_ASCII.search(path.encode("ascii")):
+        check_text(path, "The path")
+
+
+def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    for name, value in headers:
+        if name in _CHECKED_HEADERS and (len(value) > MAX_HEADER_CHARS or _NOT_PRINTABLE_ASCII.search(value)):
+            raise HostileInputError(
+                f"The {name.decode()} header must be at most {MAX_HEADER_CHARS} printable ASCII characters.",
+                status=400,
+                code="invalid_header",
+            )
+
+
+def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the body is to be read as JSON: any body but multipart (which ``read_upload`` checks itself).
+
+    Not only ``application/json``: Litestar decodes a JSON body whatever its declared type, so a check keyed on
+    the content type would be skipped by a client that declares ``text/plain``.
+    """
+    for name, value in headers:
+        if name == b"content-type":
+            return not value.lstrip().lower().startswith(b"multipart/")
+    return True
+
+
+class HostileInputMiddleware:
+    """ASGI middleware: refuses hostile input (see the module's docstring) before the route or its decoder runs.
+
+    The body is read here only up to ``max_body_bytes`` (the app's own limit): a larger body is handed on untouched,
+    so Litestar still answers its early 413 without this layer ever holding more than the limit.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]  # type: ignore[assignment]
+        try:
+            check_path(scope["path"])
+            check_query(scope.get("query_string", b""))  # type: ignore[arg-type]
+            check_headers(headers)
+        except HostileInputError as exc:
+            await _refuse(scope, send, exc)
+            return
+        if scope["method"] not in _BODY_METHODS or not _is_json(headers):
+            await self.app(scope, receive, send)
+            return
+        limit = _body_limit(scope, headers)
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        early: list[Message] = []
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                early.append(message)  # a disconnect: the route sees it as it would have
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+            if size > limit:
+                break  # too large: handed on as it came, for Litestar's 413
+        body = b"".join(chunks)
+        if not more and not early and body:
+            try:
+                check_json(body)
+            except HostileInputError as exc:
+                await _refuse(scope, send, exc)
+                return
+        await self.app(scope, _replay(body, more, early, receive), send)
+
+
+def _body_limit(scope: Scope, headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The most this layer reads: the route's own body limit; None when the announced length is over it."""
+    handler = scope.get("route_handler")
+    resolve = getattr(handler, "resolve_request_max_body_size", None)
+    # A route without a limit of its own (none here takes JSON) is still read no further than the default.
+    limit: int = (resolve() if resolve is not None else None) or DEFAULT_BODY_LIMIT
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                if int(value) > limit:
+                    return None
+            except ValueError:
+                return None
+    return limit
+
+
+def _replay(body: bytes, more: bool, early: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that gives the route the body already read, then whatever the client still sends."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": more}, *early]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay  # type: ignore[return-value]
+
+
+async def _refuse(scope: Scope, send: Send, exc: HostileInputError) -> None:
+    problem = Problem(
+        type=TYPE_BASE + exc.code,
+        title="Bad request" if exc.status == 400 else "Unprocessable content",
+        status=exc.status,
+        detail=exc.detail,
+        code=exc.code,
+        instance=scope.get("path"),
+    )
+    content = msgspec.json.encode(problem)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": exc.status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(content)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content, "more_body": False})

@@ -1,0 +1,1 @@
+"""The population registry (Dukcapil) gateway: identity and family-card checks, stored as facts."""
