@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from api.accounts.controllers import MeController
+from api.accounts.erasure import run_forever as run_erasure
 from api.applications.controllers import ApplicationController, CaseworkController, SupervisorController
 from api.auth.controllers import AuthController, JwksController, KioskAdminController, StaffEnrolmentController
 from api.auth.housekeeping import run_forever as run_housekeeping
@@ -30,6 +32,7 @@ from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
 from api.health.controllers import HealthController
+from api.identity.controllers import CounterCheckController, IdentityController, MandateReviewController
 from api.kiosk.controllers import KioskController
 from api.lib.api_docs import LocalSwaggerRenderPlugin
 from api.lib.auth import access_guard, current_principal, public
@@ -37,8 +40,8 @@ from api.lib.blobs import blob_store_for, close_blob_store
 from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
-from api.lib.keys import KeyRing, dev_secret
 from api.lib.input_guard import HostileInputMiddleware
+from api.lib.keys import KeyRing, dev_secret
 from api.lib.language import LanguageMiddleware
 from api.lib.pwa import service_worker_route
 from api.lib.security_headers import SecurityHeadersMiddleware
@@ -47,6 +50,7 @@ from api.notifications.controllers import DeadLetterController, InboxController,
 from api.notifications.vapid import load_vapid
 from api.notifications.worker import run_worker
 from api.registry.controllers import dev_registry_routes
+from api.registry.service import RegistryAccess, registry_for
 from api.wallet.controllers import (
     AccessLogController,
     OfficerDocumentController,
@@ -98,6 +102,11 @@ def _issuer(state: State) -> Issuer:
     return issuer
 
 
+def _registry(state: State) -> RegistryAccess:
+    registry: RegistryAccess = state.registry
+    return registry
+
+
 def _sms(state: State) -> SmsGateway:
     sms: SmsGateway = state.sms
     return sms
@@ -140,8 +149,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         catalogue: CatalogueRuntime | None = None
         stop_housekeeping = asyncio.Event()
         housekeeping: asyncio.Task[None] | None = None
+        erasure: asyncio.Task[None] | None = None
         delivery: asyncio.Task[None] | None = None
+        registry: RegistryAccess | None = None
         try:
+            # One registry client per process (its connection pool and token shared by every request).
+            registry = RegistryAccess(registry_for(settings), secret=app.state.issuer.secret)
+            app.state.registry = registry
             dsn = await database.connect()
             await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
             await database.start_pool()
@@ -152,6 +166,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The single-machine default has no separate worker: the API keeps its tables tidy itself, and
             # delivers notifications itself (unless MPP_WORKER_IN_SERVE=false because `mpp worker` runs).
             housekeeping = asyncio.create_task(run_housekeeping(dsn, stop_housekeeping), name="housekeeping")
+            erasure = asyncio.create_task(
+                run_erasure(
+                    dsn,
+                    stop_housekeeping,
+                    blobs=app.state.wallet.blobs,
+                    hold=dt.timedelta(days=settings.erasure_hold_days),
+                ),
+                name="erasure",
+            )
             if settings.notify.worker_in_serve:
                 delivery = asyncio.create_task(
                     run_worker(
@@ -171,11 +194,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             stop_housekeeping.set()
-            for task in (housekeeping, delivery):
+            for task in (housekeeping, erasure, delivery):
                 if task is not None:
                     await task
             if catalogue is not None:
                 await catalogue.stop()
+            if registry is not None:
+                await registry.registry.aclose()
             await close_blob_store(app.state.wallet.blobs)
             await database.stop()
 
@@ -210,6 +235,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffEnrolmentController,
             KioskController,
             MeController,
+            IdentityController,
+            CounterCheckController,
+            MandateReviewController,
             WalletController,
             OfficerDocumentController,
             PublicDocumentController,
@@ -231,6 +259,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "catalogue": Provide(_catalogue, sync_to_thread=False),
             "issuer": Provide(_issuer, sync_to_thread=False),
             "sms": Provide(_sms, sync_to_thread=False),
+            "registry": Provide(_registry, sync_to_thread=False),
             "principal": Provide(current_principal, sync_to_thread=False),
             "wallet": Provide(wallet_from, sync_to_thread=False),
         },
@@ -239,7 +268,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         middleware=[SecurityHeadersMiddleware, LanguageMiddleware, HostileInputMiddleware],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/v1/me/export"]
+        ),
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="MPP Digital API",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import errno
 import json
 import logging
@@ -236,11 +237,15 @@ def seed(demo: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs: notification delivery from the outbox, and housekeeping.
+    """Run background jobs: notification delivery from the outbox, housekeeping, and the erasure of accounts
+    whose deletion hold has passed.
 
-    Any number of workers (on any number of machines) may run: they share the outbox without overlap.
+    Any number of workers (on any number of machines) may run: they share the outbox and the erasures without
+    overlap.
     """
+    from api.accounts.erasure import run_forever as run_erasure
     from api.auth.housekeeping import run_forever
+    from api.lib.blobs import blob_store_for, close_blob_store
     from api.lib.sms import gateway_for
     from api.notifications.vapid import load_vapid
     from api.notifications.worker import run_worker
@@ -253,8 +258,10 @@ def worker() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started")
+        blobs = blob_store_for(settings)
         await asyncio.gather(
             run_forever(dsn, stop),
+            run_erasure(dsn, stop, blobs=blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
             run_worker(
                 dsn,
                 stop,
@@ -264,6 +271,7 @@ def worker() -> None:
                 lease_seconds=settings.notify.outbox_lease_seconds,
             ),
         )
+        await close_blob_store(blobs)
         log.info("worker stopped")
 
     asyncio.run(_with_database(work))
@@ -399,6 +407,36 @@ def users_enrolment(phone: str) -> None:
         raise click.ClickException(str(exc)) from exc
     _echo_enrolment(result)
     click.echo(json.dumps(result))
+
+
+@users.command("cancel-deletion")
+@click.option("--phone", required=True, help="The citizen's mobile number")
+def users_cancel_deletion(phone: str) -> None:
+    """Cancel a citizen's deletion request within its hold (at an MPP counter, the KTP-el checked): the account
+    is active again and they sign in anew. Fails once the erasure has run."""
+    import asyncpg
+
+    from api.accounts.data_rights import DeletionNotCancellableError, cancel_deletion
+    from api.accounts.identity import InvalidIdentifierError, normalise_phone
+
+    _settings_or_exit()
+
+    async def work(dsn: str) -> str:
+        conn = await asyncpg.connect(dsn)
+        try:
+            account = await conn.fetchval("SELECT id FROM accounts_account WHERE phone = $1", normalise_phone(phone))
+            if account is None:
+                raise DeletionNotCancellableError("no account has this number")
+            await cancel_deletion(conn, account, actor=None, ip="cli")
+        finally:
+            await conn.close()
+        return str(account)
+
+    try:
+        account = asyncio.run(_with_database(work))
+    except (DeletionNotCancellableError, InvalidIdentifierError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({"id": account, "status": "active"}))
 
 
 @main.group()

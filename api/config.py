@@ -157,6 +157,9 @@ class Settings:
     kiosk_idle_seconds: int = 90
     kiosk_warning_seconds: int = 30
     registry: RegistrySettings = RegistrySettings()
+    # MPP_ERASURE_HOLD_DAYS: days between a citizen's deletion request and its erasure (api.accounts.erasure),
+    # in which an MPP counter can cancel it; tests set 0.
+    erasure_hold_days: int = 30
 
     @property
     def dev_messages_path(self) -> Path:
@@ -355,6 +358,7 @@ def _load() -> Settings:
         kiosk_idle_seconds=_int("MPP_KIOSK_IDLE_SECONDS", 90, low=2, high=3600),
         # WCAG 2.2.1: at least 20 seconds to say "I'm still here" in production; tests may shorten it.
         kiosk_warning_seconds=_int("MPP_KIOSK_WARNING_SECONDS", 30, low=2, high=600),
+        erasure_hold_days=_int("MPP_ERASURE_HOLD_DAYS", 30, low=0, high=365),
         registry=RegistrySettings(
             url=_env("MPP_REGISTRY_URL"),
             client_id=_env("MPP_REGISTRY_CLIENT_ID"),

@@ -35,7 +35,7 @@ const CORE = [
   '/js/statuses.js', '/js/components/answer-text.js', '/js/components/apply-draft.js',
   '/js/components/apply-review.js', '/js/components/apply-receipt.js',
   '/js/components/profile-form.js', '/js/components/return-to.js',
-  '/js/components/service-result.js',
+  '/js/components/service-result.js', '/js/views/citizen/identity.js',
 ];
 // Citizen screens and parts written alongside: cached when present, so one missing file cannot block an install
 // (any other module is cached the first time it is used).

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import time
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, KwargDefinition
+from litestar.response import Stream
 
-from api.accounts import schemas, service
+from api.accounts import data_rights, schemas, service
 from api.accounts.language import language_of
 from api.audit.service import events_about, record
 from api.auth import service as auth
@@ -24,9 +26,11 @@ from api.lib.errors import ProblemError
 from api.lib.http import client_ip
 from api.lib.sms import SmsGateway, send_code
 from api.notifications import messages
+from api.registry.service import RegistryAccess
+from api.wallet.service import Wallet
 
-# The export's body: one JSON object (account, sessions, audit trail, …), sent as a file to download.
-EXPORT_BODY = dict[str, Any]
+# The export's body in OpenAPI: binary data (the archive), not a text string.
+ZIP_ARCHIVE = Annotated[bytes, KwargDefinition(format="binary")]
 
 # Changing the sign-in number needs a sign-in this recent (ASVS: re-authenticate before sensitive changes).
 FRESH_SIGN_IN_SECONDS = 300
@@ -137,34 +141,48 @@ class MeController(Controller):
         "/export",
         operation_id="exportMyData",
         opt=allow(PEOPLE),
-        # The body is built as bytes, which OpenAPI would call a string: say what it is, a JSON document.
+        media_type="application/zip",
+        # A Stream would be described as an untyped body: say what it is, the archive's bytes.
         responses={
             200: ResponseSpec(
-                EXPORT_BODY, generate_examples=False, media_type="application/json", description="Everything held on me"
+                ZIP_ARCHIVE,
+                generate_examples=False,
+                media_type="application/zip",
+                description="Everything held on me, as a ZIP archive (its README.txt says what each file holds)",
             )
         },
     )
-    async def export(self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]) -> Response[bytes]:
-        """Everything we hold on me, as a JSON file (UU PDP: the right to a copy of one's data)."""
+    async def export(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], wallet: NamedDependency[Wallet]
+    ) -> Stream:
+        """Everything we hold on me, documents included, as a ZIP archive (UU PDP: the right to a copy of one's
+        data). The archive is written while it is sent: the server never holds all of it."""
         async with connection() as conn:
-            data = await service.export_me(conn, principal.id)
+            lang = await language_of(conn, principal.id)
             await record(conn, action="data.exported", actor=principal.id, subject=principal.id, ip=client_ip(request))
-        return Response(
-            json.dumps(data, ensure_ascii=False, indent=2, default=str).encode(),
-            media_type="application/json",
-            headers={
-                "Content-Disposition": 'attachment; filename="mpp-digital-data-saya.json"',
-                "Cache-Control": "no-store",
-            },
+
+        async def archive() -> AsyncIterator[bytes]:
+            # Its own connection, held while the archive is sent: documents are read one by one as it goes.
+            async with connection() as conn:
+                async for chunk in data_rights.export_archive(conn, wallet, principal.id, lang=lang):
+                    yield chunk
+
+        name = data_rights.archive_name(lang, data_rights.local_date())
+        return Stream(
+            archive(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
         )
 
     @delete("", operation_id="requestMyDeletion", opt=allow(CITIZEN), status_code=202)
     async def request_deletion(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> schemas.DeletionRequested:
-        """Ask for my account to be deleted; the answer says what will be erased and what must be kept, and why."""
+        """Ask for my account to be deleted; the answer says what will be erased, what must be kept and why, and
+        from when the erasure may run (until then an MPP counter can cancel it)."""
+        hold = dt.timedelta(days=request.app.state.settings.erasure_hold_days)
         async with connection() as conn:
-            return await service.request_deletion(conn, principal.id, ip=client_ip(request))
+            return await data_rights.request_deletion(conn, principal.id, hold=hold, ip=client_ip(request))
 
     # --- family and mandates ------------------------------------------------------------------------------
 
@@ -203,9 +221,11 @@ class MeController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.MandateCreate],
+        registry: NamedDependency[RegistryAccess],
     ) -> schemas.Mandate:
+        """For a minor child: active when the registry's KK lists both, else waiting for an officer (review)."""
         async with connection() as conn:
-            return await service.create_mandate(conn, principal.id, data, ip=client_ip(request))
+            return await service.create_mandate(conn, principal.id, data, ip=client_ip(request), registry=registry)
 
     @post("/mandates/{mandate_id:uuid}/accept", operation_id="acceptMandate", opt=allow(CITIZEN), status_code=200)
     async def accept_mandate(

@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 
 from api.accounts import schemas
+from api.accounts.assurance import assurance_sql
 from api.accounts.identity import nik_birth_date, validate_nik
 from api.audit.service import record
 from api.lib import errors
@@ -25,14 +26,15 @@ class InvalidProfileError(DomainError, ValueError):
 
 async def get_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.Me:
     row = await conn.fetchrow(
-        """SELECT a.*, coalesce(a.nik, c.nik) AS profile_nik, g.code AS agency_code, g.name_id AS agency_name,
+        f"""SELECT a.*, coalesce(a.nik, c.nik) AS profile_nik, g.code AS agency_code, g.name_id AS agency_name,
                   g.name_en AS agency_name_en, r.name AS region_name, r.name_en AS region_name_en,
-                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey
+                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey,
+                  {assurance_sql("a")} AS assurance
            FROM accounts_account a
            LEFT JOIN accounts_nik_claim c ON c.account = a.id
            LEFT JOIN catalogue_agency g ON g.id = a.agency
            LEFT JOIN catalogue_region r ON r.code = a.region
-           WHERE a.id = $1""",
+           WHERE a.id = $1""",  # noqa: S608  # assurance_sql is an expression of ours, no input
         account_id,
     )
     if row is None:
@@ -47,6 +49,7 @@ async def get_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> schemas.Me:
         status=row["status"],
         has_passkey=row["has_passkey"],
         created_at=row["created_at"],
+        assurance=row["assurance"],
         # A NIK waiting for verification (``accounts_nik_claim``) reads as the profile's NIK: see ``_set_nik``.
         nik=row["profile_nik"],
         kk=row["kk"],
@@ -108,10 +111,10 @@ async def _set_nik(conn: asyncpg.Connection, account_id: uuid.UUID, nik: str) ->
 
     A free NIK is set at once (as before the identity work). A NIK another account holds cannot be set (one
     account per person), but refusing would tell anyone with an account which NIKs have one: instead it is kept
-    as this account's claim (``accounts_nik_claim``), which the profile shows as its NIK. Settling a claim is
-    identity verification's job (the identity issue: the Dukcapil registry says whose NIK it is, and this is
-    where its check goes, before either write). Both paths run inside the caller's transaction and end in the
-    same state as far as this account can see.
+    as this account's claim (``accounts_nik_claim``), which the profile shows as its NIK. Either way the NIK is
+    only declared (assurance ``phone``): it is bound by a proof, ``api.accounts.assurance.bind_nik`` (the
+    registry's match or an officer's check), which takes it from a holder that only declared it. Both paths run
+    inside the caller's transaction and end in the same state as far as this account can see.
     """
     try:
         async with conn.transaction():  # a savepoint: a unique violation must not end the caller's transaction

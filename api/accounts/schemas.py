@@ -40,6 +40,9 @@ class Me(Struct):
     status: str
     has_passkey: bool
     created_at: dt.datetime
+    # phone | registry | in_person (api.accounts.assurance): how sure we are of who is behind the account.
+    # Always set (a None default, so that omit_defaults never drops "phone" from the answer).
+    assurance: str | None = None
     nik: str | None = None
     kk: str | None = None
     email: str | None = None
@@ -133,6 +136,9 @@ class Mandate(Struct):
     valid_from: dt.datetime
     valid_until: dt.datetime
     revoked_at: dt.datetime | None = None
+    # What made it active (registry_kk | officer | consent); an officer's refusal reason.
+    proof: str | None = None
+    review_reason: str | None = None
 
 
 class MandateList(Struct):
@@ -151,6 +157,8 @@ class DeletionRequested(Struct):
     requested_at: dt.datetime
     erased: list[str]
     kept: list[Kept]
+    # When the erasure job may act: the request plus the hold, during which an MPP counter can cancel it.
+    erase_after: dt.datetime | None = None
 
 
 class AuditEntry(Struct):
@@ -163,3 +171,64 @@ class AuditEntry(Struct):
 class AuditList(Struct):
     items: list[AuditEntry]
     total: int
+
+
+# --- identity: verification, the counter check, mandate review (api.accounts.assurance, counter, mandate_review)
+
+
+class IdentityVerify(Input):
+    nik: Nik
+    name: Name
+    birth_date: dt.date
+
+
+class IdentityVerification(Struct):
+    """The outcome of a verification. ``verified`` false reads the same whatever the reason (see bind_nik)."""
+
+    verified: bool
+    assurance: str
+
+
+class CounterCard(Struct):
+    """What an officer at the counter compares with the KTP-el: nothing beyond what the card itself shows."""
+
+    account: uuid.UUID
+    name: str
+    nik: str | None  # masked: 3302********0001
+    birth_date: dt.date | None
+    phone: str  # masked: +62812…890
+    assurance: str
+    checked_at: dt.datetime | None = None
+
+
+class CounterCheck(Input):
+    matches: bool
+
+
+class MandateReview(Input):
+    approve: bool
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+
+
+class MandateForReview(Struct):
+    """A parental mandate waiting for an officer: who asks, for which child (masked NIKs), since when."""
+
+    id: uuid.UUID
+    holder: Party
+    holder_nik: str | None
+    member: Party
+    member_nik: str
+    relation: str
+    created_at: dt.datetime
+    services: list[str]
+
+
+class MandateForReviewList(Struct):
+    items: list[MandateForReview]
+    total: int
+
+
+class MandateDecision(Struct):
+    id: uuid.UUID
+    status: str  # active | refused
+    reason: str | None = None

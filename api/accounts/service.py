@@ -1,4 +1,4 @@
-"""Accounts: citizens and staff, their profile, family links and mandates, and their data rights."""
+"""Accounts: citizens and staff, their profile, family links and mandates (data rights: ``data_rights``)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
-import msgspec
 
 from api.accounts import schemas
+from api.accounts.assurance import AssuranceRequiredError as AssuranceRequiredError  # re-exported for applying
+from api.accounts.assurance import assurance_sql as assurance_sql
+from api.accounts.assurance import meets as meets
 from api.accounts.identity import nik_birth_date, normalise_phone, validate_nik
+from api.accounts.mandate_review import parental_status
+from api.accounts.mandate_review import record_mandate_use as record_mandate_use  # re-exported for applying
 from api.accounts.profile import get_me as get_me  # re-exported: other domains read a person through this module
 from api.accounts.profile import update_me as update_me
-from api.audit.service import events_about, mask_nik, record
-from api.auth.service import end_sessions
+from api.audit.service import mask_nik, record
 from api.lib import errors
 from api.lib.errors import DomainError
+from api.registry.service import RegistryAccess
 
 Role = Literal["citizen", "officer", "supervisor", "region_admin", "national_admin"]
 ROLES: tuple[Role, ...] = ("citizen", "officer", "supervisor", "region_admin", "national_admin")
@@ -259,7 +263,7 @@ async def remove_family_member(
         # Mandates over a removed member end with the link.
         await conn.execute(
             "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $2 "
-            "WHERE member = $1 AND status IN ('pending', 'active')",
+            "WHERE member = $1 AND status IN ('pending', 'review', 'active')",
             member_id,
             account_id,
         )
@@ -296,17 +300,25 @@ def _mandate(row: asyncpg.Record) -> schemas.Mandate:
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],
         revoked_at=row["revoked_at"],
+        proof=row["proof"],
+        review_reason=row["review_reason"],
     )
 
 
 async def create_mandate(
-    conn: asyncpg.Connection, account_id: uuid.UUID, data: schemas.MandateCreate, *, ip: str
+    conn: asyncpg.Connection,
+    account_id: uuid.UUID,
+    data: schemas.MandateCreate,
+    *,
+    ip: str,
+    registry: RegistryAccess | None = None,
 ) -> schemas.Mandate:
     """A mandate to act for a linked family member.
 
-    For a minor child the parent's authority is the basis and the mandate is active at once (until the child
-    turns 17 at the latest). For an adult (an elderly parent) the member must accept it in their own account;
-    without an account, they first create one (an officer-verified power of attorney comes later).
+    For a minor child the parent's authority is the basis: the mandate is active at once only when the
+    registry's KK lists both (``mandate_review.parental_status``), else it waits for an officer; it lasts until
+    the child turns 17 at the latest. For an adult (an elderly parent) the member must accept it in their own
+    account; without an account, they first create one (an officer-verified power of attorney comes later).
     """
     member = await conn.fetchrow(
         "SELECT * FROM accounts_family_member WHERE id = $1 AND account = $2 AND removed_at IS NULL",
@@ -322,8 +334,12 @@ async def create_mandate(
     if valid_until - now > MAX_MANDATE:
         raise MandateError("a mandate lasts at most one year; renew it when it ends")
     services = await _mandate_services(conn, data.services)
+    proof: str | None = None
     if member["relation"] == "child" and is_minor(member["member_nik"], now.date()):
-        basis, status = "parental", "active"
+        basis = "parental"
+        status, proof = await parental_status(
+            conn, holder=account_id, child_nik=member["member_nik"], registry=registry, ip=ip
+        )
         birth = nik_birth_date(member["member_nik"])[0]
         adulthood = dt.datetime.combine(birth.replace(year=birth.year + ADULT_AGE), dt.time(), dt.UTC)
         valid_until = min(valid_until, adulthood)
@@ -334,8 +350,8 @@ async def create_mandate(
     async with conn.transaction():
         mandate_id = await conn.fetchval(
             """INSERT INTO accounts_mandate (id, holder, member, basis, services, status, valid_from, valid_until,
-                                             created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, now(), $7, now()) RETURNING id""",
+                                             created_at, proof)
+               VALUES ($1, $2, $3, $4, $5, $6, now(), $7, now(), $8) RETURNING id""",
             uuid.uuid4(),
             account_id,
             member["id"],
@@ -343,8 +359,15 @@ async def create_mandate(
             services,
             status,
             valid_until,
+            proof,
         )
-        detail = {"mandate": str(mandate_id), "basis": basis, "services": services, "until": valid_until.isoformat()}
+        detail = {
+            "mandate": str(mandate_id),
+            "basis": basis,
+            "services": services,
+            "until": valid_until.isoformat(),
+            "status": status,
+        }
         await record(conn, action="mandate.created", actor=account_id, subject=account_id, detail=detail, ip=ip)
         if member["member_account"]:
             await record(
@@ -384,7 +407,7 @@ async def accept_mandate(
             raise MandateError(
                 f"this mandate is {row['status']}, not waiting for acceptance", status=409, code="conflict"
             )
-        await conn.execute("UPDATE accounts_mandate SET status = 'active' WHERE id = $1", mandate_id)
+        await conn.execute("UPDATE accounts_mandate SET status = 'active', proof = 'consent' WHERE id = $1", mandate_id)
         await _record_mandate(conn, "mandate.accepted", row, actor=account_id, ip=ip)
     return _mandate(await conn.fetchrow(_MANDATE_SELECT + " WHERE m.id = $1", mandate_id))
 
@@ -395,7 +418,7 @@ async def revoke_mandate(
     """Either side may end a mandate at any time."""
     async with conn.transaction():
         row = await _lock_mandate(conn, mandate_id, parties=("holder", "member_account"), account_id=account_id)
-        if row["status"] in ("pending", "active"):
+        if row["status"] in ("pending", "review", "active"):
             await conn.execute(
                 "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $2 WHERE id = $1",
                 mandate_id,
@@ -440,86 +463,3 @@ async def mandate_allows(
         service_code,
     )
     return found
-
-
-# --- my data (UU PDP) -----------------------------------------------------------------------------------
-
-
-async def export_me(conn: asyncpg.Connection, account_id: uuid.UUID) -> dict[str, object]:
-    """Everything we hold on this person, machine-readable (UU 27/2022 Pasal 13: the right to a copy)."""
-    me = await get_me(conn, account_id)
-    sessions = await conn.fetch(
-        "SELECT id, kind, amr, created_at, last_used_at, revoked_at, revoke_reason, user_agent, ip "
-        "FROM auth_session WHERE account = $1 ORDER BY created_at",
-        account_id,
-    )
-    passkeys = await conn.fetch(
-        "SELECT id, name, transports, created_at, last_used_at FROM auth_passkey WHERE account = $1", account_id
-    )
-    family = await conn.fetch("SELECT * FROM accounts_family_member WHERE account = $1", account_id)
-    mandates = await list_mandates(conn, account_id)
-    events = await events_about(conn, account_id)
-
-    def plain(rows: list[asyncpg.Record]) -> list[dict[str, object]]:
-        return [msgspec.to_builtins(dict(r)) for r in rows]
-
-    return {
-        "exportedAt": dt.datetime.now(dt.UTC).isoformat(),
-        "format": "mpp-digital-export/1",
-        "controller": "Pemerintah daerah penyelenggara MPP Digital (pengendali data pribadi)",
-        "account": msgspec.to_builtins(me),
-        "sessions": plain(sessions),
-        "passkeys": plain(passkeys),
-        "family": plain(family),
-        "mandates": msgspec.to_builtins(mandates.items),
-        "auditTrail": events,
-    }
-
-
-RETENTION = [
-    schemas.Kept(
-        what="Jejak audit (audit trail) tentang akses dan perubahan data Anda",
-        why="Rekaman pemrosesan data pribadi wajib disimpan (UU 27/2022 Pasal 31) dan dibutuhkan untuk "
-        "menjawab pengaduan dan pemeriksaan.",
-        until="5 tahun setelah peristiwa",
-    ),
-    schemas.Kept(
-        what="Nomor HP dan NIK dalam bentuk tersamar pada jejak audit",
-        why="Agar jejak audit tetap dapat dikaitkan dengan peristiwa tanpa menyimpan data lengkap.",
-        until="5 tahun setelah peristiwa",
-    ),
-]
-
-
-async def request_deletion(conn: asyncpg.Connection, account_id: uuid.UUID, *, ip: str) -> schemas.DeletionRequested:
-    """Record the request, sign out everywhere, and say what will be erased and what the law makes us keep.
-
-    Erasure itself runs later (a background job), after the period in which the citizen may change their
-    mind; the account can no longer sign in from now on.
-    """
-    async with conn.transaction():
-        requested_at = await conn.fetchval(
-            """UPDATE accounts_account SET status = 'deletion_requested',
-                   deletion_requested_at = coalesce(deletion_requested_at, now()), updated_at = now()
-               WHERE id = $1 RETURNING deletion_requested_at""",
-            account_id,
-        )
-        await end_sessions(conn, account=account_id, reason="account_deletion")
-        await conn.execute(
-            "UPDATE accounts_mandate SET status = 'revoked', revoked_at = now(), revoked_by = $1 "
-            "WHERE status IN ('pending', 'active') AND (holder = $1 OR member IN "
-            "(SELECT id FROM accounts_family_member WHERE member_account = $1))",
-            account_id,
-        )
-        await record(conn, action="account.deletion_requested", actor=account_id, subject=account_id, ip=ip)
-    return schemas.DeletionRequested(
-        status="deletion_requested",
-        requested_at=requested_at,
-        erased=[
-            "Nama, NIK, nomor KK, alamat, e-mail dan tanggal lahir",
-            "Nomor HP (diganti dengan tanda yang tidak dapat dikembalikan)",
-            "Passkey, sesi masuk dan perangkat terdaftar",
-            "Anggota keluarga yang Anda tautkan dan mandat yang Anda pegang",
-        ],
-        kept=RETENTION,
-    )

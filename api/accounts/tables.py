@@ -60,13 +60,21 @@ class Mandate(Table, tablename="accounts_mandate"):
     basis = Varchar(length=10, null=False)
     # Service codes the mandate covers; ["*"] for every service.
     services = Array(base_column=Varchar(length=80), null=False, default=[])
-    # pending (waiting for the member's consent) | active | revoked | expired
+    # pending (waiting for the member's consent) | review (a parental mandate waiting for an officer: no KK fact
+    # lists both yet) | active | refused (by that officer) | revoked | expired
     status = Varchar(length=10, null=False)
+    # What made it active: registry_kk (the registry's KK lists parent and child) | officer (an officer checked
+    # the KK) | consent (the adult member accepted). Null while it waits.
+    proof = Varchar(length=12, null=True, default=None)
     valid_from = Timestamptz(null=False, default=TimestamptzNow())
     valid_until = Timestamptz(null=False)
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     revoked_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
+    # The officer who approved or refused a mandate under review, when, and why (a refusal's reason is shown).
+    reviewed_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
+    reviewed_at = Timestamptz(null=True, default=None)
+    review_reason = Varchar(length=500, null=True, default=None)
 
 
 class NikClaim(Table, tablename="accounts_nik_claim"):
@@ -82,3 +90,43 @@ class NikClaim(Table, tablename="accounts_nik_claim"):
     account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, unique=True)
     nik = Varchar(length=16, null=False, index=True)
     created_at = Timestamptz(null=False, default=TimestamptzNow())
+
+
+class IdentityProof(Table, tablename="accounts_identity_proof"):
+    """A proof that a NIK is this account's: the registry matched NIK, name and birth date (``registry``), or an
+    officer at an MPP counter compared the KTP-el with the account (``in_person``: who, for which agency, where,
+    when; no photo of the card is kept). Append-only.
+
+    An account's assurance level is derived from these rows for the NIK it holds now (``api.accounts.assurance``):
+    a proof of another NIK (an earlier one) proves nothing about the current one.
+    """
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    nik = Varchar(length=16, null=False, index=True)
+    # registry | in_person
+    method = Varchar(length=10, null=False)
+    # registry: the registry_check fact behind it (no foreign key: the registry's table references ours).
+    registry_check = UUID(null=True, default=None)
+    # in_person: the officer, their agency and region (the MPP building is the region's one).
+    officer = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
+    agency = ForeignKey(references=Agency, null=True, default=None, on_delete=OnDelete.restrict)
+    region = ForeignKey(references=Region, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(null=False, default=TimestamptzNow())
+
+
+class Erasure(Table, tablename="accounts_erasure"):
+    """What the erasure job did to one account: what it erased (counts per kind) and what it kept, and why.
+
+    Append-only (a trigger refuses UPDATE and DELETE): the proof, to the citizen and a supervisor, that the
+    request was carried out. One per account (``account`` is unique): a second worker cannot erase again.
+    """
+
+    id = UUID(primary_key=True)
+    account = UUID(null=False, unique=True)
+    requested_at = Timestamptz(null=False)
+    erased_at = Timestamptz(null=False, default=TimestamptzNow())
+    # {"wallet": {"documents": 3, "blobsDeleted": 4}, "auth": {...}, ...}
+    erased = JSONB(null=False, default={})
+    # [{"what", "why", "until"}]: RETENTION in api.accounts.data_rights at the time.
+    kept = JSONB(null=False, default=[])

@@ -150,6 +150,8 @@ class ApplicationDetail(ApplicationSummary):
     result_document: uuid.UUID | None = None
     # What the citizen must do now, in plain words (needs_correction).
     action_needed: str | None = None
+    # Officers' view only: the applicant's assurance level (phone | registry | in_person).
+    applicant_assurance: str | None = None
 
 
 class ApplicationList(Struct):

@@ -13,6 +13,7 @@ import msgspec
 from api.audit.service import record
 from api.auth.service import end_sessions, token_hash
 from api.lib.errors import DomainError
+from api.lib.wire import from_row
 
 
 class KioskNotFoundError(DomainError, LookupError):
@@ -43,15 +44,7 @@ class KioskInfo(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 def _info(row: Any, secret: str | None = None) -> KioskInfo:
-    return KioskInfo(
-        id=row["id"],
-        name=row["name"],
-        mpp_id=row["mpp"],
-        region=row["region"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-        device_secret=secret,
-    )
+    return from_row(KioskInfo, row, mpp_id=row["mpp"], device_secret=secret)
 
 
 async def register(

@@ -472,3 +472,41 @@ async def upgrade_session(conn: asyncpg.Connection, issuer: Issuer, session_id: 
             session_id,
         )
     return await _pair(conn, issuer, session_id, refresh_token)
+
+
+# --- data rights (UU PDP): the export's and the erasure's part of sign-in state ---------------------------
+
+
+async def export_rows(conn: asyncpg.Connection, *, account: uuid.UUID) -> dict[str, list[dict[str, object]]]:
+    """The account's sessions (its device history) and passkeys: public metadata only, never a secret's hash
+    nor a passkey's public key (they identify nothing to the citizen and are of no use outside this server)."""
+    sessions = await conn.fetch(
+        "SELECT id, kind, amr, created_at, last_used_at, revoked_at, revoke_reason, user_agent, ip "
+        "FROM auth_session WHERE account = $1 ORDER BY created_at",
+        account,
+    )
+    passkeys = await conn.fetch(
+        "SELECT id, name, transports, created_at, last_used_at FROM auth_passkey WHERE account = $1 "
+        "ORDER BY created_at",
+        account,
+    )
+    return {"sessions": [dict(r) for r in sessions], "passkeys": [dict(r) for r in passkeys]}
+
+
+async def erase(conn: asyncpg.Connection, *, account: uuid.UUID, phone: str) -> dict[str, int]:
+    """Delete every sign-in record of an account being erased: sessions (their refresh tokens go with them),
+    passkeys, challenges, enrolment codes and the one-time codes sent to its number. Returns counts per kind."""
+    statements = {
+        "sessions": ("DELETE FROM auth_session WHERE account = $1", account),
+        "passkeys": ("DELETE FROM auth_passkey WHERE account = $1", account),
+        "challenges": ("DELETE FROM auth_webauthn_challenge WHERE account = $1", account),
+        "enrolmentCodes": ("DELETE FROM auth_enrolment_code WHERE account = $1", account),
+        "codesByAccount": ("DELETE FROM auth_one_time_code WHERE account = $1", account),
+        "codesByPhone": ("DELETE FROM auth_one_time_code WHERE phone = $1", phone),
+    }
+    counts = {}
+    for name, (sql, value) in statements.items():
+        status: str = await conn.execute(sql, value)
+        counts[name] = int(status.split()[-1])
+    counts["oneTimeCodes"] = counts.pop("codesByAccount") + counts.pop("codesByPhone")
+    return counts

@@ -114,6 +114,10 @@ class ServiceFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, renam
     fee_note: Text | None = None
     keywords: list[Annotated[str, msgspec.Meta(min_length=1, max_length=60)]] = []
     output: Text | None = None
+    # How sure we must be of who applies (api.accounts.assurance): phone (an SMS code: information and simple
+    # requests), registry (NIK, name and birth date matched by Dukcapil: civil registration, licences),
+    # in_person (an officer saw the KTP-el at an MPP counter).
+    assurance: Literal["phone", "registry", "in_person"] = "phone"
 
 
 class Province(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

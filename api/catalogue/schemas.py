@@ -131,6 +131,8 @@ class ServiceDetail(ServiceSummary):
     fee_note: str | None = None
     output: str | None = None
     where: Where | None = None
+    # The assurance level an applicant needs: phone | registry | in_person (always present in answers).
+    assurance: str | None = None
 
 
 class RegionList(Struct):

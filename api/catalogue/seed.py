@@ -76,6 +76,7 @@ def _service_row(region: RegionFile, svc: ServiceFile) -> dict[str, object]:
         "fee_note_id": fee_note[0],
         "fee_note_en": fee_note[1],
         "sla_days": svc.sla_days,
+        "assurance": svc.assurance,
         "legal_basis": list(svc.legal_basis),
         "procedure": [{"id": step.id, "en": step.en} for step in svc.procedure],
         # The stored form definition is exactly the data file's (camelCase, without unset optional keys).
@@ -170,6 +171,7 @@ SERVICE_COLUMNS = {
     "fee_note_id": "text",
     "fee_note_en": "text",
     "sla_days": "int",
+    "assurance": "text",
     "legal_basis": "text[]",
     "procedure": "jsonb",
     "form": "jsonb",

@@ -318,7 +318,7 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
     row = await conn.fetchrow(
         f"""
         SELECT {_SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
-               s.legal_basis, s.procedure, s.form, s.output_id, s.output_en, s.agency AS agency_id,
+               s.legal_basis, s.procedure, s.form, s.output_id, s.output_en, s.agency AS agency_id, s.assurance,
                m.name AS mpp_name, m.address AS mpp_address, m.opening_hours,
                (SELECT array_agg(c.number ORDER BY c.number) FROM catalogue_counter c
                  WHERE c.mpp = m.id AND c.agency = s.agency) AS counters
@@ -356,6 +356,7 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
         legal_basis=list(row["legal_basis"]),
         fee_note=pick_opt(lang, row["fee_note_id"], row["fee_note_en"]),
         output=pick_opt(lang, row["output_id"], row["output_en"]),
+        assurance=row["assurance"],
         where=schemas.Where(
             mpp=row["mpp_name"],
             address=row["mpp_address"],

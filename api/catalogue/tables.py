@@ -100,6 +100,8 @@ class Service(Table, tablename="catalogue_service"):
     fee_note_id = Text(null=True, default=None)
     fee_note_en = Text(null=True, default=None)
     sla_days = SmallInt(null=False)
+    # The assurance level an applicant needs (api.accounts.assurance): phone | registry | in_person.
+    assurance = Varchar(length=10, null=False, default="phone")
     legal_basis = Array(base_column=Text(), null=False, default=[])
     # [{"id": "...", "en": "..."}]
     procedure = JSONB(null=False, default=[])

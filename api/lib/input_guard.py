@@ -18,9 +18,9 @@ once, before Litestar decodes anything, so a new route is covered the day it is 
 - ``If-Match`` and ``Idempotency-Key`` longer than ``MAX_HEADER_CHARS`` or not printable ASCII
   (``invalid_header``): a 5,000-digit If-Match would exceed ``int()``'s digit limit deep in a controller.
 
-Everything refused answers a problem+json (400 for malformed requests, 422 for unacceptable text), and nothing is
-stored: the route never runs. Multipart uploads are parsed by ``api.lib.upload``, which puts its text fields through
-``check_text``/``check_date_text`` below.
+Everything refused answers a problem+json (400 for malformed requests and addresses, 422 for unacceptable text in
+a body), and nothing is stored: the route never runs. Multipart uploads are parsed by ``api.lib.upload``, which
+puts its text fields through ``field_text`` below.
 
 Cost: the middleware runs on every request. A request without a body costs a scan of its query string and path
 (a single regex over bytes when they are plain printable ASCII) and a look at a few headers. A JSON body that is
@@ -31,11 +31,13 @@ plain ASCII without escapes and with few brackets is checked by byte searches al
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from api.lib.errors import PROBLEM_JSON, TYPE_BASE, DomainError, Problem
 
@@ -175,16 +177,29 @@ def check_query(query: bytes) -> None:
             value = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
             raise _encoding_error("The query string") from None
-        check_text(key, "A query parameter")
-        check_text(value, key, name=_is_name(key), identifier=_is_identifier(key))
+        try:
+            check_text(key, "A query parameter")
+            check_text(value, key, name=_is_name(key), identifier=_is_identifier(key))
+        except HostileInputError as exc:
+            raise _malformed(exc) from None
 
 
 def check_path(path: str) -> None:
     if not path.isascii() or _NOT_PRINTABLE_ASCII.search(path.encode("ascii")):
-        check_text(path, "The path")
+        try:
+            check_text(path, "The path")
+        except HostileInputError as exc:
+            raise _malformed(exc) from None
 
 
-def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
+def _malformed(exc: HostileInputError) -> HostileInputError:
+    """The same refusal as 400: an address (path, query) with such characters is a malformed request, not a
+    form's content to correct."""
+    exc.status = 400
+    return exc
+
+
+def check_headers(headers: Iterable[tuple[bytes, bytes]]) -> None:
     for name, value in headers:
         if name in _CHECKED_HEADERS and (len(value) > MAX_HEADER_CHARS or _NOT_PRINTABLE_ASCII.search(value)):
             raise HostileInputError(
@@ -194,7 +209,7 @@ def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
             )
 
 
-def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
+def _is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """Whether the body is to be read as JSON: any body but multipart (which ``read_upload`` checks itself).
 
     Not only ``application/json``: Litestar decodes a JSON body whatever its declared type, so a check keyed on
@@ -217,13 +232,13 @@ class HostileInputMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        headers: list[tuple[bytes, bytes]] = scope["headers"]  # type: ignore[assignment]
+        headers = scope["headers"]
         try:
             check_path(scope["path"])
-            check_query(scope.get("query_string", b""))  # type: ignore[arg-type]
+            check_query(scope["query_string"])
             check_headers(headers)
         except HostileInputError as exc:
             await _refuse(scope, send, exc)
@@ -238,7 +253,7 @@ class HostileInputMiddleware:
         chunks: list[bytes] = []
         size = 0
         more = True
-        early: list[Message] = []
+        early: list[ReceiveMessage] = []
         while more:
             message = await receive()
             if message["type"] != "http.request":
@@ -260,7 +275,7 @@ class HostileInputMiddleware:
         await self.app(scope, _replay(body, more, early, receive), send)
 
 
-def _body_limit(scope: Scope, headers: list[tuple[bytes, bytes]]) -> int | None:
+def _body_limit(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> int | None:
     """The most this layer reads: the route's own body limit; None when the announced length is over it."""
     handler = scope.get("route_handler")
     resolve = getattr(handler, "resolve_request_max_body_size", None)
@@ -276,16 +291,16 @@ def _body_limit(scope: Scope, headers: list[tuple[bytes, bytes]]) -> int | None:
     return limit
 
 
-def _replay(body: bytes, more: bool, early: list[Message], receive: Receive) -> Receive:
+def _replay(body: bytes, more: bool, early: list[ReceiveMessage], receive: Receive) -> Receive:
     """A ``receive`` that gives the route the body already read, then whatever the client still sends."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": more}, *early]
+    pending: list[ReceiveMessage] = [{"type": "http.request", "body": body, "more_body": more}, *early]
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         if pending:
             return pending.pop(0)
         return await receive()
 
-    return replay  # type: ignore[return-value]
+    return replay
 
 
 async def _refuse(scope: Scope, send: Send, exc: HostileInputError) -> None:

@@ -85,6 +85,16 @@ def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
         day = dt.date.fromisoformat(until[:10]).strftime("%d-%m-%Y") if until else ""
         body = f"{kind} expires on {day}." if en else f"{kind} akan kedaluwarsa pada {day}."
         return Text("MPP Digital", body, f"/#/wallet/{payload.get('document', '')}", "normal", None)
+    if topic == "account.nik_released":
+        # The NIK was proven by its owner on another account (api.accounts.assurance.bind_nik); nothing else changed.
+        body = (
+            "Your NIK was verified by its owner on another account and removed from yours. Everything else stays. "
+            "If it is your NIK, verify your identity in Settings or at an MPP counter."
+            if en
+            else "NIK Anda telah diverifikasi oleh pemiliknya di akun lain dan dihapus dari akun Anda. Data lain tetap "
+            "ada. Jika NIK itu milik Anda, verifikasi identitas di Pengaturan atau di loket MPP."
+        )
+        return Text("MPP Digital", body, "/#/settings/identity", "high", "nik")
     if topic == "auth.new_sign_in":
         body = (
             "A new device signed in to your account. Not you? Sign it out in Settings."

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 
 from api.lib.errors import DomainError, NotFoundError
-from api.lib.wire import Input, Struct
+from api.lib.wire import Input, Struct, from_row
 from api.notifications.messages import render
 
 # The browser push services (Chrome/Android, Firefox, Safari, Edge): our server posts nowhere else.
@@ -83,6 +83,14 @@ class InvalidSubscriptionError(DomainError, ValueError):
     code = "invalid_subscription"
 
 
+class SubscriptionTakenError(DomainError):
+    """The endpoint is another account's, and the request did not show its keys (see ``subscribe``)."""
+
+    status = 409
+    code = "subscription_taken"
+    detail = "This device is registered for notifications by another account."
+
+
 def _b64(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
@@ -113,8 +121,18 @@ def check_keys(keys: SubscriptionKeys) -> None:
 async def subscribe(
     conn: asyncpg.Connection, *, account: uuid.UUID, data: SubscriptionIn, user_agent: str, test_hosts: tuple[str, ...]
 ) -> SubscriptionOut:
-    """Add a device, or update it: one row per endpoint (a browser re-subscribing, or a shared device changing
-    hands — the endpoint then belongs to whoever subscribed last)."""
+    """Add a device, or update it: one row per endpoint.
+
+    An endpoint already held by another account moves only when the request proves it comes from the browser that
+    holds the subscription: the same ``auth`` secret and ``p256dh`` key. Those two are shared by the browser and
+    our server alone (RFC 8291 keeps them from the push service), and a browser re-subscribing returns the same
+    subscription, so a second account signing in on the same browser profile (a family's shared phone) passes and
+    the device follows whoever uses it now — one row, so the previous holder's notifications stop appearing on a
+    screen someone else is using. Whoever merely learnt the endpoint (a log, the push service) cannot show the
+    keys, and is refused with 409 instead of taking the device over: had the row moved, the holder's device
+    would silently go quiet and receive the newcomer's messages. Keeping one row per account and endpoint was
+    the other choice; it would push one person's notifications to a screen another person is signed in on.
+    """
     check_endpoint(data.endpoint, test_hosts)
     check_keys(data.keys)
     row = await conn.fetchrow(
@@ -123,6 +141,9 @@ async def subscribe(
            VALUES ($1, $2, $3, $4, $5, $6, now(), 0)
            ON CONFLICT (endpoint) DO UPDATE SET account = EXCLUDED.account, p256dh = EXCLUDED.p256dh,
                auth = EXCLUDED.auth, user_agent = EXCLUDED.user_agent, failures = 0
+           WHERE notifications_subscription.account = EXCLUDED.account
+              OR (notifications_subscription.auth = EXCLUDED.auth
+                  AND notifications_subscription.p256dh = EXCLUDED.p256dh)
            RETURNING id, created_at""",
         uuid.uuid4(),
         account,
@@ -131,6 +152,8 @@ async def subscribe(
         data.keys.auth,
         user_agent[:300],
     )
+    if row is None:  # the WHERE above kept another account's row as it was
+        raise SubscriptionTakenError()
     return SubscriptionOut(id=row["id"], created_at=row["created_at"])
 
 
@@ -194,18 +217,7 @@ async def dead_letters(conn: asyncpg.Connection, *, region: str | None) -> DeadL
            ORDER BY dead_at DESC LIMIT 500""",
         region,
     )
-    items = [
-        DeadLetter(
-            id=r["id"],
-            topic=r["topic"],
-            created_at=r["created_at"],
-            attempts=r["attempts"],
-            dead_at=r["dead_at"],
-            last_error=r["last_error"],
-            region=r["region"],
-        )
-        for r in rows
-    ]
+    items = [from_row(DeadLetter, r) for r in rows]
     return DeadLetterList(items=items, total=len(items))
 
 
@@ -220,3 +232,65 @@ async def replay(conn: asyncpg.Connection, *, message: int, region: str | None) 
     if result.endswith(" 0"):
         raise NotFoundError("dead letter")
     await conn.execute("SELECT pg_notify('outbox', '')")
+
+
+# --- data rights (UU PDP): the export's and the erasure's part of notifications ---------------------------
+
+
+async def export_rows(conn: asyncpg.Connection, *, account: uuid.UUID, lang: str) -> dict[str, list[dict[str, object]]]:
+    """The in-app inbox with each message's text as the citizen reads it, and the devices that get pushes.
+
+    A device's push endpoint and keys are capabilities (whoever holds them can push to the phone): the export
+    names the push service only, with what the browser told us and when it last got a message.
+    """
+    rows = await conn.fetch(
+        "SELECT * FROM notifications_notification WHERE account = $1 ORDER BY created_at, id", account
+    )
+    inbox: list[dict[str, object]] = []
+    for r in rows:
+        text = render(r["topic"], json.loads(r["data"]), lang)
+        inbox.append(
+            {
+                "id": r["id"],
+                "topic": r["topic"],
+                "title": text.title,
+                "body": text.body,
+                "url": text.url,
+                "createdAt": r["created_at"],
+                "readAt": r["read_at"],
+            }
+        )
+    devices = await conn.fetch(
+        "SELECT id, endpoint, user_agent, created_at, last_success_at FROM notifications_subscription "
+        "WHERE account = $1 ORDER BY created_at",
+        account,
+    )
+    return {
+        "inbox": inbox,
+        "pushDevices": [
+            {
+                "id": d["id"],
+                "pushService": urlsplit(d["endpoint"]).hostname or "",
+                "userAgent": d["user_agent"],
+                "createdAt": d["created_at"],
+                "lastSuccessAt": d["last_success_at"],
+            }
+            for d in devices
+        ],
+    }
+
+
+async def erase(conn: asyncpg.Connection, *, account: uuid.UUID) -> dict[str, int]:
+    """Delete an erased account's inbox, its push subscriptions and their delivery marks. Returns counts."""
+    deliveries: str = await conn.execute(
+        "DELETE FROM notifications_delivery WHERE subscription IN "
+        "(SELECT id FROM notifications_subscription WHERE account = $1)",
+        account,
+    )
+    subscriptions: str = await conn.execute("DELETE FROM notifications_subscription WHERE account = $1", account)
+    inbox: str = await conn.execute("DELETE FROM notifications_notification WHERE account = $1", account)
+    return {
+        "notifications": int(inbox.split()[-1]),
+        "pushSubscriptions": int(subscriptions.split()[-1]),
+        "deliveries": int(deliveries.split()[-1]),
+    }

@@ -30,3 +30,10 @@ async def enqueue(
         json.dumps(payload, default=str),
     )
     return message_id
+
+
+async def forget_recipient(conn: asyncpg.Connection, recipient: uuid.UUID) -> int:
+    """Delete every message to a person whose account is being erased: sent ones keep their texts' data (names,
+    numbers) in the payload, and unsent ones must never go out. Returns how many there were."""
+    status: str = await conn.execute("DELETE FROM outbox_message WHERE recipient = $1", recipient)
+    return int(status.split()[-1])

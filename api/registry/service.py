@@ -54,6 +54,7 @@ __all__ = [
     "InvalidRegistryQueryError",
     "Match",
     "Registry",
+    "RegistryAccess",
     "RegistryUnavailableError",
     "check_family",
     "check_identity",
@@ -75,6 +76,15 @@ ADULT_AGE = 18
 DEV_BASE_URL = "http://registry.fake"
 DEV_CLIENT_ID = "mpp-dev"
 DEV_SECRET = "mpp-dev-registry-secret"  # noqa: S105  # the fake's, known to everyone on purpose
+
+
+@dataclass(frozen=True)
+class RegistryAccess:
+    """What a route needs to ask the registry: the process's registry and the server secret that keys the NIK
+    hashes of the facts (the app's ``registry`` dependency)."""
+
+    registry: Registry
+    secret: bytes
 
 
 @dataclass(frozen=True)

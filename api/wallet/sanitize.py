@@ -5,7 +5,8 @@ merely agree). Images are decoded under a pixel limit and re-encoded from their 
 citizen did not mean to share leaves with them: no EXIF (GPS position, camera serial), no XMP, no text chunks,
 no trailing data (a PNG/ZIP polyglot comes out as a plain PNG). PDFs are kept byte for byte — rewriting one
 would break an issuer's digital signature — so they are checked instead: parsed, not encrypted, within bounds,
-and with no active content (JavaScript, launch actions, embedded files, rich media, XFA) in any object.
+and with no active content (JavaScript, launch actions, embedded files, rich media, XFA, actions that reach the
+network — URI, GoToR, SubmitForm, ImportData — and an OpenAction other than a plain destination) in any object.
 Nothing here touches the disk: the plaintext of an upload exists only in memory.
 """
 
@@ -70,8 +71,19 @@ ACTIVE_PDF_NAMES: Final = frozenset(
         "/GoToE",
         "/RichMedia",
         "/XFA",
+        # Actions that reach out of the document: open another file (GoToR), send the form's fields somewhere
+        # (SubmitForm) or load data into it (ImportData). A PDF opened by an officer must not reach the network.
+        "/GoToR",
+        "/SubmitForm",
+        "/ImportData",
     }
 )
+# Also refused, but only where they act: ``/URI`` as an action's type (``/S /URI``) or in an action's dictionary
+# (the catalog's ``/URI`` base-address dictionary opens nothing), and ``/OpenAction`` unless it is a plain
+# destination: ``[page /FitH null]`` only says where to open (fpdf2, which renders our own results, writes one),
+# while an action dictionary runs as the file opens.
+URI_ACTION: Final = "/URI"
+OPEN_ACTION: Final = "/OpenAction"
 
 _STATUS: Final[dict[RejectionCode, int]] = {
     "unsupported_type": 415,
@@ -304,12 +316,15 @@ def _check_objects(reader: PdfReader) -> None:
                 stack.append(reader.get_object(obj))
         elif isinstance(obj, DictionaryObject):  # streams too: their dictionary, not their data
             for key_name, value in obj.items():
-                if key_name in ACTIVE_PDF_NAMES:
+                if key_name in ACTIVE_PDF_NAMES or (key_name == URI_ACTION and "/S" in obj):
+                    raise _active()
+                if key_name == OPEN_ACTION and not isinstance(value.get_object(), ArrayObject):
                     raise _active()
                 stack.append(value)
         elif isinstance(obj, ArrayObject):
             stack.extend(obj)
-        elif isinstance(obj, NameObject) and obj in ACTIVE_PDF_NAMES:
+        elif isinstance(obj, NameObject) and (obj in ACTIVE_PDF_NAMES or obj == URI_ACTION):
+            # A name as a value: an action's type (``/S /URI``, ``/S /Launch``) or an entry of an array.
             raise _active()
 
 
@@ -317,7 +332,12 @@ def _check_objects(reader: PdfReader) -> None:
 # catches active objects that a repairing reader could pick up even though pypdf's table leaves them out.
 _NAME_END = rb"(?![^\x00\t\n\x0c\r /%()<>\[\]{}])"
 _RAW_ACTIVE_NAME = re.compile(
-    rb"/(?:JS|JavaScript|Launch|EmbeddedFiles?|EF|FileAttachment|GoToE|RichMedia|XFA)" + _NAME_END
+    rb"/(?:JS|JavaScript|Launch|EmbeddedFiles?|EF|FileAttachment|GoToE|RichMedia|XFA|GoToR|SubmitForm|ImportData)"
+    + _NAME_END
+    # A URI action and an OpenAction that is an action dictionary (a destination array is allowed).
+    + rb"|/S\s*/URI"
+    + _NAME_END
+    + rb"|/OpenAction\s*<<"
 )
 _ESCAPED_NAME = re.compile(rb"/[^\x00\t\n\x0c\r /%()<>\[\]{}]*#[0-9A-Fa-f]{2}[^\x00\t\n\x0c\r /%()<>\[\]{}]*")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -340,14 +360,11 @@ def _outside_streams(data: bytes) -> bytes:
 
 def _has_raw_active_name(data: bytes) -> bool:
     outside = _outside_streams(data)
-    if _RAW_ACTIVE_NAME.search(outside):
-        return True
-    # The same names spelt with #xx escapes (``/J#53``).
-    for match in _ESCAPED_NAME.finditer(outside):
-        decoded = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group())
-        if decoded.decode("latin-1") in ACTIVE_PDF_NAMES:
-            return True
-    return False
+    # The same names spelt with #xx escapes (``/J#53``, ``/S /U#52I``) are looked at spelt out.
+    spelt_out = _ESCAPED_NAME.sub(
+        lambda match: _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group()), outside
+    )
+    return _RAW_ACTIVE_NAME.search(spelt_out) is not None
 
 
 def _count_pages(reader: PdfReader) -> int:

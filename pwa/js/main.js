@@ -19,7 +19,7 @@ const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('set
  */
 const NAV = {
   citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
-  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/workload', 'navWorkload', 'workload']],
+  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
   kiosk: [],
   anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
 };
@@ -33,6 +33,7 @@ const ICONS = {
   signIn: ['M14 3h6v18h-6', 'M10 7l5 5-5 5', 'M15 12H3'],
   inbox: ['M5 4h14l2 9v7H3v-7z', 'M3 13h5l2 3h4l2-3h5'],
   workload: ['M4 20V11', 'M10 20V4', 'M16 20v-7', 'M2 20h20'],
+  identityCheck: ['M3 6h18v12H3z', 'M7 10h4', 'M7 14h6', 'M15 9h3v4h-3z'],
 };
 
 /** @param {keyof typeof ICONS} name */

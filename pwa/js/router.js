@@ -28,10 +28,12 @@ export const routes = [
   { pattern: '/outbox', load: () => import('./views/citizen/outbox.js'), access: 'citizen', title: 'titleOutbox' },
   { pattern: '/notifications', load: () => import('./views/citizen/notifications.js'), access: 'citizen', title: 'titleNotifications' },
   { pattern: '/settings', load: () => import('./views/citizen/settings.js'), access: 'public', title: 'titleSettings' },
+  { pattern: '/settings/identity', load: () => import('./views/citizen/identity.js'), access: 'citizen', title: 'titleIdentity' },
   // Officer mode: staff accounts.
   { pattern: '/officer', load: () => import('./views/officer/inbox.js'), access: 'staff', title: 'titleInbox' },
   { pattern: '/officer/applications/:id', load: () => import('./views/officer/review.js'), access: 'staff', title: 'titleReview' },
   { pattern: '/officer/workload', load: () => import('./views/officer/workload.js'), access: 'staff', title: 'titleWorkload' },
+  { pattern: '/officer/identity', load: () => import('./views/officer/identity.js'), access: 'staff', title: 'titleCounterCheck' },
   // Kiosk mode: a registered kiosk device.
   { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
   { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },

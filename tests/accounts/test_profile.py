@@ -11,7 +11,7 @@ import httpx
 from tests.support.applications import apply, kk_service, service_id
 from tests.support.auth import bearer, sign_in
 from tests.support.factories import create_citizen
-from tests.support.identity import random_nik
+from tests.support.identity import random_nik, verify_identity
 
 
 async def _service(client: httpx.AsyncClient, code: str) -> dict[str, Any]:
@@ -39,12 +39,16 @@ async def test_an_incomplete_profile_cannot_apply(client: httpx.AsyncClient, db:
     assert blank.status_code == 422
     named = await client.patch("/api/v1/me", json={"name": "  Siti   Aminah "}, headers=bearer(citizen))
     assert named.status_code == 200 and named.json()["name"] == "Siti Aminah"
-    assert (await apply(client, citizen, birth)).status_code == 201
+    # Complete, but civil registration needs the identity proven (assurance_required says how).
+    unproven = await apply(client, citizen, birth)
+    assert unproven.status_code == 403 and unproven.json()["code"] == "assurance_required", unproven.text
     still = await apply(client, citizen, kk)
     assert still.status_code == 422 and [e["field"] for e in still.json()["errors"]] == ["profile.nik"]
     assert "NIK" in still.json()["detail"] and "name" not in still.json()["detail"]
 
-    await client.patch("/api/v1/me", json={"nik": random_nik()}, headers=bearer(citizen))
+    nik = random_nik()
+    await client.patch("/api/v1/me", json={"nik": nik}, headers=bearer(citizen))
+    await verify_identity(client, citizen, nik=nik, name="Siti Aminah")
     made = await apply(client, citizen, kk)
     assert made.status_code == 201, made.text
     stored = await db.fetchrow(

@@ -28,12 +28,12 @@ from tests.support.applications import (
 from tests.support.auth import bearer, sign_in
 from tests.support.factories import create_application, create_citizen, create_officer, create_supervisor
 from tests.support.files import jpeg
-from tests.support.identity import random_nik
+from tests.support.identity import known_to_registry, random_nik
 from tests.support.wallet import upload
 
 
 async def test_the_whole_journey(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection) -> None:
-    citizen = await create_citizen(client, name="Siti Aminah", nik=random_nik())
+    citizen = await create_citizen(client, name="Siti Aminah", nik=random_nik(), verified=True)
     service = await kk_service(client)
     readiness = (
         await client.get("/api/v1/applications/readiness", params={"serviceId": service["id"]}, headers=bearer(citizen))
@@ -131,7 +131,7 @@ async def test_the_whole_journey(client: httpx.AsyncClient, app: Litestar, db: a
 
 
 async def test_idempotency(client: httpx.AsyncClient) -> None:
-    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik(), verified=True)
     service = await kk_service(client)
     body = {
         "serviceId": service["id"],
@@ -158,7 +158,8 @@ async def test_idempotency(client: httpx.AsyncClient) -> None:
 
 
 async def test_refusals_leave_nothing_changed(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection) -> None:
-    citizen, other = await create_citizen(client, name="Budi Santoso", nik=random_nik()), await sign_in(client)
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik(), verified=True)
+    other = await sign_in(client)
     service = await kk_service(client)
     docs = await documents_for(client, citizen, service)
     answers = answers_for(service)
@@ -260,7 +261,7 @@ async def test_two_officers_decide_at_once(client: httpx.AsyncClient, app: Lites
 
 
 async def test_drafts_resume_on_another_device(client: httpx.AsyncClient) -> None:
-    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik(), verified=True)
     service = await kk_service(client)
     draft = await client.post(
         "/api/v1/applications/drafts",
@@ -349,9 +350,13 @@ async def test_inbox_filters_assignment_and_workload(
 async def test_applying_for_a_child_and_the_broker_signal(
     client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
 ) -> None:
-    parent = await create_citizen(client, name="Ibu Sari", kk="3302010101200009", nik=random_nik())
+    # The registry's family card lists both (a mandate over a minor is active only on such a fact).
+    parent_nik, family_card = random_nik(), "3302010101200009"
     born = dt.date.today().replace(year=dt.date.today().year - 4)
     child_nik = f"330201{born:%d%m%y}0005"
+    known_to_registry(parent_nik, "Ibu Sari", kk=family_card)
+    known_to_registry(child_nik, "Adik", kk=family_card, relationship="ANAK")
+    parent = await create_citizen(client, name="Ibu Sari", kk=family_card, nik=parent_nik, verified=True)
     child = (
         await client.post(
             "/api/v1/me/family", json={"nik": child_nik, "name": "Adik", "relation": "child"}, headers=bearer(parent)
@@ -368,7 +373,7 @@ async def test_applying_for_a_child_and_the_broker_signal(
     assert for_child.status_code == 201, for_child.text
     assert for_child.json()["subjectName"] == "Adik"
     # A broker: one account, many strangers' NIKs in its applications, no mandates.
-    broker = await create_citizen(client, name="Calo", nik=random_nik())
+    broker = await create_citizen(client, name="Calo", nik=random_nik(), verified=True)
     akta = await client.get(f"/api/v1/services/{await service_id(client, 'akta-kelahiran')}")
     akta_service = akta.json()
     nik_fields = [f["name"] for f in akta_service["form"] if f["type"] == "nik"]

@@ -40,7 +40,7 @@ async def decide(client: httpx.AsyncClient, officer: str, application: dict[str,
 async def test_due_date_is_top_level_on_submit_get_and_lists(
     client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
 ) -> None:
-    citizen = await create_citizen(client, name="Dewi Tenggat", nik=random_nik())
+    citizen = await create_citizen(client, name="Dewi Tenggat", nik=random_nik(), verified=True)
     submitted = await apply(client, citizen, await kk_service(client))
     assert submitted.status_code == 201, submitted.text
     created = submitted.json()

@@ -69,7 +69,7 @@ async def test_an_application_names_its_service_in_the_readers_language(
 
 
 async def test_a_submission_answers_in_the_readers_language(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
-    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik())
+    citizen = await create_citizen(client, name="Budi Santoso", nik=random_nik(), verified=True)
     service = await kk_service(client)
     names = await _names(db, service["id"])
     body = {

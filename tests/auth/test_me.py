@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import uuid
+import zipfile
 
 import asyncpg
 import httpx
@@ -15,6 +17,7 @@ from litestar import Litestar
 from api.accounts.service import mandate_allows
 from api.auth.service import start_session
 from tests.support.auth import bearer, last_code, new_phone, sign_in
+from tests.support.identity import known_to_registry, verify_identity
 
 ADULT_NIK = "3302015708900002"  # a woman born 17-08-1990
 
@@ -115,7 +118,11 @@ async def test_family_and_mandates(client: httpx.AsyncClient, db: asyncpg.Connec
         "/api/v1/me/family", json={"nik": child_nik(5), "name": "Adik", "relation": "child"}, headers=bearer(parent)
     )
     assert no_kk.status_code == 422
-    await client.patch("/api/v1/me", json={"kk": kk, "nik": nik_for()}, headers=bearer(parent))
+    parent_nik = nik_for()
+    # The registry's family card lists parent and child (tests/support/identity.known_to_registry).
+    known_to_registry(parent_nik, "Bapak Uji", kk=kk)
+    known_to_registry(child_nik(5), "Adik", kk=kk, relationship="ANAK")
+    await client.patch("/api/v1/me", json={"kk": kk, "nik": parent_nik, "name": "Bapak Uji"}, headers=bearer(parent))
     child = (
         await client.post(
             "/api/v1/me/family", json={"nik": child_nik(5), "name": "Adik", "relation": "child"}, headers=bearer(parent)
@@ -123,6 +130,14 @@ async def test_family_and_mandates(client: httpx.AsyncClient, db: asyncpg.Connec
     ).json()
     assert child["minor"] is True and child["nik"].count("*") == 8
     until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    # A declared (unproven) parent NIK proves nothing: the mandate waits for an officer.
+    waiting = await client.post(
+        "/api/v1/me/mandates",
+        json={"memberId": child["id"], "services": ["akta-kelahiran"], "validUntil": until},
+        headers=bearer(parent),
+    )
+    assert waiting.status_code == 201 and waiting.json()["status"] == "review", waiting.text
+    await verify_identity(client, parent, nik=parent_nik, name="Bapak Uji")
     mandate = (
         await client.post(
             "/api/v1/me/mandates",
@@ -186,9 +201,11 @@ async def test_export_and_deletion(client: httpx.AsyncClient) -> None:
     await client.patch("/api/v1/me", json={"name": "Budi", "nik": nik_for()}, headers=bearer(tokens))
     export = await client.get("/api/v1/me/export", headers=bearer(tokens))
     assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
-    data = export.json()
-    assert data["account"]["name"] == "Budi" and data["sessions"] and data["auditTrail"]
-    assert "code_hash" not in export.text and "token_hash" not in export.text
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        data = {name: json.loads(archive.read(name)) for name in archive.namelist() if name.endswith(".json")}
+        text = b"".join(archive.read(name) for name in archive.namelist()).decode(errors="replace")
+    assert data["profile.json"]["account"]["name"] == "Budi" and data["sessions.json"] and data["audit.json"]
+    assert "code_hash" not in text and "token_hash" not in text
     deletion = await client.delete("/api/v1/me", headers=bearer(tokens))
     assert deletion.status_code == 202
     body = deletion.json()

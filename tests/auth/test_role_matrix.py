@@ -67,6 +67,12 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/me/mandates"): {"citizen"},
     ("POST", "/api/v1/me/mandates/{}/accept"): {"citizen"},
     ("DELETE", "/api/v1/me/mandates/{}"): {"citizen"},
+    # identity: a citizen proves their NIK; officers check a KTP-el at the counter and review family mandates
+    ("POST", "/api/v1/me/identity/verify"): {"citizen"},
+    ("GET", "/api/v1/officer/identity/accounts"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/identity/accounts/{}/in-person"): {"officer", "supervisor"},
+    ("GET", "/api/v1/officer/mandates"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/mandates/{}/review"): {"officer", "supervisor"},
     # wallet
     ("POST", "/api/v1/wallet/documents"): {"citizen"},
     ("GET", "/api/v1/wallet/documents"): {"citizen"},

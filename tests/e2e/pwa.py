@@ -32,6 +32,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from api.accounts.identity import nik_birth_date
 from tests.support.applications import answers_for
 from tests.support.auth import new_phone
 from tests.support.authenticator import SoftAuthenticator
@@ -99,6 +100,19 @@ class PwaServer:
         tokens: dict[str, Any] = response.json()
         tokens["phone"] = phone
         return tokens
+
+    def verify_identity(self, tokens: dict[str, Any], *, nik: str, name: str, kk: str | None = None) -> None:
+        """Prove the citizen's NIK (assurance ``registry``): the server's fake registry (mounted at
+        ``/_dev/registry`` in development) learns the person, then the citizen verifies through the API."""
+        born = nik_birth_date(nik)[0].isoformat()
+        person = {"nik": nik, "name": name, "birthDate": born, "kk": kk, "relationship": "KEPALA KELUARGA"}
+        with self.api() as client:
+            added = client.post("/_dev/registry/_test/people", json=person)
+            assert added.status_code == 201, added.text
+            verified = client.post(
+                "/api/v1/me/identity/verify", json={"nik": nik, "name": name, "birthDate": born}, headers=bearer(tokens)
+            )
+            assert verified.status_code == 200 and verified.json()["verified"], verified.text
 
     def create_staff(self, role: str, *, agency: str | None = None, region: str | None = None, name: str = "") -> str:
         """A staff account made with the real CLI (`mpp users create`); returns its phone. The enrolment code the
@@ -226,13 +240,16 @@ def kk_service(pwa_server: PwaServer, region: str = REGION) -> dict[str, Any]:
 def citizen_with_documents(
     pwa_server: PwaServer, service: dict[str, Any], *, name: str = "Siti Aminah", nik: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """A signed-in citizen with a name, a NIK (a random one unless given) and an upload for each required
-    document of the service."""
+    """A signed-in citizen with a name, a NIK (a random one unless given) proven through the registry (civil
+    registration needs assurance ``registry``), and an upload for each required document of the service."""
     tokens = pwa_server.sign_in()
     ids: list[str] = []
+    nik = nik or random_nik()
     with pwa_server.api() as client:
-        me = client.patch("/api/v1/me", json={"name": name, "nik": nik or random_nik()}, headers=bearer(tokens))
+        me = client.patch("/api/v1/me", json={"name": name, "nik": nik}, headers=bearer(tokens))
         assert me.status_code == 200, me.text
+    pwa_server.verify_identity(tokens, nik=nik, name=name)
+    with pwa_server.api() as client:
         for i, requirement in enumerate(r for r in service["requirements"] if not r.get("optional")):
             upload = client.post(
                 "/api/v1/wallet/documents",

@@ -128,10 +128,10 @@ def test_settings_show_this_device_and_sign_out_wipes_it(
     expect(page.get_by_role("radio", name="English")).not_to_be_checked()
     expect(page.locator("#settings-access-log")).to_contain_text("Belum ada")
     pwa_server.screenshot(page, "citizen-settings")
-    # Data exported as a file.
+    # Data exported as a ZIP archive, under the dated name the server gives it.
     with page.expect_download() as download:
         page.get_by_role("button", name="Unduh salinan data saya").click()
-    assert download.value.suggested_filename == "mpp-digital-data-saya.json"
+    assert re.fullmatch(r"mpp-digital-data-saya-\d{4}-\d{2}-\d{2}\.zip", download.value.suggested_filename)
 
     assert page.evaluate("async () => !!(await (await import('/js/store/db.js')).get('kv', 'session'))")
     # An application still waiting in the outbox: signing out would lose it, so the app asks first.
@@ -262,4 +262,36 @@ def test_staff_confirm_the_code_with_a_passkey(pwa_server: PwaServer, phone: Cal
     expect(page).to_have_url(f"{pwa_server.url}/#/officer", timeout=20_000)
     assert page.evaluate("async () => (await import('/js/session.js')).scope()") == "api"
     assert len(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]) == 1
+    assert errors == []
+
+
+def test_deleting_the_account_says_what_goes_and_when_then_wipes_the_phone(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext]
+) -> None:
+    page = phone().new_page()
+    errors = watch_errors(page)
+    tokens = pwa_server.sign_in()
+    pwa_server.open_signed_in(page, tokens, "/settings")
+    section = page.locator("#settings-delete-section")
+    expect(section.get_by_role("heading", name="Hapus akun")).to_be_visible()
+    # What is erased, what is kept and why, and when: on screen before anything is asked.
+    expect(section).to_contain_text("Semua dokumen di dompet Anda")
+    expect(section).to_contain_text("instansi wajib mengarsipkannya")
+    expect(section).to_contain_text("30 hari")
+    # The confirmation opens inside the click's handler: answer it from a handler, or the click never returns.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    section.get_by_role("button", name="Hapus akun saya").click()
+    assert asked and "30 hari" in asked[0]  # "No": nothing happens
+    with pwa_server.api() as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+    assert me.status_code == 200
+    page.once("dialog", lambda dialog: dialog.accept())
+    section.get_by_role("button", name="Hapus akun saya").click()
+    expect(page).to_have_url(f"{pwa_server.url}/#/")
+    expect(page.get_by_text(re.compile(r"Akun Anda dihapus mulai \d"))).to_be_visible()
+    assert not page.evaluate("async () => !!(await (await import('/js/store/db.js')).get('kv', 'session'))")
+    with pwa_server.api() as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+    assert me.status_code == 401
     assert errors == []

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from api.accounts.identity import nik_birth_date
 from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import PwaServer, decide, fill_in, inbox_row, kk_service
 from tests.support.files import jpeg
@@ -47,7 +48,9 @@ class Phone:
         self.cdp.send("Network.emulateNetworkConditions", {**NETWORK, "offline": not on})
 
 
-def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> None:
+def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> str:
+    """Sign in as a new account and save the first profile; returns the NIK typed."""
+    nik = random_nik()
     page.goto(f"{pwa_server.url}/#/signin")
     page.get_by_label("Nomor HP").fill(mobile)
     page.get_by_role("button", name="Kirim kode").click()
@@ -56,11 +59,12 @@ def sign_in_by_code(page: Page, pwa_server: PwaServer, mobile: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Lengkapi data Anda")
     page.get_by_label("Nama lengkap").fill("Dewi Lestari")
     # A NIK with a real birth date: applying needs the profile this step saves (issue 13, item 6).
-    page.get_by_label("NIK (boleh nanti)").fill(random_nik())
+    page.get_by_label("NIK (boleh nanti)").fill(nik)
     page.get_by_role("button", name="Simpan dan lanjutkan").click()
     # Saved: the app moves on by itself (wait for it, or its navigation would undo the next page.goto).
     expect(page.get_by_role("heading", level=1)).not_to_have_text("Lengkapi data Anda")
     expect(page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Dompet")).to_be_visible()
+    return nik
 
 
 def upload(page: Page, doc_type: str, colour: str) -> None:
@@ -80,7 +84,19 @@ def test_citizen_applies_officer_completes_citizen_gets_the_result(
     citizen.on("pageerror", lambda e: errors.append(str(e)))
 
     # 1. Sign in by code, as a new account.
-    sign_in_by_code(citizen, pwa_server, "+62813" + uuid.uuid4().hex[:8].translate(str.maketrans("abcdef", "123456")))
+    nik = sign_in_by_code(
+        citizen, pwa_server, "+62813" + uuid.uuid4().hex[:8].translate(str.maketrans("abcdef", "123456"))
+    )
+
+    # 1b. Prove the identity in Settings (a new family card needs assurance "registry"): the registry (the
+    # server's fake, in development) knows her, and the form starts from her profile.
+    person = {"nik": nik, "name": "Dewi Lestari", "birthDate": nik_birth_date(nik)[0].isoformat()}
+    with pwa_server.api() as client:
+        assert client.post("/_dev/registry/_test/people", json=person).status_code == 201
+    citizen.goto(f"{pwa_server.url}/#/settings")
+    citizen.locator("#settings-identity-link").click()
+    citizen.get_by_role("button", name="Verifikasi", exact=True).click()
+    expect(citizen.locator("#identity-outcome")).to_contain_text("Identitas Anda terverifikasi")
 
     # 2. Upload the two documents the service needs, from the wallet screen.
     citizen.goto(f"{pwa_server.url}/#/wallet")

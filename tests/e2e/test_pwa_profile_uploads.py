@@ -82,11 +82,37 @@ def test_applying_without_a_profile_goes_to_the_profile_and_back(
     pwa_server.screenshot(page, "citizen-profile")
     page.get_by_role("button", name="Simpan profil").click()
 
-    # Back at the application, at its first step.
-    expect(page.get_by_role("heading", name="Langkah 1 dari 3: Dokumen")).to_be_visible()
+    # Back at the application, which says before the first step that her identity must be proven first.
+    expect(page.locator("#apply-assurance")).to_contain_text("setelah identitas Anda terverifikasi")
+    expect(page.get_by_role("heading", name="Langkah 1 dari 3: Dokumen")).to_have_count(0)
     assert page.url.endswith(f"#/apply/{service['id']}")
     saved = me(pwa_server, tokens)
     assert (saved["name"], saved["nik"], saved["birthDate"]) == ("Siti Aminah", nik, "1990-08-17")
+    assert saved["assurance"] == "phone"
+
+    # "Verifikasi identitas": the registry (the server's fake) knows her; the form starts from her profile.
+    person = {"nik": nik, "name": "Siti Aminah", "birthDate": "1990-08-17"}
+    with pwa_server.api() as client:
+        assert client.post("/_dev/registry/_test/people", json=person).status_code == 201
+    page.get_by_role("link", name="Verifikasi identitas sekarang").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verifikasi identitas")
+    expect(page.get_by_label("NIK (16 angka)")).to_have_value(nik)
+    page.get_by_label("Tanggal lahir").fill("1990-08-18")  # mistyped: the answer says so, and the other way
+    page.get_by_role("button", name="Verifikasi", exact=True).click()
+    expect(page.locator("#identity-outcome")).to_contain_text("tidak cocok dengan data Dukcapil")
+    expect(page.locator("#identity-outcome")).to_contain_text("loket MPP")
+    page.get_by_label("Tanggal lahir").fill("1990-08-17")
+    page.get_by_role("button", name="Verifikasi", exact=True).click()
+    expect(page.locator("#identity-outcome")).to_contain_text("Identitas Anda terverifikasi")
+    expect(page.locator("#identity-level")).to_contain_text("terverifikasi Dukcapil")
+    assert_fits(page)
+    pwa_server.screenshot(page, "citizen-identity")
+    assert me(pwa_server, tokens)["assurance"] == "registry"
+    page.get_by_role("link", name="Lanjutkan permohonan").click()
+
+    # Back at the application, at its first step.
+    expect(page.get_by_role("heading", name="Langkah 1 dari 3: Dokumen")).to_be_visible()
+    assert page.url.endswith(f"#/apply/{service['id']}")
 
     # Settings keeps "Profil" for later changes.
     page.goto(f"{pwa_server.url}/#/settings")
@@ -104,9 +130,11 @@ def test_upload_from_the_apply_flow_returns_with_the_document(
 ) -> None:
     service = kk_service(pwa_server)
     tokens = pwa_server.sign_in()
+    nik = random_nik()
     with pwa_server.api() as client:
-        saved = client.patch("/api/v1/me", json={"name": "Budi", "nik": random_nik()}, headers=bearer(tokens))
+        saved = client.patch("/api/v1/me", json={"name": "Budi", "nik": nik}, headers=bearer(tokens))
         assert saved.status_code == 200, saved.text
+    pwa_server.verify_identity(tokens, nik=nik, name="Budi")
     upload(pwa_server, tokens, "KK", 90)  # the KTP-el is still missing
     page = phone(viewport=SMALL_PHONE).new_page()
     errors = watch_errors(page)

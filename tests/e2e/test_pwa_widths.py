@@ -221,6 +221,8 @@ def walk_citizen_screens(srv: PwaServer, page: Page, world: World, widths: Width
     widths.check("settings")
     page.locator("#settings-access-log").scroll_into_view_if_needed()
     widths.check("settings-access-log")
+    visit(page, "#/settings/identity")
+    widths.check("identity")
     # The public check page of a document's QR code.
     page.goto(f"{srv.url}/v/#{attestation(srv.data_dir)}")
     page.wait_for_selector("[data-verdict]", timeout=20_000)
@@ -255,6 +257,11 @@ def test_officer_and_kiosk_screens_fit_360(
     widths.check("officer-inbox")
     visit(page, f"#/officer/applications/{world.application['id']}")
     widths.check("officer-review")
+    visit(page, "#/officer/identity")
+    page.get_by_label("Nomor", exact=True).fill(world.citizen["phone"])
+    page.get_by_role("button", name="Cari").click()
+    expect(page.locator("#off-id-card")).to_be_visible()
+    widths.check("officer-identity")
 
     kiosk = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
     kiosk.goto(f"{pwa_server.url}/")

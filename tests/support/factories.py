@@ -23,7 +23,7 @@ from litestar import Litestar
 from tests.support.applications import REGION, apply, kk_service
 from tests.support.auth import bearer, full_staff_token, sign_in
 from tests.support.files import jpeg
-from tests.support.identity import random_nik
+from tests.support.identity import random_nik, verify_identity
 from tests.support.wallet import upload
 
 AGENCY = "DISDUKCAPIL"
@@ -36,18 +36,26 @@ async def create_citizen(
     name: str | None = None,
     nik: str | None = None,
     kk: str | None = None,
+    verified: bool = False,
 ) -> dict[str, Any]:
-    """A citizen signed in by SMS code: the token pair plus ``phone``; the profile fields given are set."""
+    """A citizen signed in by SMS code: the token pair plus ``phone``; the profile fields given are set.
+
+    ``verified``: the NIK is also proven through the registry (assurance ``registry``), as applying to civil
+    registration and licences needs.
+    """
     tokens = await sign_in(client, phone)
     profile = {field: value for field, value in (("name", name), ("nik", nik), ("kk", kk)) if value is not None}
     if profile:
         response = await client.patch("/api/v1/me", json=profile, headers=bearer(tokens))
         assert response.status_code == 200, response.text
+    if verified:
+        await complete_profile(client, tokens)
     return tokens
 
 
 async def complete_profile(client: httpx.AsyncClient, citizen: dict[str, Any]) -> None:
-    """Give the citizen a name and a NIK if their profile lacks one (applying needs both for most services)."""
+    """Give the citizen a name and a NIK if their profile lacks one, and prove the NIK through the registry
+    (applying needs both for most services, and assurance ``registry`` for civil registration and licences)."""
     me = (await client.get("/api/v1/me", headers=bearer(citizen))).json()
     missing = {"name": "Warga Uji"} if not me.get("name") else {}
     if not me.get("nik"):
@@ -55,6 +63,9 @@ async def complete_profile(client: httpx.AsyncClient, citizen: dict[str, Any]) -
     if missing:
         response = await client.patch("/api/v1/me", json=missing, headers=bearer(citizen))
         assert response.status_code == 200, response.text
+        me = response.json()
+    if me.get("assurance") == "phone":
+        await verify_identity(client, citizen, nik=me["nik"], name=me["name"])
 
 
 async def create_officer(

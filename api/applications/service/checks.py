@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from api.accounts.service import mandate_allows
+from api.accounts.service import AssuranceRequiredError, mandate_allows, meets
 from api.applications import schemas
 from api.applications.forms import check_answers
 from api.applications.service import queries
@@ -90,6 +90,19 @@ def require_complete_profile(context: asyncpg.Record, *, for_nik: str | None) ->
         missing.append("nik")
     if missing:
         raise ProfileIncompleteError(missing)
+
+
+def require_assurance(context: asyncpg.Record) -> None:
+    """Refuse (403 ``assurance_required``, saying how to reach the level) a submission from an account less sure
+    than the service needs: a Disdukcapil document or a licence is not issued on a phone number alone.
+
+    The applicant's level and the service's need come in the submission's own context statement: no round trip.
+    For an application made for someone else, the holder of the mandate is the one who must be sure.
+    """
+    if context["id"] is None:
+        return  # no such service: ``check`` says so
+    if not meets(context["my_assurance"], context["needed_assurance"]):
+        raise AssuranceRequiredError(context["needed_assurance"], context["my_assurance"])
 
 
 def _check_documents(

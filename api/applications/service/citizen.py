@@ -13,12 +13,20 @@ import uuid
 
 import asyncpg
 
+from api.accounts.service import record_mandate_use
 from api.applications import schemas
 from api.applications.calendar import calendar
 from api.applications.forms import niks_in
 from api.applications.service import queries
 from api.applications.service.announce import announce
-from api.applications.service.checks import Checked, check, check_body, fetch_context, require_complete_profile
+from api.applications.service.checks import (
+    Checked,
+    check,
+    check_body,
+    fetch_context,
+    require_assurance,
+    require_complete_profile,
+)
 from api.applications.service.errors import (
     ApplicationNotFoundError,
     IdempotencyConflictError,
@@ -166,6 +174,7 @@ async def submit(
     if context["existing_id"] is not None:
         return await _replay(conn, applicant, context, digest), False
     require_complete_profile(context, for_nik=data.for_nik)
+    require_assurance(context)
     checked = await check_body(conn, applicant, data, complete=True, context=context)
     submission = _submission(checked, idempotency_key, digest)
     try:
@@ -240,6 +249,10 @@ async def _store(
         mandate=str(checked.mandate) if checked.mandate else None,
     )
     await announce(conn, stored, SUBMITTED, checked.service)
+    if checked.mandate is not None:
+        await record_mandate_use(
+            conn, mandate=checked.mandate, actor=applicant, application=application_id, number=number
+        )
     if submission.named_niks:
         await _broker_signal(conn, applicant, contents.region, application_id)
     return application_id
@@ -313,4 +326,8 @@ async def resubmit(
             due=due.isoformat() if due else None,
         )
         await announce(conn, row, target)
+        if checked.mandate is not None:
+            await record_mandate_use(
+                conn, mandate=checked.mandate, actor=applicant, application=application_id, number=row["number"]
+            )
     return await get_for_citizen(conn, applicant=applicant, application_id=application_id)

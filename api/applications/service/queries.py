@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from api.accounts.service import assurance_sql
 from api.applications.statuses import DRAFT, NEEDS_CORRECTION, OPEN, SUBMITTED, TimelineAction, sql_list
 
 # --- deliberate exceptions: hot paths that read other domains' tables in the same statement ------------------
@@ -50,23 +51,28 @@ SELECT_DETAIL = (
                            d.valid_until)
                  FROM applications_document ad JOIN wallet_document d ON d.id = ad.document
                  JOIN catalogue_document_type t ON t.code = d.document_type
-                 WHERE ad.application = a.id ORDER BY ad.requirement, d.id) AS document_rows"""
+                 WHERE ad.application = a.id ORDER BY ad.requirement, d.id) AS document_rows,
+           (SELECT """
+    + assurance_sql("ap")
+    + """ FROM accounts_account ap WHERE ap.id = a.applicant) AS applicant_assurance"""
     + _FROM
 )
 
-# Everything a submission or a draft is checked against, in one statement: the service and its requirements
+# Everything a submission or a draft is checked against, in one statement: the service (with the assurance level
+# it needs) and its requirements
 # (catalogue), the listed documents that are the applicant's own (wallet), the applicant's profile — NIK (or the
 # NIK they declared that awaits verification, accounts_nik_claim) and name — for the complete-profile check and
-# the subject (accounts), and (for a submission) an application already made with the same Idempotency-Key.
+# the subject (accounts), the applicant's assurance level (accounts_identity_proof, two index probes), and (for a
+# submission) an application already made with the same Idempotency-Key.
 # Submission is the hot path: one round trip, not five.
-CONTEXT = """
+CONTEXT = f"""
     SELECT s.id, s.code, s.region, s.agency, s.name_id, s.name_en, s.sla_days, s.form, g.code AS agency_code,
            ARRAY(SELECT row(q.document_type, q.optional) FROM catalogue_service_requirement q
                  WHERE q.service = s.id) AS requirement_rows,
            ARRAY(SELECT row(d.id, d.document_type, d.status, d.valid_until) FROM wallet_document d
                  WHERE d.id = ANY($2::uuid[]) AND d.owner = me.id AND d.deleted_at IS NULL) AS document_rows,
            coalesce(me.nik, claim.nik) AS my_nik, me.name AS my_name, x.id AS existing_id,
-           x.request_hash AS existing_hash
+           x.request_hash AS existing_hash, s.assurance AS needed_assurance, {assurance_sql("me")} AS my_assurance
     FROM accounts_account me
     LEFT JOIN accounts_nik_claim claim ON claim.account = me.id
     LEFT JOIN catalogue_service s ON s.id = $1 AND s.active

@@ -79,6 +79,8 @@ def detail(row: asyncpg.Record, *, internal: bool = True) -> schemas.Application
         decision_reason=row["decision_reason"],
         result_document=row["result_document"],
         action_needed=row["correction_reason"] if row["status"] == NEEDS_CORRECTION else None,
+        # How sure we are of who applied (officers only: the citizen sees their own level on GET /me).
+        applicant_assurance=row["applicant_assurance"] if internal else None,
     )
 
 

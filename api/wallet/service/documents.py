@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
-import msgspec
 
 from api.audit.service import record
 from api.audit.service import record_read as record_staff_read
 from api.lib.language import current_language, pick
+from api.lib.wire import from_row
 from api.wallet import attest, schemas
 from api.wallet.service import cross_domain
 from api.wallet.service.content import Wallet
-
-S = TypeVar("S", bound=msgspec.Struct)
-
-
-def from_row(struct: type[S], row: asyncpg.Record, **given: Any) -> S:
-    """``struct`` with each field taken from the row's column of the same name; ``given`` sets the others
-    (and overrides a column whose meaning differs, such as an id where the answer wants a name)."""
-    return struct(**{f: row[f] for f in struct.__struct_fields__ if f in row and f not in given}, **given)
 
 
 def status_of(row: asyncpg.Record) -> schemas.Status:

@@ -9,6 +9,7 @@ import uuid
 import asyncpg
 
 from api.lib.language import current_language, pick
+from api.lib.wire import from_row
 from api.outbox.service import enqueue
 from api.wallet import attest, schemas
 from api.wallet.service import cross_domain, queries
@@ -23,7 +24,7 @@ from api.wallet.service.content import (
     seal_and_store,
     served,
 )
-from api.wallet.service.documents import from_row, get, to_document
+from api.wallet.service.documents import get, to_document
 from api.wallet.service.errors import (
     DocumentNotFoundError,
     IssuedDocumentError,

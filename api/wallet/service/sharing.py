@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from api.lib.wire import from_row
 from api.wallet import schemas
 from api.wallet.service import cross_domain, queries
 from api.wallet.service.attestations import verify_token
 from api.wallet.service.content import Content, Wallet, open_sealed, served
-from api.wallet.service.documents import from_row, record_read, to_document
+from api.wallet.service.documents import record_read, to_document
 from api.wallet.service.errors import DocumentNotFoundError, UnknownAgencyError
 
 

@@ -28,7 +28,8 @@ const STEPS = ['applyStepDocuments', 'applyStepForm', 'applyStepReview'];
  * The parts of GET /api/v1/services/{id} this screen uses.
  * @typedef {{ code: string, name: string, optional?: boolean }} Requirement
  * @typedef {{ name: string, agency: { name: string }, region: { name: string },
- *   form: import('../../components/answers-form.js').Field[], requirements: Requirement[] }} Service
+ *   form: import('../../components/answers-form.js').Field[], requirements: Requirement[],
+ *   assurance?: 'phone' | 'registry' | 'in_person' }} Service
  */
 
 /**
@@ -51,6 +52,12 @@ export default async function render($main, ctx) {
   const missing = missingProfile(service, session.me());
   if (missing.length) {
     $main.append(...profileNeeded(service, serviceId, missing));
+    return;
+  }
+  // The service's assurance level (the server refuses below it, 403 assurance_required): said before the person
+  // starts, with the way to reach it, rather than after they have typed every answer.
+  if (!meetsAssurance(session.me()?.assurance, service.assurance)) {
+    $main.append(...assuranceNeeded(service, serviceId));
     return;
   }
   const readiness = await fetchWithSnapshot(`readiness:${serviceId}`, '/api/v1/applications/readiness', { serviceId })
@@ -182,6 +189,33 @@ export default async function render($main, ctx) {
     receipt?.destroy();
     keeper.leave();
   };
+}
+
+const LEVELS = ['phone', 'registry', 'in_person'];
+
+/** Whether an account at `have` may apply to a service that needs `need`. @param {string | undefined} have @param {string | undefined} need */
+function meetsAssurance(have, need) {
+  return LEVELS.indexOf(have || 'phone') >= LEVELS.indexOf(need || 'phone');
+}
+
+/**
+ * The screen instead of step 1 when the account is less sure than the service needs: "verify your identity
+ * first", with the way — the verification screen, which brings the person back here — or, for a service that
+ * needs the KTP-el seen, the MPP counter. Its first node is the screen's <h1>.
+ * @param {Service} service
+ * @param {string} serviceId
+ * @returns {HTMLElement[]}
+ */
+function assuranceNeeded(service, serviceId) {
+  const inPerson = service.assurance === 'in_person';
+  const back = encodeURIComponent(`/apply/${serviceId}`);
+  return [
+    h('h1', {}, [t('applyHeading', { name: service.name })]),
+    h('section', { class: 'card notice', id: 'apply-assurance' }, [
+      h('p', {}, [t(inPerson ? 'applyAssuranceInPerson' : 'applyAssuranceNeeded')]),
+      inPerson ? null : h('p', {}, [h('a', { class: 'button', id: 'apply-verify-link', href: `#/settings/identity?back=${back}` }, [t('applyAssuranceVerify')])]),
+    ]),
+  ];
 }
 
 /**

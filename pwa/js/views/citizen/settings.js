@@ -1,7 +1,7 @@
 // Settings: language (signed out too), my profile (name, NIK, birth date), push on this device, signed-in
-// devices, passkeys, my data (export and who saw what), sign out. `?profile=edit&back=/apply/<id>` is how the apply
-// flow sends someone whose profile lacks what applying needs: the profile comes first, and saving it returns to
-// the application (`back`, a route of this app only).
+// devices, passkeys, my data (export and who saw what), sign out, deleting the account.
+// `?profile=edit&back=/apply/<id>` is how the apply flow sends someone whose profile lacks what applying needs: the
+// profile comes first, and saving it returns to the application (`back`, a route of this app only).
 import { api, del, get, post } from '../../api.js';
 import { language, loadLanguage, t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
@@ -39,6 +39,7 @@ export default async function render($main, ctx) {
     passkeysSection(),
     dataSection(urls),
     signOutSection(),
+    ...(citizen ? [deletionSection()] : []),
   );
   return () => { for (const url of urls) URL.revokeObjectURL(url); };
 }
@@ -92,10 +93,16 @@ function profileSection({ editing, back, needNik }) {
 
 function accountSection() {
   const me = session.me() || {};
+  const level = me.assurance === 'in_person' ? 'identityLevelInPerson' : me.assurance === 'registry' ? 'identityLevelRegistry' : 'identityLevelPhone';
   return section('settings-account', t('settingsAccount'), [
     h('dl', { class: 'settings-facts' }, [
       h('dt', {}, [t('signinPhoneLabel')]), h('dd', {}, [me.phone || '—']),
     ]),
+    // How sure we are of who is behind the account, and the way to prove it (views/citizen/identity.js).
+    ...(session.kind() === 'citizen' ? [
+      h('p', { id: 'settings-assurance' }, [t(level)]),
+      h('p', {}, [h('a', { class: 'button secondary', id: 'settings-identity-link', href: '#/settings/identity' }, [t('identitySettingsLink')])]),
+    ] : []),
   ]);
 }
 
@@ -255,15 +262,20 @@ function dataSection(urls) {
   $export.addEventListener('click', async () => {
     showMessage($error, '');
     try {
-      const blob = await api('/api/v1/me/export', { as: 'blob' });
-      const url = URL.createObjectURL(blob);
+      $export.setAttribute('disabled', '');
+      /** @type {Response} */
+      const response = await api('/api/v1/me/export', { as: 'response' });
+      // The server names the archive (dated, in the account's language); the catalogue's name is the fallback.
+      const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
+      const url = URL.createObjectURL(await response.blob());
       urls.push(url);
-      const $a = h('a', { href: url, download: t('settingsExportFileName'), hidden: true });
+      const $a = h('a', { href: url, download: named ? named[1] : t('settingsExportFileName'), hidden: true });
       document.body.append($a);
       $a.click();
       $a.remove();
       announce(t('settingsExported'));
     } catch (error) { showMessage($error, problemText(error)); }
+    $export.removeAttribute('disabled');
   });
   const $log = h('ol', { class: 'settings-list', id: 'settings-access-log' });
   get('/api/v1/me/access-log').then((log) => {
@@ -278,6 +290,37 @@ function dataSection(urls) {
   return section('settings-data-section', t('settingsData'), [
     h('p', { class: 'hint' }, [t('settingsExportHint')]), $export, $error,
     h('h3', {}, [t('settingsAccessLog')]), h('p', { class: 'hint' }, [t('settingsAccessHint')]), $log,
+  ]);
+}
+
+/**
+ * Account deletion (citizens): what goes, what the law keeps and when it happens are on screen before the button,
+ * and asked once more in a confirmation; the answer's date is shown, then this phone is wiped as on sign-out
+ * (the server has already ended every session).
+ */
+function deletionSection() {
+  const $error = formError('settings-delete-error');
+  const $button = h('button', { type: 'button', class: 'danger', id: 'settings-delete' }, [t('settingsDelete')]);
+  $button.addEventListener('click', async () => {
+    if (!confirm(t('settingsDeleteConfirm'))) return;
+    showMessage($error, '');
+    $button.setAttribute('disabled', '');
+    try {
+      const answer = await del('/api/v1/me');
+      await session.signOut();
+      location.replace('#/');
+      toast(t('settingsDeleteRequested', { date: formatDate(answer.eraseAfter) }));
+    } catch (error) {
+      showMessage($error, problemText(error));
+      $button.removeAttribute('disabled');
+    }
+  });
+  const list = (/** @type {string} */ key) => h('ul', {}, t(key).split('\n').map((line) => h('li', {}, [line])));
+  return section('settings-delete-section', t('settingsDeleteTitle'), [
+    h('p', { class: 'hint' }, [t('settingsDeleteHint')]),
+    h('h3', {}, [t('settingsDeleteErasedTitle')]), list('settingsDeleteErased'),
+    h('h3', {}, [t('settingsDeleteKeptTitle')]), list('settingsDeleteKept'),
+    $error, $button,
   ]);
 }
 

@@ -35,6 +35,7 @@ import { timelineCard } from './review/timeline.js';
  * @property {{ code: string } | null} [region]
  * @property {{ code: string } | null} [agency]
  * @property {string | null} [subjectName]
+ * @property {'phone' | 'registry' | 'in_person' | null} [applicantAssurance]
  * @property {string | null} [submittedAt]
  * @property {Deadline | null} [deadline]
  * @property {string | null} [assignedTo]

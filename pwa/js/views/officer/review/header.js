@@ -22,6 +22,10 @@ export function reviewHeader(app, { me, onClaim }) {
     h('p', { class: 'meta' }, [statusBadge(app.status), app.flagged ? h('span', { class: 'off-flag off-overdue' }, [h('span', { 'aria-hidden': 'true' }, ['⚑']), ` ${t('officerFlagged')}`]) : null]),
     h('dl', { class: 'off-facts' }, [
       h('dt', {}, [t('officerApplicant')]), h('dd', {}, [app.subjectName || '—']),
+      // How sure we are of who applied (phone | registry | in_person): an officer weighs a case on it.
+      h('dt', {}, [t('officerApplicantAssurance')]), h('dd', { id: 'off-applicant-assurance' }, [
+        t(app.applicantAssurance === 'in_person' ? 'identityShortInPerson' : app.applicantAssurance === 'registry' ? 'identityShortRegistry' : 'identityShortPhone'),
+      ]),
       h('dt', {}, [t('officerSubmittedAt')]), h('dd', {}, [formatDate(app.submittedAt, true) || '—']),
       h('dt', {}, [t('officerDeadline')]), h('dd', {}, [
         dueText(deadline),

@@ -1,0 +1,153 @@
+"""Mandates from facts: a parental mandate is active only when a fact lists both parent and child.
+
+The facts: the population registry's family card (KK) — asked only for a parent whose own NIK is proven
+(assurance ``registry`` or better: otherwise anyone could declare a parent's NIK and borrow their KK) — or an
+officer who checked the KK (a paper card, or the KK document in the parent's wallet) and approved the mandate.
+Without either, the mandate waits for an officer (``review``). Adult mandates keep the member's own consent.
+
+Every use of a mandate (an application made for someone) is written to both sides' audit trails.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from api.accounts import schemas
+from api.accounts.assurance import level_of, meets
+from api.audit.service import mask_nik, record
+from api.lib import errors
+from api.lib.errors import DomainError
+from api.lib.staff import Officer
+from api.registry.service import RegistryAccess, check_family
+
+REVIEW = "review"
+
+
+class MandateNotInReviewError(DomainError):
+    """409 ``conflict``: the mandate is not waiting for an officer (decided already, or revoked)."""
+
+    status = 409
+    code = "conflict"
+    detail = "This mandate is not waiting for review."
+
+
+class ReasonRequiredError(DomainError):
+    """422: refusing a mandate needs a reason the parent can read."""
+
+    status = 422
+    code = "unprocessable"
+    detail = "A refusal needs a reason."
+
+
+async def parental_status(
+    conn: asyncpg.Connection,
+    *,
+    holder: uuid.UUID,
+    child_nik: str,
+    registry: RegistryAccess | None,
+    ip: str,
+) -> tuple[str, str | None]:
+    """(status, proof) of a new parental mandate: ``active`` by the registry's KK, else ``review``.
+
+    Asks the registry (outside any transaction: ``check_family`` counts and commits the attempt itself) only for
+    a holder whose NIK is proven. A registry that does not answer raises its 503: the parent tries again.
+    """
+    nik = await conn.fetchval("SELECT nik FROM accounts_account WHERE id = $1", holder)
+    if registry is None or not nik or not meets(await level_of(conn, holder), "registry"):
+        return REVIEW, None
+    fact = await check_family(
+        conn,
+        registry.registry,
+        secret=registry.secret,
+        account=holder,
+        parent_nik=nik,
+        child_nik=child_nik,
+        ip=ip,
+    )
+    return ("active", "registry_kk") if fact.verified else (REVIEW, None)
+
+
+async def list_for_review(conn: asyncpg.Connection, officer: Officer) -> schemas.MandateForReviewList:
+    """Parental mandates waiting for an officer, oldest first (NIKs masked: the officer compares with the KK)."""
+    rows = await conn.fetch(
+        """SELECT m.id, m.holder, h.name AS holder_name, h.nik AS holder_nik, m.member, f.member_name, f.member_nik,
+                  f.relation, m.created_at, m.services
+           FROM accounts_mandate m JOIN accounts_account h ON h.id = m.holder
+           JOIN accounts_family_member f ON f.id = m.member
+           WHERE m.status = 'review' ORDER BY m.created_at LIMIT 200"""
+    )
+    items = [
+        schemas.MandateForReview(
+            id=r["id"],
+            holder=schemas.Party(id=r["holder"], name=r["holder_name"]),
+            holder_nik=mask_nik(r["holder_nik"]),
+            member=schemas.Party(id=r["member"], name=r["member_name"]),
+            member_nik=mask_nik(r["member_nik"]) or "",
+            relation=r["relation"],
+            created_at=r["created_at"],
+            services=list(r["services"]),
+        )
+        for r in rows
+    ]
+    return schemas.MandateForReviewList(items=items, total=len(items))
+
+
+async def review(
+    conn: asyncpg.Connection, officer: Officer, mandate_id: uuid.UUID, decision: schemas.MandateReview, *, ip: str
+) -> schemas.MandateDecision:
+    """An officer approves (the KK lists both) or refuses (with a reason) a mandate under review.
+
+    The approval is the ``officer`` proof; who, agency, region and when go to both sides' trails.
+    """
+    if not decision.approve and not (decision.reason or "").strip():
+        raise ReasonRequiredError
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """SELECT m.id, m.status, m.holder, f.member_account FROM accounts_mandate m
+               JOIN accounts_family_member f ON f.id = m.member WHERE m.id = $1 FOR UPDATE OF m""",
+            mandate_id,
+        )
+        if row is None:
+            raise errors.NotFoundError("mandate")
+        if row["status"] != REVIEW:
+            raise MandateNotInReviewError
+        status, proof = ("active", "officer") if decision.approve else ("refused", None)
+        await conn.execute(
+            """UPDATE accounts_mandate SET status = $2, proof = $3, reviewed_by = $4, reviewed_at = now(),
+                      review_reason = $5 WHERE id = $1""",
+            mandate_id,
+            status,
+            proof,
+            officer.id,
+            (decision.reason or "").strip() or None,
+        )
+        detail = {
+            "mandate": str(mandate_id),
+            "approved": decision.approve,
+            "agency": officer.agency_code,
+            "region": officer.region,
+        }
+        for subject in (row["holder"], row["member_account"]):
+            if subject is not None:
+                await record(conn, action="mandate.reviewed", actor=officer.id, subject=subject, detail=detail, ip=ip)
+    return schemas.MandateDecision(id=mandate_id, status=status, reason=(decision.reason or "").strip() or None)
+
+
+async def record_mandate_use(
+    conn: asyncpg.Connection, *, mandate: uuid.UUID, actor: uuid.UUID, application: uuid.UUID, number: str, ip: str = ""
+) -> None:
+    """One ``mandate.used`` event in the holder's trail and in the member's (when they have an account), inside
+    the caller's transaction: the person applied for sees who acted for them, for what, and when."""
+    row = await conn.fetchrow(
+        """SELECT m.holder, f.member_account FROM accounts_mandate m JOIN accounts_family_member f ON f.id = m.member
+           WHERE m.id = $1""",
+        mandate,
+    )
+    if row is None:
+        return
+    detail = {"mandate": str(mandate), "application": str(application), "number": number}
+    for subject in (row["holder"], row["member_account"]):
+        if subject is not None:
+            await record(conn, action="mandate.used", actor=actor, subject=subject, detail=detail, ip=ip)
