@@ -31,7 +31,7 @@ const CORE = [
   '/js/views/citizen/signin.js', '/js/views/citizen/wallet.js', '/js/views/citizen/document.js',
   '/js/views/citizen/notifications.js', '/js/views/citizen/settings.js', '/js/push.js',
   '/js/components/notifications-badge.js', '/js/components/wallet-status.js', '/js/components/wallet-upload.js',
-  '/js/components/account-field.js', '/js/components/account-problem.js', '/js/components/account-webauthn.js',
+  '/js/components/account-field.js', '/js/lib/problem.js', '/js/components/account-webauthn.js',
   '/js/statuses.js', '/js/components/answer-text.js', '/js/components/apply-draft.js',
   '/js/components/apply-review.js', '/js/components/apply-receipt.js',
   '/js/components/profile-form.js', '/js/components/return-to.js',

@@ -1,6 +1,6 @@
 """The PWA's files agree with each other: every citizen-mode module is in the service worker's precache (or the
-app would break offline on the first screen not yet visited), no officer or kiosk module is (citizens must not
-download them), every precached file exists, and every string key used in the code exists in both languages."""
+app would break offline on the first screen not yet visited), no officer, kiosk or admin module is (citizens must
+not download them), every precached file exists, and every string key used in the code exists in both languages."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ def precached() -> set[str]:
     return set(re.findall(r"'([^']+)'", core.group(1)))
 
 
+OTHER_MODES = r"/views/(officer|kiosk|admin)/|/components/(officer|kiosk|admin)-|/css/(officer|kiosk|admin)\.css"
+
+
 def is_other_mode(path: str) -> bool:
-    return bool(re.search(r"/views/(officer|kiosk)/|/components/(officer|kiosk)-|/css/(officer|kiosk)\.css", path))
+    return bool(re.search(OTHER_MODES, path))
 
 
 def test_every_citizen_module_is_precached_and_no_other_mode_is() -> None:
@@ -28,6 +31,22 @@ def test_every_citizen_module_is_precached_and_no_other_mode_is() -> None:
     citizen = {m for m in modules if not is_other_mode(m)}
     assert citizen - listed == set(), "citizen modules missing from the precache"
     assert {m for m in listed if is_other_mode(m)} == set()
+
+
+def test_admin_code_is_loaded_only_by_admin_routes() -> None:
+    """Admin modules are reached only through the router's admin routes (import() on first use), never imported by
+    a module of another mode, so no citizen, officer or kiosk device downloads them."""
+    admin = re.compile(r"""(?:from|import\()\s*['"][^'"]*(?:views/admin/|/css/admin\.css)""")
+    for source in (PWA / "js").rglob("*.js"):
+        path = "/" + str(source.relative_to(PWA))
+        if "/views/admin/" in path or path == "/js/router.js":
+            continue
+        assert not admin.search(source.read_text()), f"{path} imports admin code"
+    router = (PWA / "js" / "router.js").read_text()
+    for line in router.splitlines():
+        if "views/admin/" in line:
+            assert "access: 'admin'" in line, line
+    assert "/css/admin.css" in (PWA / "js" / "views" / "admin" / "common.js").read_text()
 
 
 def test_every_precached_file_exists() -> None:

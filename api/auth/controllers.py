@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.accounts.language import language_of_phone, save_first_language
 from api.auth import enrolment, kiosks, schemas, service
@@ -253,6 +253,27 @@ class KioskAdminController(Controller):
 class StaffEnrolmentController(Controller):
     path = "/api/v1/admin/staff"
     tags = ("admin",)
+
+    @get("", operation_id="findStaff", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
+    async def find_staff(
+        self,
+        principal: NamedDependency[Principal],
+        phone: Annotated[str, QueryParameter(description="the staff member's mobile number", max_length=32)],
+    ) -> schemas.StaffMember:
+        """The active staff account with this phone number, to issue its enrolment code. Region admins: staff
+        of their own region (others answer 404, as if they did not exist)."""
+        region = None if NATIONAL_ADMIN in principal.roles else (principal.region or "")
+        async with connection() as conn:
+            found = await enrolment.find_staff(conn, phone=phone, region=region)
+        return schemas.StaffMember(
+            account_id=found.account,
+            name=found.name,
+            phone=found.phone,
+            roles=found.roles,
+            has_passkey=found.has_passkey,
+            agency=found.agency,
+            region=found.region,
+        )
 
     @post(
         "/{account_id:uuid}/enrolment-code",

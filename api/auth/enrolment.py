@@ -121,6 +121,46 @@ async def staff_account(conn: asyncpg.Connection, *, phone: str) -> uuid.UUID:
     return found
 
 
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account as an admin looks it up to hand over an enrolment code."""
+
+    account: uuid.UUID
+    name: str
+    phone: str
+    roles: list[str]
+    agency: str | None  # the agency's short name
+    region: str | None
+    has_passkey: bool
+
+
+async def find_staff(conn: asyncpg.Connection, *, phone: str, region: str | None) -> StaffMember:
+    """The active staff account of a phone number, for an admin (``GET /api/v1/admin/staff?phone=``).
+
+    ``region``: the region admin's region, outside which the account counts as not found (None: a national
+    admin, every region). A number that cannot be a phone raises the identity module's ``InvalidPhoneError``.
+    """
+    phone = normalise_phone(phone)
+    row = await conn.fetchrow(
+        """SELECT a.id, a.name, a.phone, a.roles, g.short_name AS agency, a.region,
+                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey
+           FROM accounts_account a LEFT JOIN catalogue_agency g ON g.id = a.agency
+           WHERE a.phone = $1 AND a.status = 'active'""",
+        phone,
+    )
+    if row is None or not set(row["roles"]) & STAFF or (region is not None and row["region"] != region):
+        raise StaffNotFoundError
+    return StaffMember(
+        account=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        roles=list(row["roles"]),
+        agency=row["agency"],
+        region=row["region"],
+        has_passkey=row["has_passkey"],
+    )
+
+
 async def issue(
     conn: asyncpg.Connection,
     secret: bytes,

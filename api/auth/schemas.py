@@ -50,6 +50,19 @@ class Tokens(Struct):
     new_account: bool = False
 
 
+class StaffMember(Struct):
+    """A staff account found by an admin, to hand over an enrolment code for its first passkey."""
+
+    account_id: uuid.UUID
+    name: str
+    phone: str
+    roles: list[str]
+    # Whether a passkey is enrolled already (then a new code is needed only for a replaced device).
+    has_passkey: bool
+    agency: str | None = None
+    region: str | None = None
+
+
 class EnrolmentCode(Struct):
     """A new one-time code for a staff member's first passkey. Shown once: it is stored only as an HMAC."""
 

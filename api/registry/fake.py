@@ -29,7 +29,6 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import parse_qs
@@ -51,8 +50,9 @@ def same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    """One person in the fake registry, as the demo file and ``POST /_test/people`` give them."""
+
     nik: str
     name: str
     birth_date: dt.date
@@ -62,22 +62,13 @@ class Person:
     relationship: str = "KEPALA KELUARGA"
 
 
-class _PersonBody(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
-    nik: str
-    name: str
-    birth_date: dt.date
-    birth_place: str = ""
-    kk: str | None = None
-    relationship: str = "KEPALA KELUARGA"
-
-
 class _DemoFamily(msgspec.Struct):
     kk: str
-    members: list[_PersonBody]
+    members: list[Person]
 
 
 class _DemoFile(msgspec.Struct):
-    people: list[_PersonBody] = []
+    people: list[Person] = []
     families: list[_DemoFamily] = []
 
 
@@ -90,15 +81,8 @@ def demo_people(path: Path = DEMO_FILE) -> list[Person]:
     return people
 
 
-def _person(body: _PersonBody, *, kk: str | None = None) -> Person:
-    return Person(
-        nik=body.nik,
-        name=body.name,
-        birth_date=body.birth_date,
-        birth_place=body.birth_place,
-        kk=kk or body.kk,
-        relationship=body.relationship.upper(),
-    )
+def _person(body: Person, *, kk: str | None = None) -> Person:
+    return msgspec.structs.replace(body, kk=kk or body.kk, relationship=body.relationship.upper())
 
 
 class _Refusal(Exception):  # noqa: N818  # an answer of the fake's own, never raised out of it (not a DomainError)
@@ -253,7 +237,7 @@ class FakeRegistry:
 
     def _test_add(self, body: bytes) -> tuple[int, dict[str, Any]]:
         try:
-            person = msgspec.json.decode(body, type=_PersonBody)
+            person = msgspec.json.decode(body, type=Person)
         except msgspec.DecodeError as exc:
             raise _Refusal(400, "invalid_request") from exc
         if not _is_nik(person.nik) or (person.kk is not None and not _is_nik(person.kk)):

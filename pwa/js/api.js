@@ -5,13 +5,16 @@ import { language } from './i18n.js';
 import { accessToken, refreshAccess, signedIn } from './session.js';
 
 export class ApiError extends Error {
-  /** @param {number} status @param {any} problem */
-  constructor(status, problem) {
+  /** @param {number} status @param {any} problem @param {number | null} [retryAfter] seconds, from Retry-After */
+  constructor(status, problem, retryAfter = null) {
+    // The message is the server's English detail: for logs and tests. People read lib/problem.js's problemText.
     super(problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem || {};
     /** The problem's stable code: the last segment of its `type` URI (e.g. "version_conflict"). */
-    this.code = String(this.problem.type || '').split('/').pop() || '';
+    this.code = String(this.problem.type || '').split('/').pop() || String(this.problem.code || '');
+    /** How long the server asked to wait before trying again (429, 503), in seconds, or null. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -63,7 +66,8 @@ export async function api(path, options = {}) {
   if (response.status === 401 && options.auth !== false && signedIn() && (await refreshAccess())) response = await send();
   if (!response.ok) {
     const problem = await response.json().catch(() => ({ title: response.statusText }));
-    throw new ApiError(response.status, problem);
+    const wait = Number(response.headers.get('Retry-After'));
+    throw new ApiError(response.status, problem, Number.isFinite(wait) && wait > 0 ? wait : null);
   }
   if (options.as === 'response') return response;
   if (options.as === 'blob') return response.blob();

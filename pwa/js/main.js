@@ -20,6 +20,7 @@ const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('set
 const NAV = {
   citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
   staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
+  admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/notifications', 'navAdminFailed', 'failed']],
   kiosk: [],
   anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
 };
@@ -34,6 +35,9 @@ const ICONS = {
   inbox: ['M5 4h14l2 9v7H3v-7z', 'M3 13h5l2 3h4l2-3h5'],
   workload: ['M4 20V11', 'M10 20V4', 'M16 20v-7', 'M2 20h20'],
   identityCheck: ['M3 6h18v12H3z', 'M7 10h4', 'M7 14h6', 'M15 9h3v4h-3z'],
+  kiosk: ['M5 3h14v13H5z', 'M9 20h6', 'M12 16v4'],
+  staff: ['M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M2 21v-1a7 7 0 0 1 14 0v1', 'M16 3.5a4 4 0 0 1 0 7', 'M19 14a6 6 0 0 1 3 5v2'],
+  failed: ['M4 6h16v12H4z', 'M4 6l8 7 8-7', 'M12 16v.01'],
 };
 
 /** @param {keyof typeof ICONS} name */
@@ -51,9 +55,9 @@ function icon(name) {
 }
 
 function drawNav() {
-  const mode = session.kind() ?? 'anonymous';
+  const mode = session.isAdmin() ? 'admin' : session.kind() ?? 'anonymous';
   document.body.dataset.mode = mode;
-  $brand.href = mode === 'staff' ? '#/officer' : mode === 'kiosk' ? '#/kiosk' : '#/';
+  $brand.href = `#${session.home()}`;
   // The team's workload is a supervisor's screen: plain officers are not shown a link to a polite refusal.
   const items = NAV[mode].filter(([href]) => href !== '#/officer/workload' || session.hasRole('supervisor'));
   $nav.hidden = items.length === 0;

@@ -1,6 +1,6 @@
 // Hash routes (`/#/applications/<id>`): static hosting needs no server fallback, and push notifications and SMS
 // links already point at them. Views are loaded with import() when first shown, so officer and kiosk code is
-// never downloaded in citizen mode.
+// never downloaded in citizen mode (nor admin code anywhere but on an admin's device).
 //
 // A view module's default export: `async render($main, ctx) => (cleanup function | void)`.
 // It fills $main (already empty), and its first <h1> receives focus so screen readers announce the new screen.
@@ -9,7 +9,7 @@ import { t } from './i18n.js';
 import { h } from './lib/dom.js';
 
 /**
- * @typedef {'public' | 'citizen' | 'staff' | 'kiosk'} Access
+ * @typedef {'public' | 'citizen' | 'staff' | 'admin' | 'kiosk'} Access
  * @typedef {{ pattern: string, load: () => Promise<any>, access: Access, title: string }} Route
  * @typedef {{ params: Record<string, string>, query: URLSearchParams, path: string }} RouteContext
  */
@@ -34,6 +34,11 @@ export const routes = [
   { pattern: '/officer/applications/:id', load: () => import('./views/officer/review.js'), access: 'staff', title: 'titleReview' },
   { pattern: '/officer/workload', load: () => import('./views/officer/workload.js'), access: 'staff', title: 'titleWorkload' },
   { pattern: '/officer/identity', load: () => import('./views/officer/identity.js'), access: 'staff', title: 'titleCounterCheck' },
+  // Admin mode: region and national admins (staff accounts), after their passkey step.
+  { pattern: '/admin', load: () => import('./views/admin/home.js'), access: 'admin', title: 'titleAdminHome' },
+  { pattern: '/admin/kiosks', load: () => import('./views/admin/kiosks.js'), access: 'admin', title: 'titleAdminKiosks' },
+  { pattern: '/admin/staff', load: () => import('./views/admin/staff.js'), access: 'admin', title: 'titleAdminStaff' },
+  { pattern: '/admin/notifications', load: () => import('./views/admin/notifications.js'), access: 'admin', title: 'titleAdminFailed' },
   // Kiosk mode: a registered kiosk device.
   { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
   { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },
@@ -80,10 +85,13 @@ function redirectFor(access) {
   if (access === 'public') return null;
   if (access === 'kiosk') return k === 'kiosk' ? null : '/kiosk';
   if (!session.signedIn()) return `/signin?next=${encodeURIComponent(current().path)}`;
-  if (access === 'citizen' && k !== 'citizen') return k === 'staff' ? '/officer' : '/kiosk';
-  if (access === 'staff' && k !== 'staff') return '/';
-  // Staff who signed in with a code must confirm with a passkey before any officer screen.
-  if (access === 'staff' && session.scope() === 'mfa') return '/signin?step=passkey';
+  if (access === 'citizen' && k !== 'citizen') return session.home();
+  if ((access === 'staff' || access === 'admin') && k !== 'staff') return '/';
+  // Staff who signed in with a code must confirm with a passkey before any officer or admin screen.
+  if (access !== 'citizen' && session.scope() === 'mfa') return '/signin?step=passkey';
+  // Officers and admins each have their own screens; the other's would only answer "not allowed".
+  if (access === 'staff' && session.isAdmin()) return '/admin';
+  if (access === 'admin' && !session.isAdmin()) return '/officer';
   return null;
 }
 

@@ -30,6 +30,14 @@ export const scope = () => current?.scope ?? null;
 export const signedIn = () => current !== null;
 /** @param {string} role */
 export const hasRole = (role) => Boolean(current?.me?.roles?.includes(role));
+/**
+ * Admin mode: a staff session of a region or national admin who is not also an officer or supervisor (their
+ * work is the inbox). Admins sign in like staff (code, then passkey) and use the screens under views/admin/.
+ */
+export const isAdmin = () => current?.kind === 'staff' && (hasRole('region_admin') || hasRole('national_admin'))
+  && !hasRole('officer') && !hasRole('supervisor');
+/** Where this session's home is: the admin home, the officer inbox, the kiosk, or the citizen home. */
+export const home = () => (current?.kind === 'kiosk' ? '/kiosk' : current?.kind === 'staff' ? (isAdmin() ? '/admin' : '/officer') : '/');
 
 /** @param {() => void} listener */
 export function onChange(listener) {

@@ -234,6 +234,32 @@ async def test_admins_reissue_codes_for_staff_they_manage(
     assert (await client.post(route(officer), headers=officer_token)).status_code == 403
 
 
+async def test_admins_find_staff_by_phone_in_their_scope(
+    client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
+) -> None:
+    mine = await staff(db, "officer", agency="DISDUKCAPIL", region="3302")
+    elsewhere = await staff(db, "officer", agency="DISDUKCAPIL", region="3471")
+    citizen = (await sign_in(client))["phone"]
+    region_admin = {"Authorization": f"Bearer {await full_staff_token(db, app, 'region_admin', region='3302')}"}
+    national_admin = {"Authorization": f"Bearer {await full_staff_token(db, app, 'national_admin')}"}
+
+    async def find(phone: str, headers: dict[str, str]) -> httpx.Response:
+        return await client.get("/api/v1/admin/staff", params={"phone": phone}, headers=headers)
+
+    found = await find("0" + mine.removeprefix("+62"), region_admin)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["phone"] == mine and body["roles"] == ["officer"] and body["region"] == "3302"
+    assert body["hasPasskey"] is False and body["agency"]
+    assert body["accountId"] == str(await db.fetchval("SELECT id FROM accounts_account WHERE phone = $1", mine))
+    # Another region's staff: as if they did not exist, for a region admin; found by a national admin.
+    assert problem(await find(elsewhere, region_admin), 404, "not_found")
+    assert (await find(elsewhere, national_admin)).status_code == 200
+    # Citizens are not staff; a number that cannot be one says so.
+    assert problem(await find(citizen, national_admin), 404, "not_found")
+    assert problem(await find("0812", national_admin), 422, "invalid_phone")
+
+
 async def test_housekeeping_removes_long_expired_codes_only(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
     from api.auth.housekeeping import purge
 

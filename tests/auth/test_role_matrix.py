@@ -122,6 +122,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/admin/kiosks"): {"region_admin", "national_admin"},
     ("DELETE", "/api/v1/admin/kiosks/{}"): {"region_admin"},
     # region admins for staff of their region, national admins for all (tests/auth/test_enrolment.py)
+    ("GET", "/api/v1/admin/staff"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/staff/{}/enrolment-code"): {"region_admin", "national_admin"},
     # kiosk mode: the tablet itself; its QR codes are public images
     ("GET", "/api/v1/kiosk/device"): {"kiosk"},

@@ -36,7 +36,7 @@ class Screen:
     name: str
     # After the origin; {service}, {document}, {application}, {kiosk_service}, {attestation} are filled in.
     path: str
-    # anonymous, citizen, officer, supervisor or kiosk
+    # anonymous, citizen, officer, supervisor, region_admin or kiosk
     session: str
 
 
@@ -59,6 +59,11 @@ SCREENS = [
     Screen("officer inbox", "/#/officer", "officer"),
     Screen("officer review", "/#/officer/applications/{application}", "officer"),
     Screen("supervisor workload", "/#/officer/workload", "supervisor"),
+    # Admin mode.
+    Screen("admin home", "/#/admin", "region_admin"),
+    Screen("admin kiosks", "/#/admin/kiosks", "region_admin"),
+    Screen("admin staff", "/#/admin/staff", "region_admin"),
+    Screen("admin failed notifications", "/#/admin/notifications", "region_admin"),
     # Kiosk mode.
     Screen("kiosk set-up", "/#/kiosk", "anonymous"),
     Screen("kiosk home", "/#/kiosk", "kiosk"),
@@ -79,6 +84,8 @@ class World:
     kiosk_secret: str
 
     def tokens(self, srv: PwaServer, session: str) -> dict[str, Any]:
+        if session == "region_admin":
+            return srv.staff_sign_in(session, region=REGION)
         if session != "citizen":
             return srv.staff_sign_in(session, agency="DISDUKCAPIL", region=REGION)
         # Refresh tokens rotate when a page opens, and replaying an old one ends the whole session: each screen

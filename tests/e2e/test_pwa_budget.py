@@ -1,9 +1,9 @@
 """The PWA's byte budget (issue 7, item 8) as a test: bytes are deterministic, unlike timings.
 
 A citizen's first visit to the home in a fresh profile must transfer ≤ 100 KB (compressed bodies plus headers,
-as DevTools counts them), of which JavaScript ≤ 50 KB; no officer or kiosk code may reach a citizen's phone —
-neither through the page nor through the service worker's precache. Staff and kiosks load their own code and
-not each other's. Lighthouse's timings are measured by bench/pwa_budget.py, not here.
+as DevTools counts them), of which JavaScript ≤ 50 KB; no officer, kiosk or admin code may reach a citizen's
+phone — neither through the page nor through the service worker's precache. Staff, admins and kiosks load their
+own code and not each other's. Lighthouse's timings are measured by bench/pwa_budget.py, not here.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ BUDGET_TOTAL = 100 * KB
 BUDGET_JS = 50 * KB
 OFFICER = ("/js/views/officer/", "/css/officer.css")
 KIOSK = ("/js/views/kiosk/", "/css/kiosk.css")
+ADMIN = ("/js/views/admin/", "/css/admin.css")
 
 
 @dataclass
@@ -136,7 +137,7 @@ def test_citizen_home_first_load_within_budget(pwa_server: PwaServer, sw_browser
     assert record.total() <= BUDGET_TOTAL, f"first load {record.total():,} B > {BUDGET_TOTAL:,} B; {detail}"
     assert record.total("js") <= BUDGET_JS, f"JavaScript {record.total('js'):,} B > {BUDGET_JS:,} B; {detail}"
     assert any(t.by_worker for t in record.transfers), "the service worker's downloads were not seen; " + detail
-    assert record.loaded(OFFICER + KIOSK) == [], f"staff or kiosk code reached a citizen; {detail}"
+    assert record.loaded(OFFICER + KIOSK + ADMIN) == [], f"staff, kiosk or admin code reached a citizen; {detail}"
 
 
 def test_signed_in_citizen_loads_no_staff_or_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
@@ -148,7 +149,9 @@ def test_signed_in_citizen_loads_no_staff_or_kiosk_code(pwa_server: PwaServer, s
             page.wait_for_load_state("networkidle")
         settle(page, wait_for_worker=False)
     assert "/js/views/citizen/home.js" in record.paths(), record.table()
-    assert record.loaded(OFFICER + KIOSK) == [], f"staff or kiosk code reached a citizen:\n{record.table()}"
+    assert record.loaded(OFFICER + KIOSK + ADMIN) == [], (
+        f"staff, kiosk or admin code reached a citizen:\n{record.table()}"
+    )
 
 
 def test_officer_mode_loads_officer_code_and_no_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
@@ -157,7 +160,20 @@ def test_officer_mode_loads_officer_code_and_no_kiosk_code(pwa_server: PwaServer
         pwa_server.open_signed_in(page, tokens, "/officer")
         settle(page)
     assert "/js/views/officer/inbox.js" in record.paths(), record.table()
-    assert record.loaded(KIOSK) == [], f"kiosk code reached an officer:\n{record.table()}"
+    assert record.loaded(KIOSK + ADMIN) == [], f"kiosk or admin code reached an officer:\n{record.table()}"
+
+
+def test_admin_mode_loads_admin_code_and_no_officer_or_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
+    tokens = pwa_server.staff_sign_in("region_admin", region="3302")
+    with recording(pwa_server, sw_browser) as (page, record):
+        pwa_server.open_signed_in(page, tokens, "/admin")
+        settle(page)
+        for path in ("/admin/kiosks", "/admin/staff", "/admin/notifications"):
+            page.evaluate("(path) => { location.hash = '#' + path; }", path)
+            page.wait_for_load_state("networkidle")
+    assert "/js/views/admin/home.js" in record.paths(), record.table()
+    assert "/css/admin.css" in record.paths(), record.table()
+    assert record.loaded(OFFICER + KIOSK) == [], f"officer or kiosk code reached an admin:\n{record.table()}"
 
 
 def test_kiosk_screen_loads_no_officer_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
@@ -165,4 +181,4 @@ def test_kiosk_screen_loads_no_officer_code(pwa_server: PwaServer, sw_browser: B
         page.goto(pwa_server.url + "/#/kiosk")
         settle(page)
     assert "/js/views/kiosk/home.js" in record.paths(), record.table()
-    assert record.loaded(OFFICER) == [], f"officer code reached a kiosk:\n{record.table()}"
+    assert record.loaded(OFFICER + ADMIN) == [], f"officer or admin code reached a kiosk:\n{record.table()}"

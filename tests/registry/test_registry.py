@@ -126,7 +126,7 @@ async def test_no_match_is_an_answer_not_an_error(
 ) -> None:
     nik, name, born = new_person(registry)
     wrong_date = await check_identity(
-        db, gateway, secret=SECRET, account=account, nik=nik, name=name, birth_date=born.replace(day=18)
+        db, gateway, secret=SECRET, account=account, nik=nik, name=name, birth_date=born + dt.timedelta(days=1)
     )
     assert not wrong_date.verified
     assert wrong_date.match.fields() == {"nik": True, "name": True, "birthDate": False}

@@ -12,6 +12,7 @@
 // - Cleans up: nothing beyond its nodes (listeners are on its own elements; no timers).
 import { t } from '../i18n.js';
 import { h } from '../lib/dom.js';
+import { problemText } from '../lib/problem.js';
 import { answerText } from './answer-text.js';
 import { attachable, serverErrors } from './answers-form.js';
 
@@ -67,7 +68,7 @@ export function applyReview({ fields, requirements, answers, documentIds }, { on
       ...split.other.map((m) => h('li', {}, [m])),
     ];
     $problem.hidden = false;
-    $problem.replaceChildren(h('h2', {}, [t('applyRefused')]), h('p', {}, [problem?.detail ?? '']), items.length ? h('ul', {}, items) : '');
+    $problem.replaceChildren(h('h2', {}, [t('applyRefused')]), h('p', {}, [problemText(problem)]), items.length ? h('ul', {}, items) : '');
     $problem.focus();
   }
 

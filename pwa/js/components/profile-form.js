@@ -17,7 +17,7 @@ import { t } from '../i18n.js';
 import { formatDate, h } from '../lib/dom.js';
 import * as session from '../session.js';
 import { field, formError, setError, showMessage } from './account-field.js';
-import { problemText } from './account-problem.js';
+import { problemText } from '../lib/problem.js';
 
 /**
  * The birth date a NIK encodes (digits 7–12 are DDMMYY; women have 40 added to the day), or null if it

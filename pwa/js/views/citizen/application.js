@@ -3,6 +3,7 @@
 import { api, get } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h } from '../../lib/dom.js';
+import { problemText } from '../../lib/problem.js';
 import { fetchWithSnapshot, save } from '../../store/snapshots.js';
 import { deadlineText, statusBadge } from '../../components/application-status.js';
 import { answersForm, documentsChooser, serverErrors } from '../../components/answers-form.js';
@@ -149,7 +150,7 @@ export default async function render($main, ctx) {
         form.showErrors(split.answers);
         docs.showErrors(split.documents);
         $problem.hidden = false;
-        $problem.textContent = e?.status === 412 ? t('applicationStale') : e?.status ? `${t('applyRefused')} ${e.message}` : t('offline');
+        $problem.textContent = e?.status === 412 ? t('applicationStale') : e?.status ? `${t('applyRefused')} ${problemText(e)}` : t('offline');
         $problem.focus();
       }
     });

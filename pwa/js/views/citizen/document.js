@@ -6,7 +6,7 @@ import { announce, formatDate, h, toast } from '../../lib/dom.js';
 import { render as redraw } from '../../router.js';
 import * as snapshots from '../../store/snapshots.js';
 import { field, formError, setError, showMessage } from '../../components/account-field.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { fileSize, statusBadge } from '../../components/wallet-status.js';
 import { prepareFile, sendForm } from '../../components/wallet-upload.js';
 

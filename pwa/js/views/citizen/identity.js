@@ -8,7 +8,7 @@ import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
 import * as session from '../../session.js';
 import { formError, showMessage } from '../../components/account-field.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { internalRoute } from '../../components/return-to.js';
 
 /**

@@ -4,7 +4,7 @@ import { post } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
 import { fetchWithSnapshot } from '../../store/snapshots.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { setUnread } from '../../components/notifications-badge.js';
 
 const PAGE_SIZE = 50;

@@ -2,6 +2,7 @@
 // its number; a submission the server refused stays here, marked, until the person fixes or deletes it.
 import { t } from '../../i18n.js';
 import { announce, formatDate, h } from '../../lib/dom.js';
+import { problemText } from '../../lib/problem.js';
 import * as outbox from '../../store/outbox.js';
 import * as drafts from '../../store/drafts.js';
 
@@ -30,7 +31,7 @@ export default async function render($main) {
         h('a', { href: `#/applications/${item.result.id}` }, [t('outboxOpen')])])
       : item.state === 'failed'
         ? h('div', {}, [
-          h('p', { class: 'error' }, [t('outboxFailed'), ' ', item.problem?.detail ?? '']),
+          h('p', { class: 'error' }, [t('outboxFailed'), ' ', item.problem ? problemText(item.problem) : '']),
           h('div', { class: 'actions' }, [
             item.serviceId ? h('button', { type: 'button', onclick: () => fix(item) }, [t('outboxFix')]) : '',
             h('button', { type: 'button', class: 'danger', onclick: () => discard(item) }, [t('outboxDelete')]),

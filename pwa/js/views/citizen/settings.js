@@ -7,7 +7,7 @@ import { language, loadLanguage, t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
 import * as session from '../../session.js';
 import { formError, showMessage } from '../../components/account-field.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { createPasskey, passkeysSupported } from '../../components/account-webauthn.js';
 import { profileForm } from '../../components/profile-form.js';
 import { internalRoute } from '../../components/return-to.js';

@@ -7,7 +7,7 @@ import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
 import * as session from '../../session.js';
 import { field, setError, formError, showMessage } from '../../components/account-field.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { createPasskey, getPasskey, passkeysSupported } from '../../components/account-webauthn.js';
 
 const RESEND_SECONDS = 30;
@@ -72,7 +72,7 @@ export default async function render($main, ctx) {
   rememberEnrolmentCode(ctx.query.get('enrol'));
   if (session.kind() === 'kiosk') { go('/kiosk'); return; }
   if (session.scope() === 'mfa') return passkeyStep($main);
-  if (session.signedIn()) { go(session.kind() === 'staff' ? '/officer' : next); return; }
+  if (session.signedIn()) { go(session.kind() === 'staff' ? session.home() : next); return; }
 
   /** @type {number} */
   let timer = 0;
@@ -86,7 +86,7 @@ export default async function render($main, ctx) {
     if (tokens.scope === 'mfa') { go('/signin?step=passkey'); return; }
     if (session.kind() === 'citizen') import('../../components/notifications-badge.js').then((m) => m.start()).catch(() => undefined);
     if (tokens.newAccount) { profileStep(); return; }
-    go(session.kind() === 'staff' ? '/officer' : next);
+    go(session.kind() === 'staff' ? session.home() : next);
   };
 
   const phoneStep = (initial = '') => {
@@ -251,7 +251,7 @@ function passkeyStep($main) {
     const credential = await getPasskey(options.publicKey);
     const tokens = await post(`${PASSKEYS}/authenticate`, { challengeId: options.challengeId, credential });
     await session.begin(tokens);
-    go('/officer');
+    go(session.home());
   };
   const enrol = async () => {
     const options = await post(`${PASSKEYS}/register/options`, { enrolmentCode: $codeInput.value.trim() });

@@ -6,7 +6,7 @@ import { get, OfflineError } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h, toast } from '../../lib/dom.js';
 import { field, formError, setError, showMessage } from '../../components/account-field.js';
-import { problemText } from '../../components/account-problem.js';
+import { problemText } from '../../lib/problem.js';
 import { fetchWithSnapshot } from '../../store/snapshots.js';
 import { fileSize, statusBadge } from '../../components/wallet-status.js';
 import { isImage, prepareFile, sendForm } from '../../components/wallet-upload.js';

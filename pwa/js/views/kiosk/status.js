@@ -4,6 +4,7 @@
 import { ApiError, post } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, formatDate, h } from '../../lib/dom.js';
+import { problemText } from '../../lib/problem.js';
 import { kioskBar, startIdle, useStyles, wipe } from '../../components/kiosk-shell.js';
 import { WITHOUT_DEADLINE, isIn } from '../../statuses.js';
 
@@ -144,7 +145,7 @@ function errorText(error, step) {
     case 'code_expired': return t('kioskCodeExpired');
     case 'too_many_attempts': return t('kioskCodeLocked');
     case 'invalid_request': return step === 'code' ? t('kioskCodeFormat') : t('kioskNumberInvalid');
-    default: return t('kioskOffline');
+    default: return problemText(error);
   }
 }
 

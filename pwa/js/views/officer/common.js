@@ -2,6 +2,7 @@
 import { ApiError, OfflineError } from '../../api.js';
 import { t } from '../../i18n.js';
 import { formatDate, h } from '../../lib/dom.js';
+import { problemText } from '../../lib/problem.js';
 
 /**
  * Officer styles are loaded by the officer views themselves (once), so citizens never download them.
@@ -35,16 +36,14 @@ export function dueText(deadline) {
 }
 
 /**
- * A sentence for an error, for people: offline, a conflict, or the server's own problem text.
+ * A sentence for an error, for people: offline, someone else's change first, or the problem's code in words
+ * (lib/problem.js; never the server's English detail).
  * @param {unknown} error
  */
 export function errorText(error) {
   if (error instanceof OfflineError) return t('officerOffline');
-  if (error instanceof ApiError) {
-    if (isConflict(error)) return t('officerConflict');
-    return t('officerError', { detail: error.message });
-  }
-  return t('officerError', { detail: String(error) });
+  if (isConflict(error)) return t('officerConflict');
+  return problemText(error);
 }
 
 /**

@@ -1,0 +1,29 @@
+// The admin home: what an admin can do here, each a link to its screen (kiosks, staff enrolment codes, failed
+// notifications). It says which region the admin manages, so a national admin knows they see every region.
+import { t } from '../../i18n.js';
+import { h } from '../../lib/dom.js';
+import * as session from '../../session.js';
+import { isRegionAdmin, loadStyles } from './common.js';
+
+/**
+ * @param {HTMLElement} $main
+ */
+export default async function render($main) {
+  loadStyles();
+  const me = session.me() || {};
+  const scope = isRegionAdmin() && me.region?.name ? t('adminHomeRegion', { region: me.region.name }) : t('adminHomeNational');
+  /** @type {[string, string, string][]} */
+  const tasks = [
+    ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
+    ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
+    ['#/admin/notifications', t('adminFailedTitle'), t('adminFailedIntro')],
+  ];
+  $main.append(
+    h('h1', {}, [t('adminHomeTitle')]),
+    h('p', { class: 'adm-scope' }, [scope]),
+    h('ul', { class: 'adm-tasks' }, tasks.map(([href, title, text]) => h('li', { class: 'card' }, [
+      h('h2', {}, [h('a', { href }, [title])]),
+      h('p', {}, [text]),
+    ]))),
+  );
+}
