@@ -20,14 +20,7 @@ from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import client_ip, language
 from api.lib.sms import SmsGateway, send_code
-
-
-def status_message(number: str, code: str) -> str:
-    # Says where the code is for (a kiosk, this number) so that an owner who is not at a kiosk knows to ignore it.
-    return (
-        f"Kode untuk melihat status permohonan {number} di kios MPP: {code}. Berlaku 5 menit. "
-        "Jika Anda tidak sedang di kios MPP, abaikan pesan ini dan JANGAN berikan kode ini kepada siapa pun."
-    )
+from api.notifications import messages
 
 
 def site_origin(request: Request[Any, Any, Any]) -> str:
@@ -99,9 +92,9 @@ class KioskController(Controller):
             to_send = await service.request_code(conn, secret=issuer.secret, kiosk=principal.id, number=data.number)
         background = None
         if to_send is not None:
-            number, phone, code = to_send
+            number, phone, code, lang = to_send
             # After the answer: the gateway's speed reveals nothing, and a slow gateway does not slow the kiosk.
-            background = BackgroundTask(send_code, sms, phone, status_message(number, code), code)
+            background = BackgroundTask(send_code, sms, phone, messages.kiosk_status_code(number, code, lang), code)
         return Response(
             schemas.StatusCodeSent(expires_in=int(service.CODE_TTL.total_seconds())),
             status_code=202,

@@ -129,8 +129,9 @@ async def device(
 
 async def request_code(
     conn: asyncpg.Connection, *, secret: bytes, kiosk: uuid.UUID, number: str
-) -> tuple[str, str, str] | None:
-    """Store a code for ``number`` on this kiosk; return (number, owner's phone, code) to send, or None.
+) -> tuple[str, str, str, Lang] | None:
+    """Store a code for ``number`` on this kiosk; return (number, owner's phone, code, owner's language) to
+    send, or None.
 
     None means the number is unknown: the caller answers exactly as it does otherwise, and sends nothing.
     """
@@ -167,7 +168,7 @@ async def request_code(
         )
     if owner is None:
         return None
-    return number, owner["phone"], code
+    return number, owner["phone"], code, "en" if owner["language"] == "en" else "id"
 
 
 async def check_code(

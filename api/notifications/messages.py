@@ -141,3 +141,17 @@ def phone_changed(lang: str) -> str:
     if lang == "en":
         return "The phone number of your MPP Digital account was changed. Not you? Contact the nearest MPP at once."
     return "Nomor HP akun MPP Digital Anda telah diganti. Jika bukan Anda, segera hubungi MPP terdekat."
+
+
+def kiosk_status_code(number: str, code: str, lang: str) -> str:
+    """The code that lets a kiosk show an application's status. It says where the code is for (a kiosk, this
+    number) so that an owner who is not at a kiosk knows to ignore it."""
+    if lang == "en":
+        return (
+            f"Code to see the status of application {number} at an MPP kiosk: {code}. Valid for 5 minutes. "
+            "If you are not at an MPP kiosk, ignore this message and do NOT give this code to anyone."
+        )
+    return (
+        f"Kode untuk melihat status permohonan {number} di kios MPP: {code}. Berlaku 5 menit. "
+        "Jika Anda tidak sedang di kios MPP, abaikan pesan ini dan JANGAN berikan kode ini kepada siapa pun."
+    )

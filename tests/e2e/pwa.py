@@ -41,7 +41,7 @@ from tests.support.identity import random_nik
 from tests.support.server import Server, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a root, headless, offline machine (see ../shared/PITFALLS.md).
+# Flags for a root, headless, offline machine: the sandbox cannot be set up as root, and nothing may be fetched.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -39,13 +39,17 @@ def notifications_after_push(context: BrowserContext, url: str, payload: dict[st
         "ServiceWorker.deliverPushMessage",
         {"origin": url, "registrationId": registrations[0], "data": json.dumps(payload)},
     )
-    page.wait_for_function(
-        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0", timeout=15_000
-    )
-    shown: list[dict[str, Any]] = page.evaluate(
-        """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-            .map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data.url }))"""
-    )
+    # Poll with evaluate and keep the first non-empty read: waiting, then reading again, raced under load (CI saw
+    # the list non-empty for the wait and empty for the read), and wait_for_function relies on eval.
+    shown: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 15
+    while not shown and time.monotonic() < deadline:
+        shown = page.evaluate(
+            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                .map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data.url }))"""
+        )
+        if not shown:
+            page.wait_for_timeout(100)
     return shown
 
 

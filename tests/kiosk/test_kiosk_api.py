@@ -278,6 +278,19 @@ async def test_attempts_are_limited(client: httpx.AsyncClient, db: asyncpg.Conne
     assert elsewhere.status_code == 400 and elsewhere.json()["code"] == "invalid_code"
 
 
+async def test_the_look_up_code_reaches_the_owner_in_their_language(
+    client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar
+) -> None:
+    citizen, application = await submitted_application(client, "Rudi English", random_nik())
+    chose = await client.patch("/api/v1/me", json={"language": "en"}, headers=bearer(citizen))
+    assert chose.status_code == 200
+    kiosk = await kiosk_session(client, db, app)
+    sent = await client.post("/api/v1/kiosk/status/code", json={"number": application["number"]}, headers=bearer(kiosk))
+    assert sent.status_code == 202
+    body = messages_to(citizen["phone"])[-1]["body"]
+    assert body.startswith("Code to see the status of application") and "Kode" not in body
+
+
 async def test_codes_expire(client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar) -> None:
     citizen, application = await submitted_application(client, "Terlambat", random_nik())
     kiosk = await kiosk_session(client, db, app)

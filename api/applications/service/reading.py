@@ -120,9 +120,10 @@ async def list_for_citizen(
 
 
 async def owner_by_number(conn: asyncpg.Connection, number: str) -> asyncpg.Record | None:
-    """The submitted application with this number and its applicant's phone (to send the look-up code to)."""
+    """The submitted application with this number and its applicant's phone and language (to send the look-up
+    code to, in the language the applicant chose)."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        f"""SELECT a.id, acc.phone FROM applications_application a
+        f"""SELECT a.id, acc.phone, acc.language FROM applications_application a
            JOIN accounts_account acc ON acc.id = a.applicant
            WHERE a.number = $1 AND a.status <> '{DRAFT}' AND acc.status = 'active'""",
         number,
