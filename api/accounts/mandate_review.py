@@ -70,13 +70,20 @@ async def parental_status(
 
 
 async def list_for_review(conn: asyncpg.Connection, officer: Officer) -> schemas.MandateForReviewList:
-    """Parental mandates waiting for an officer, oldest first (NIKs masked: the officer compares with the KK)."""
+    """Parental mandates waiting for an officer, oldest first (NIKs masked: the officer compares with the KK).
+
+    Only the officer's own regency's: the Disdukcapil that issued the child's family card (its number's first
+    four digits are the regency's BPS code; without a card number, the child's NIK's) holds the record to
+    compare with. Another regency's officer neither sees nor decides it (404, as for any object out of scope).
+    """
     rows = await conn.fetch(
         """SELECT m.id, m.holder, h.name AS holder_name, h.nik AS holder_nik, m.member, f.member_name, f.member_nik,
                   f.relation, m.created_at, m.services
            FROM accounts_mandate m JOIN accounts_account h ON h.id = m.holder
            JOIN accounts_family_member f ON f.id = m.member
-           WHERE m.status = 'review' ORDER BY m.created_at LIMIT 200"""
+           WHERE m.status = 'review' AND left(coalesce(nullif(f.kk, ''), f.member_nik), 4) = $1
+           ORDER BY m.created_at LIMIT 200""",
+        officer.region,
     )
     items = [
         schemas.MandateForReview(
@@ -106,8 +113,10 @@ async def review(
     async with conn.transaction():
         row = await conn.fetchrow(
             """SELECT m.id, m.status, m.holder, f.member_account FROM accounts_mandate m
-               JOIN accounts_family_member f ON f.id = m.member WHERE m.id = $1 FOR UPDATE OF m""",
+               JOIN accounts_family_member f ON f.id = m.member
+               WHERE m.id = $1 AND left(coalesce(nullif(f.kk, ''), f.member_nik), 4) = $2 FOR UPDATE OF m""",
             mandate_id,
+            officer.region,
         )
         if row is None:
             raise errors.NotFoundError("mandate")

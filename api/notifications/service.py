@@ -207,7 +207,15 @@ async def mark_read(conn: asyncpg.Connection, *, account: uuid.UUID, notificatio
         account,
         notification,
     )
-    return int(result.split()[-1])
+    marked = int(result.split()[-1])
+    if notification is not None and not marked:
+        # Nothing to mark: mine and read already (fine), or not mine at all (404, as for any other's object).
+        mine = await conn.fetchval(
+            "SELECT 1 FROM notifications_notification WHERE id = $1 AND account = $2", notification, account
+        )
+        if mine is None:
+            raise NotFoundError("notification")
+    return marked
 
 
 async def dead_letters(conn: asyncpg.Connection, *, region: str | None) -> DeadLetterList:

@@ -35,21 +35,26 @@ def notifications_after_push(context: BrowserContext, url: str, payload: dict[st
     while not registrations and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert registrations, "the service worker's registration was not reported"
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": url, "registrationId": registrations[0], "data": json.dumps(payload)},
-    )
-    # Poll with evaluate and keep the first non-empty read: waiting, then reading again, raced under load (CI saw
-    # the list non-empty for the wait and empty for the read), and wait_for_function relies on eval.
+    # Deliver to the newest registration reported, and again (to every one reported by then) if nothing shows:
+    # under load CDP can report a registration being replaced first, and a push sent there is lost.
     shown: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 15
-    while not shown and time.monotonic() < deadline:
-        shown = page.evaluate(
-            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-                .map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data.url }))"""
-        )
-        if not shown:
-            page.wait_for_timeout(100)
+    for attempt in range(3):
+        for registration in [registrations[-1]] if attempt == 0 else list(dict.fromkeys(registrations)):
+            cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": url, "registrationId": registration, "data": json.dumps(payload)},
+            )
+        # Poll with evaluate and keep the first non-empty read (wait_for_function relies on eval).
+        deadline = time.monotonic() + 8
+        while not shown and time.monotonic() < deadline:
+            shown = page.evaluate(
+                """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                    .map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, url: n.data.url }))"""
+            )
+            if not shown:
+                page.wait_for_timeout(100)
+        if shown:
+            break
     return shown
 
 

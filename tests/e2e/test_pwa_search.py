@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium fixture)
 from tests.support.server import Server, running_server
@@ -35,8 +36,18 @@ def test_citizen_finds_a_service_and_reads_its_requirements(server: Server, page
     # No region chosen: the service is one row for all 21 regions, and the citizen picks theirs.
     first = page.locator(".result").first
     expect(first.locator("h2")).to_contain_text("Akta Kelahiran")
-    first.get_by_text("Tersedia di 21 daerah").click()
-    first.get_by_role("link", name="Kabupaten Banyumas").click()
+    # Search as you type may render the list once more after the status line (the last word completed): a
+    # click on a row that is then replaced opens nothing, so open the current first row until its regions show.
+    banyumas = first.get_by_role("link", name="Kabupaten Banyumas")
+    for _ in range(3):
+        if not first.locator("details.regions").evaluate("(d) => d.open"):
+            first.get_by_text("Tersedia di 21 daerah").click()
+        try:
+            banyumas.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    banyumas.click()
     detail = page.locator("#detail")
     expect(detail).to_be_visible()
     expect(detail.get_by_role("heading", name="Persyaratan")).to_be_visible()

@@ -230,6 +230,15 @@ async def test_a_parent_on_the_childs_card_gets_an_active_mandate_and_a_stranger
 
     other_agency = await create_officer(db, app, agency="DPMPTSP")
     assert (await client.get("/api/v1/officer/mandates", headers=bearer(other_agency))).status_code == 403
+    # Disdukcapil of another regency: the card is not theirs to compare with (not listed, not decidable).
+    elsewhere = await create_officer(db, app, region="3510")
+    assert waiting["id"] not in [
+        m["id"] for m in (await client.get("/api/v1/officer/mandates", headers=bearer(elsewhere))).json()["items"]
+    ]
+    foreign = await client.post(
+        f"/api/v1/officer/mandates/{waiting['id']}/review", json={"approve": True}, headers=bearer(elsewhere)
+    )
+    assert foreign.status_code == 404
     clerk = await create_officer(db, app)
     queue = (await client.get("/api/v1/officer/mandates", headers=bearer(clerk))).json()
     assert waiting["id"] in [m["id"] for m in queue["items"]]

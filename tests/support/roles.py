@@ -1,0 +1,128 @@
+"""Who may call each route: the role matrix's expectations (tests/auth/test_role_matrix.py checks every role
+against them; tests/test_object_access.py probes the id routes a role may call with another person's ids).
+
+Written apart from the code's own declarations, so that a route added without a rule — or with a wrong one —
+fails. Path parameters are shown as {}.
+"""
+
+from __future__ import annotations
+
+import re
+
+PEOPLE = {"citizen", "officer", "supervisor", "region_admin", "national_admin"}
+EVERYONE = {"anonymous", "kiosk", "officer_mfa", *PEOPLE}
+PUBLIC = "public"
+
+EXPECTED: dict[tuple[str, str], set[str] | str] = {
+    # health and discovery
+    ("GET", "/health/live"): PUBLIC,
+    ("GET", "/health/ready"): PUBLIC,
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", "/api/v1/site"): PUBLIC,
+    # catalogue: public information
+    ("GET", "/api/v1/regions"): PUBLIC,
+    ("GET", "/api/v1/regions/{}"): PUBLIC,
+    ("GET", "/api/v1/agencies"): PUBLIC,
+    ("GET", "/api/v1/categories"): PUBLIC,
+    ("GET", "/api/v1/document-types"): PUBLIC,
+    ("GET", "/api/v1/services"): PUBLIC,
+    ("GET", "/api/v1/services/{}"): PUBLIC,
+    ("GET", "/api/v1/service-groups"): PUBLIC,
+    # signing in
+    ("POST", "/api/v1/auth/otp"): PUBLIC,
+    ("POST", "/api/v1/auth/otp/verify"): PUBLIC,
+    ("POST", "/api/v1/auth/refresh"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): PUBLIC,
+    ("POST", "/api/v1/auth/kiosk"): PUBLIC,
+    ("POST", "/api/v1/auth/passkeys/authenticate/options"): PUBLIC,
+    ("POST", "/api/v1/auth/passkeys/authenticate"): PUBLIC,
+    ("POST", "/api/v1/auth/passkeys/register/options"): PEOPLE | {"officer_mfa"},
+    ("POST", "/api/v1/auth/passkeys/register"): PEOPLE | {"officer_mfa"},
+    ("GET", "/api/v1/auth/passkeys"): PEOPLE,
+    ("DELETE", "/api/v1/auth/passkeys/{}"): PEOPLE,
+    # me
+    ("GET", "/api/v1/me"): PEOPLE | {"officer_mfa"},
+    ("PATCH", "/api/v1/me"): PEOPLE,
+    ("DELETE", "/api/v1/me"): {"citizen"},
+    ("GET", "/api/v1/me/sessions"): PEOPLE,
+    ("DELETE", "/api/v1/me/sessions"): PEOPLE,
+    ("DELETE", "/api/v1/me/sessions/{}"): PEOPLE,
+    ("POST", "/api/v1/me/phone"): PEOPLE,
+    ("POST", "/api/v1/me/phone/verify"): PEOPLE,
+    ("GET", "/api/v1/me/audit"): PEOPLE,
+    ("GET", "/api/v1/me/export"): PEOPLE,
+    ("GET", "/api/v1/me/family"): {"citizen"},
+    ("POST", "/api/v1/me/family"): {"citizen"},
+    ("DELETE", "/api/v1/me/family/{}"): {"citizen"},
+    ("GET", "/api/v1/me/mandates"): {"citizen"},
+    ("POST", "/api/v1/me/mandates"): {"citizen"},
+    ("POST", "/api/v1/me/mandates/{}/accept"): {"citizen"},
+    ("DELETE", "/api/v1/me/mandates/{}"): {"citizen"},
+    # identity: a citizen proves their NIK; officers check a KTP-el at the counter and review family mandates
+    ("POST", "/api/v1/me/identity/verify"): {"citizen"},
+    ("GET", "/api/v1/officer/identity/accounts"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/identity/accounts/{}/in-person"): {"officer", "supervisor"},
+    ("GET", "/api/v1/officer/mandates"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/mandates/{}/review"): {"officer", "supervisor"},
+    # wallet
+    ("POST", "/api/v1/wallet/documents"): {"citizen"},
+    ("GET", "/api/v1/wallet/documents"): {"citizen"},
+    ("GET", "/api/v1/wallet/documents/{}"): {"citizen"},
+    ("GET", "/api/v1/wallet/documents/{}/content"): {"citizen"},
+    ("GET", "/api/v1/wallet/documents/{}/qr.svg"): {"citizen"},
+    ("PUT", "/api/v1/wallet/documents/{}/content"): {"citizen"},
+    ("DELETE", "/api/v1/wallet/documents/{}"): {"citizen"},
+    ("POST", "/api/v1/wallet/documents/{}/consents"): {"citizen"},
+    ("DELETE", "/api/v1/wallet/documents/{}/consents/{}"): {"citizen"},
+    ("POST", "/api/v1/wallet/documents/{}/links"): {"citizen"},
+    ("DELETE", "/api/v1/wallet/documents/{}/links/{}"): {"citizen"},
+    ("GET", "/api/v1/me/access-log"): PEOPLE,
+    ("GET", "/api/v1/officer/documents/{}"): {"officer", "supervisor"},
+    ("GET", "/api/v1/officer/documents/{}/content"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/documents/{}/verify"): {"officer", "supervisor"},
+    ("GET", "/api/v1/verify"): PUBLIC,
+    ("GET", "/api/v1/shared/{}"): PUBLIC,
+    ("GET", "/api/v1/shared/{}/content"): PUBLIC,
+    # applications and casework
+    ("GET", "/api/v1/applications/readiness"): {"citizen"},
+    ("POST", "/api/v1/applications"): {"citizen"},
+    ("GET", "/api/v1/applications"): {"citizen"},
+    ("GET", "/api/v1/applications/{}"): {"citizen"},
+    ("POST", "/api/v1/applications/drafts"): {"citizen"},
+    ("PUT", "/api/v1/applications/drafts/{}"): {"citizen"},
+    ("POST", "/api/v1/applications/{}/withdraw"): {"citizen"},
+    ("POST", "/api/v1/applications/{}/resubmit"): {"citizen"},
+    ("GET", "/api/v1/officer/applications"): {"officer", "supervisor"},
+    ("GET", "/api/v1/officer/applications/{}"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/applications/{}/decision"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/applications/{}/assign"): {"officer", "supervisor"},
+    ("POST", "/api/v1/officer/applications/bulk/start-review"): {"officer", "supervisor"},
+    ("GET", "/api/v1/supervisor/workload"): {"supervisor"},
+    ("GET", "/api/v1/supervisor/broker-flags"): {"supervisor"},
+    # notifications
+    ("GET", "/api/v1/push/key"): PUBLIC,
+    ("POST", "/api/v1/push/subscriptions"): PEOPLE,
+    ("DELETE", "/api/v1/push/subscriptions"): PEOPLE,
+    ("GET", "/api/v1/notifications"): PEOPLE,
+    ("POST", "/api/v1/notifications/{}/read"): PEOPLE,
+    ("POST", "/api/v1/notifications/read-all"): PEOPLE,
+    ("GET", "/api/v1/admin/notifications/dead-letters"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/notifications/dead-letters/{}/replay"): {"region_admin", "national_admin"},
+    # administration
+    ("POST", "/api/v1/admin/kiosks"): {"region_admin"},
+    ("GET", "/api/v1/admin/kiosks"): {"region_admin", "national_admin"},
+    ("DELETE", "/api/v1/admin/kiosks/{}"): {"region_admin"},
+    # region admins for staff of their region, national admins for all (tests/auth/test_enrolment.py)
+    ("GET", "/api/v1/admin/staff"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/staff/{}/enrolment-code"): {"region_admin", "national_admin"},
+    # kiosk mode: the tablet itself; its QR codes are public images
+    ("GET", "/api/v1/kiosk/device"): {"kiosk"},
+    ("GET", "/api/v1/kiosk/qr.svg"): PUBLIC,
+    ("POST", "/api/v1/kiosk/status/code"): {"kiosk"},
+    ("POST", "/api/v1/kiosk/status"): {"kiosk"},
+    ("POST", "/api/v1/kiosk/reset"): {"kiosk"},
+}
+
+
+def shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
