@@ -33,6 +33,7 @@ def test_citizen_finds_a_service_and_reads_its_requirements(server: Server, page
     expect(page.get_by_role("link", name="MPP Digital")).to_be_visible()
     page.get_by_label("Cari layanan").fill("akta kelahran")
     expect(page.locator("#status")).to_contain_text("akta kelahiran", timeout=10_000)
+    page.wait_for_load_state("networkidle")  # the last search-as-you-type answer has been drawn
     # No region chosen: the service is one row for all 21 regions, and the citizen picks theirs.
     first = page.locator(".result").first
     expect(first.locator("h2")).to_contain_text("Akta Kelahiran")
