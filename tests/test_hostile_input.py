@@ -32,6 +32,7 @@ from tests.support.auth import account_id, bearer, new_phone, request_code, staf
 from tests.support.factories import create_application, create_citizen, create_document
 from tests.support.files import pdf
 from tests.support.identity import random_nik
+from tests.support.openapi import resolve
 from tests.support.wallet import upload
 
 PROBLEM = "application/problem+json"
@@ -227,12 +228,6 @@ HOSTILE: dict[str, str] = {
 ALWAYS_REFUSED = {"nul", "bidi", "deep", "not_utf8"}
 PLACEHOLDER = "\ue000hostile\ue000"  # replaced by raw bytes once the body is encoded
 ROLES = ("citizen", "officer", "supervisor", "region_admin", "national_admin", "kiosk")
-
-
-def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
 
 
 def example(spec: dict[str, Any], schema: dict[str, Any], known: dict[str, Any], name: str = "") -> Any:

@@ -30,6 +30,7 @@ from tests.support.authenticator import SoftAuthenticator
 from tests.support.factories import create_application, create_citizen, create_document, create_officer
 from tests.support.files import jpeg
 from tests.support.identity import known_to_registry, random_nik
+from tests.support.openapi import resolve
 from tests.support.roles import EXPECTED, PUBLIC, shape
 
 DENIED = (403, 404)
@@ -170,12 +171,6 @@ async def world(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
     }
     known = {**KNOWN, "serviceId": service["id"], "memberId": member["id"], "validUntil": until}
     return World(spec, owner, ids, known)
-
-
-def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
 
 
 def example(spec: dict[str, Any], schema: dict[str, Any], known: dict[str, Any], name: str = "") -> Any:

@@ -18,8 +18,15 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, bearer, inbox_row, submitted_application, watch_errors
-from tests.e2e.test_pwa_officer import decide
+from tests.e2e.pwa import (
+    PwaServer,
+    bearer,
+    decide,
+    inbox_row,
+    submitted_application,
+    virtual_authenticator,
+    watch_errors,
+)
 from tests.support.server import Server, start_server
 
 pytestmark = pytest.mark.e2e
@@ -58,20 +65,6 @@ def printed(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
     finally:
         if server.process.poll() is None:
             server.stop()
-
-
-def virtual_authenticator(page: Page) -> None:
-    """A platform authenticator with a fingerprint already given, as on an officer's phone."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    options = {
-        "protocol": "ctap2",
-        "transport": "internal",
-        "hasResidentKey": True,
-        "hasUserVerification": True,
-        "isUserVerified": True,
-    }
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
 
 
 def sign_in_with_code(page: Page, srv: PwaServer, url: str, mobile: str) -> None:

@@ -14,25 +14,11 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.pwa import *  # noqa: F403
-from tests.e2e.pwa import PwaServer, watch_errors
+from tests.e2e.pwa import PwaServer, virtual_authenticator, watch_errors
 
 pytestmark = pytest.mark.e2e
 
 REGION = "3471"  # Kota Yogyakarta: away from the officer tests' inbox
-
-
-def virtual_authenticator(page: Page) -> str:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    options = {
-        "protocol": "ctap2",
-        "transport": "internal",
-        "hasResidentKey": True,
-        "hasUserVerification": True,
-        "isUserVerified": True,
-    }
-    authenticator: str = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})["authenticatorId"]
-    return authenticator
 
 
 def code_step(page: Page, pwa_server: PwaServer, mobile: str) -> None:
