@@ -39,6 +39,8 @@ class Application(Table, tablename="applications_application"):
     mandate = ForeignKey(references=Mandate, null=True, default=None, on_delete=OnDelete.restrict)
     # draft | submitted | in_review | needs_correction | approved | completed | rejected | withdrawn
     status = Varchar(length=16, null=False)
+    # The version of the service standard in force when it was submitted (catalogue_service_version).
+    service_version = Integer(null=True, default=None)
     answers = JSONB(null=False, default={})
     sla_days = SmallInt(null=False)
     submitted_at = Timestamptz(null=True, default=None)

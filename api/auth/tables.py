@@ -132,3 +132,9 @@ class Kiosk(Table, tablename="auth_kiosk"):
     created_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+    # A short one-time pairing code (its SHA-256), typed or scanned on the tablet instead of the long secret.
+    pairing_code_hash = Varchar(length=64, null=True, default=None, unique=True)
+    pairing_expires_at = Timestamptz(null=True, default=None)
+    paired_at = Timestamptz(null=True, default=None)
+    # The last kiosk sign-in or token refresh: admins see which tablets are alive.
+    last_seen_at = Timestamptz(null=True, default=None)

@@ -101,6 +101,32 @@ def officer_of(principal: Principal) -> Officer:
     )
 
 
+ADMINS = frozenset({REGION_ADMIN, NATIONAL_ADMIN})
+
+
+class OutOfRegionError(DomainError):
+    """A region admin named another region: 404, as if it did not exist (its existence is not theirs to learn)."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No such region.")
+
+
+def admin_region(principal: Principal, region: str | None = None) -> str | None:
+    """The region an admin acts on: a region admin's own (naming another is 404); a national admin's choice.
+
+    Returns None only for a national admin who named no region (every region, or the national catalogue).
+    Services must still check the *object's* region against this, not only the role.
+    """
+    if NATIONAL_ADMIN in principal.roles:
+        return region
+    if REGION_ADMIN in principal.roles and principal.region and region in (None, principal.region):
+        return principal.region
+    raise OutOfRegionError()
+
+
 def _challenge(error: str) -> dict[str, str]:
     return {"WWW-Authenticate": f'Bearer realm="mpp-digital", error="{error}"'}
 

@@ -20,7 +20,7 @@ const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('set
 const NAV = {
   citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
   staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
-  admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/notifications', 'navAdminFailed', 'failed']],
+  admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/services', 'navAdminServices', 'applications'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk']],
   kiosk: [],
   anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
 };

@@ -39,9 +39,16 @@ export const routes = [
   { pattern: '/admin/kiosks', load: () => import('./views/admin/kiosks.js'), access: 'admin', title: 'titleAdminKiosks' },
   { pattern: '/admin/staff', load: () => import('./views/admin/staff.js'), access: 'admin', title: 'titleAdminStaff' },
   { pattern: '/admin/notifications', load: () => import('./views/admin/notifications.js'), access: 'admin', title: 'titleAdminFailed' },
+  { pattern: '/admin/services', load: () => import('./views/admin/services.js'), access: 'admin', title: 'titleAdminServices' },
+  { pattern: '/admin/services/:id', load: () => import('./views/admin/service.js'), access: 'admin', title: 'titleAdminService' },
+  { pattern: '/admin/drafts/:id', load: () => import('./views/admin/draft.js'), access: 'admin', title: 'titleAdminDraft' },
+  { pattern: '/admin/building', load: () => import('./views/admin/building.js'), access: 'admin', title: 'titleAdminBuilding' },
+  { pattern: '/admin/calendar', load: () => import('./views/admin/calendar.js'), access: 'admin', title: 'titleAdminCalendar' },
+  { pattern: '/admin/transfer', load: () => import('./views/admin/transfer.js'), access: 'admin', title: 'titleAdminTransfer' },
   // Kiosk mode: a registered kiosk device.
   { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
   { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },
+  { pattern: '/kiosk/pair', load: () => import('./views/kiosk/pair.js'), access: 'public', title: 'titleKioskPair' },
   { pattern: '/kiosk/status', load: () => import('./views/kiosk/status.js'), access: 'kiosk', title: 'titleKioskStatus' },
 ];
 

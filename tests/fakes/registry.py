@@ -46,7 +46,8 @@ class RegistryProcess:
 
     def start(self, timeout: float = 20) -> RegistryProcess:
         command = [sys.executable, "-m", "tests.fakes.registry", "--port", str(self.port)]
-        command += ["--client-id", self.client_id, "--secret", self.secret]
+        # "=" form: a random secret may begin with "-", which argparse would read as an option.
+        command += [f"--client-id={self.client_id}", f"--secret={self.secret}"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -1,5 +1,6 @@
-// The admin home: what an admin can do here, each a link to its screen (kiosks, staff enrolment codes, failed
-// notifications). It says which region the admin manages, so a national admin knows they see every region.
+// The admin home: what an admin can do here, each a link to its screen (services, building, calendar, staff,
+// kiosks, import/export, failed notifications). It says which region the admin manages, so a national admin
+// knows they see every region.
 import { t } from '../../i18n.js';
 import { h } from '../../lib/dom.js';
 import * as session from '../../session.js';
@@ -14,8 +15,12 @@ export default async function render($main) {
   const scope = isRegionAdmin() && me.region?.name ? t('adminHomeRegion', { region: me.region.name }) : t('adminHomeNational');
   /** @type {[string, string, string][]} */
   const tasks = [
-    ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
+    ['#/admin/services', t('adminServicesTitle'), t('adminServicesIntro')],
+    ['#/admin/building', t('adminBuildingTitle'), t('adminBuildingIntro')],
+    ['#/admin/calendar', t('adminCalendarTitle'), t('adminCalendarIntro')],
     ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
+    ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
+    ['#/admin/transfer', t('adminTransferTitle'), t('adminTransferIntro')],
     ['#/admin/notifications', t('adminFailedTitle'), t('adminFailedIntro')],
   ];
   $main.append(
