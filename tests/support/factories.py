@@ -87,6 +87,16 @@ async def create_supervisor(
     return await create_officer(db, app, agency=agency, region=region, role="supervisor")
 
 
+async def create_region_admin(db: asyncpg.Connection, app: Litestar, *, region: str = REGION) -> str:
+    """A region admin of one region (admin mode: its catalogue, building, calendar, staff, kiosks): a full-scope token."""
+    return await full_staff_token(db, app, "region_admin", region=region)
+
+
+async def create_national_admin(db: asyncpg.Connection, app: Litestar) -> str:
+    """A national admin (national standards and every region), with a full-scope token."""
+    return await full_staff_token(db, app, "national_admin")
+
+
 async def create_document(
     client: httpx.AsyncClient,
     citizen: dict[str, Any],
