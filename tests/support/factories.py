@@ -88,7 +88,7 @@ async def create_supervisor(
 
 
 async def create_region_admin(db: asyncpg.Connection, app: Litestar, *, region: str = REGION) -> str:
-    """A region admin of one region (admin mode: its catalogue, building, calendar, staff, kiosks): a full-scope token."""
+    """A region admin (admin mode: its catalogue, building, calendar, staff, kiosks), with a full-scope token."""
     return await full_staff_token(db, app, "region_admin", region=region)
 
 
