@@ -22,12 +22,21 @@ from litestar.static_files import create_static_files_router
 
 from api.accounts.controllers import MeController
 from api.accounts.erasure import run_forever as run_erasure
+from api.admin.standards_controllers import StandardsAdminController
+from api.admin.transfer_controllers import TransferController
+from api.applications.calendar_controllers import CalendarAdminController
 from api.applications.controllers import ApplicationController, CaseworkController, SupervisorController
-from api.auth.controllers import AuthController, JwksController, KioskAdminController, StaffEnrolmentController
+from api.applications.service.deadlines import catch_up as catch_up_deadlines
+from api.auth.controllers import AuthController, JwksController
 from api.auth.housekeeping import run_forever as run_housekeeping
+from api.auth.kiosk_controllers import KioskAdminController, KioskPairingController
 from api.auth.passkey_controllers import PasskeyController
 from api.auth.service import Issuer
+from api.auth.staff_controllers import StaffAdminController
 from api.bootstrap import prepare_database
+from api.calendar.controllers import RegionCalendarController
+from api.calendar.runtime import CalendarRuntime
+from api.catalogue.building_controllers import BuildingController
 from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
@@ -49,6 +58,15 @@ from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
 from api.notifications.vapid import load_vapid
 from api.notifications.worker import run_worker
+from api.queue.board_controllers import BoardController, board_lifespan
+from api.queue.controllers import (
+    BookingController,
+    KioskQueueController,
+    OfficerQueueController,
+    QueueAdminController,
+    QueuePublicController,
+)
+from api.queue.jobs import run_forever as run_queue_jobs
 from api.registry.controllers import dev_registry_routes
 from api.registry.service import RegistryAccess, registry_for
 from api.wallet.controllers import (
@@ -147,9 +165,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings)
         catalogue: CatalogueRuntime | None = None
+        calendars: CalendarRuntime | None = None
         stop_housekeeping = asyncio.Event()
         housekeeping: asyncio.Task[None] | None = None
         erasure: asyncio.Task[None] | None = None
+        queue_jobs: asyncio.Task[None] | None = None
         delivery: asyncio.Task[None] | None = None
         registry: RegistryAccess | None = None
         try:
@@ -163,6 +183,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with connection() as conn:
                 await catalogue.reload(conn)
             catalogue.start()
+            # Every process counts deadlines on the days off in force: read now, reloaded on each change.
+            calendars = CalendarRuntime(dsn, on_change=catch_up_deadlines)
+            async with connection() as conn:
+                await calendars.reload(conn)
+            calendars.start()
             # The single-machine default has no separate worker: the API keeps its tables tidy itself, and
             # delivers notifications itself (unless MPP_WORKER_IN_SERVE=false because `mpp worker` runs).
             housekeeping = asyncio.create_task(run_housekeeping(dsn, stop_housekeeping), name="housekeeping")
@@ -175,6 +200,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
                 name="erasure",
             )
+            # The queue's minute rhythm: held seats back, missed bookings, the morning heads-up (any number of
+            # processes may run it: each step claims its rows).
+            queue_jobs = asyncio.create_task(run_queue_jobs(dsn, stop_housekeeping), name="queue-jobs")
             if settings.notify.worker_in_serve:
                 delivery = asyncio.create_task(
                     run_worker(
@@ -194,11 +222,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             stop_housekeeping.set()
-            for task in (housekeeping, erasure, delivery):
+            for task in (housekeeping, erasure, queue_jobs, delivery):
                 if task is not None:
                     await task
             if catalogue is not None:
                 await catalogue.stop()
+            if calendars is not None:
+                await calendars.stop()
             if registry is not None:
                 await registry.registry.aclose()
             await close_blob_store(app.state.wallet.blobs)
@@ -228,11 +258,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             CatalogueController,
+            StandardsAdminController,
+            BuildingController,
+            TransferController,
             AuthController,
             PasskeyController,
             JwksController,
             KioskAdminController,
-            StaffEnrolmentController,
+            KioskPairingController,
+            StaffAdminController,
             KioskController,
             MeController,
             IdentityController,
@@ -248,6 +282,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeadLetterController,
             CaseworkController,
             SupervisorController,
+            RegionCalendarController,
+            CalendarAdminController,
+            QueuePublicController,
+            BookingController,
+            KioskQueueController,
+            OfficerQueueController,
+            QueueAdminController,
+            BoardController,
             site,
             *dev_registry_routes(settings),
             api_not_found,
@@ -266,11 +308,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[access_guard],
         state=State(_state_for(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
+        # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
+        lifespan=[lifespan, board_lifespan],
         middleware=[SecurityHeadersMiddleware, LanguageMiddleware, HostileInputMiddleware],
         # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/v1/me/export"]
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=6,
+            # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
+            exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$"],
         ),
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -26,5 +26,7 @@ APP_REGISTRY = AppRegistry(
         "api.notifications.piccolo_app",
         "api.kiosk.piccolo_app",
         "api.registry.piccolo_app",
+        "api.calendar.piccolo_app",
+        "api.queue.piccolo_app",
     ]
 )

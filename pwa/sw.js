@@ -36,6 +36,12 @@ const CORE = [
   '/js/components/apply-review.js', '/js/components/apply-receipt.js',
   '/js/components/profile-form.js', '/js/components/return-to.js',
   '/js/components/service-result.js', '/js/views/citizen/identity.js',
+  // The queue (antrian): booking, my bookings, one booking (its QR works offline), following a ticket.
+  '/js/components/queue-common.js', '/js/views/citizen/booking.js', '/js/views/citizen/bookings.js',
+  '/js/views/citizen/booking-detail.js', '/js/views/citizen/ticket.js',
+  // The display board of the queue must load on a TV reloading during an outage (its call-out audio is cached
+  // by the board itself, in a cache of its own: views/board/speaker.js).
+  '/js/views/board/board.js', '/js/views/board/callout.js', '/js/views/board/speaker.js', '/css/board.css',
 ];
 // Citizen screens and parts written alongside: cached when present, so one missing file cannot block an install
 // (any other module is cached the first time it is used).

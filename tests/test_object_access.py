@@ -31,6 +31,7 @@ from tests.support.factories import create_application, create_citizen, create_d
 from tests.support.files import jpeg
 from tests.support.identity import known_to_registry, random_nik
 from tests.support.openapi import resolve
+from tests.support.queue import any_booking, issued_ticket
 from tests.support.roles import EXPECTED, PUBLIC, shape
 
 DENIED = (403, 404)
@@ -39,10 +40,19 @@ DENIED = (403, 404)
 PUBLIC_BY_ID = {
     ("GET", "/api/v1/regions/{}"): "catalogue: public information about a region",
     ("GET", "/api/v1/services/{}"): "catalogue: public information about a service",
+    ("GET", "/api/v1/regions/{}/calendar"): "calendar: a region's days off are public (deadlines, opening days)",
+    ("GET", "/api/v1/regions/{}/queue/board"): "queue board: a region's calls, shown on a TV in its building",
+    ("GET", "/api/v1/regions/{}/queue/board/events"): "queue board: the same calls as they happen",
+    ("GET", "/api/v1/services/{}/versions/{}"): "catalogue: a published version of a public service standard",
     # The token is a bearer secret (unguessable, time-limited, revocable) the owner hands to a third party;
     # every use shows in the owner's access log. Holding it is the permission.
     ("GET", "/api/v1/shared/{}"): "share link: the token is the capability",
     ("GET", "/api/v1/shared/{}/content"): "share link: the token is the capability",
+    # The queue: a region's queued services and free slots are public (anyone may book); a ticket is followed by
+    # the unguessable token printed on its holder's slip, which shows no name, NIK or phone.
+    ("GET", "/api/v1/regions/{}/queue/services"): "queue: public information about a region's queue",
+    ("GET", "/api/v1/regions/{}/queue/slots"): "queue: free slots are public information",
+    ("GET", "/api/v1/queue/tickets/{}"): "queue: the follow token is the capability",
 }
 
 # Officer routes that are not scoped to the agency or region of the object, by design, for one kind of officer.
@@ -50,6 +60,10 @@ OFFICER_NOT_SCOPED = {
     # The KTP-el check at the counter: a citizen may walk into any MPP, and any officer there compares the card
     # with the account (found by phone or application number); api/accounts/counter.py, tests/identity.
     ("POST", "/api/v1/officer/identity/accounts/{}/in-person"): {"other_agency", "other_region"},
+    # A counter is named by its number within the officer's own building: "A1" of another region is that region's
+    # own counter A1 (api/queue/counter.py); another agency's counter of the same building is 404.
+    ("POST", "/api/v1/officer/queue/counters/{}/open"): {"other_region"},
+    ("POST", "/api/v1/officer/queue/counters/{}/close"): {"other_region"},
 }
 
 # Body values for fields a route needs to accept the request as far as its ownership check.
@@ -168,6 +182,9 @@ async def world(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
         "account_id": str(account_id(owner)),
         "endpoint": endpoint,
         "subscription_id": str(subscription.get("id", uuid.uuid4())),
+        "booking_id": (await any_booking(client, owner))["id"],
+        "ticket_id": str((await issued_ticket(db)).id),
+        "number": "A1",
     }
     known = {**KNOWN, "serviceId": service["id"], "memberId": member["id"], "validUntil": until}
     return World(spec, owner, ids, known)

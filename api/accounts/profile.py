@@ -132,3 +132,12 @@ async def _set_nik(conn: asyncpg.Connection, account_id: uuid.UUID, nik: str) ->
         account_id,
         nik,
     )
+
+
+async def display_name(conn: asyncpg.Connection, account_id: uuid.UUID) -> str:
+    """The name others see for this account (a member of staff's, in the catalogue's version history); its phone
+    number's last digits when it has no name."""
+    row = await conn.fetchrow("SELECT name, phone FROM accounts_account WHERE id = $1", account_id)
+    if row is None:
+        return ""
+    return (row["name"] or "").strip() or (f"…{row['phone'][-4:]}" if row["phone"] else "")

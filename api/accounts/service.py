@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import Literal
 
 import asyncpg
 
@@ -13,87 +11,20 @@ from api.accounts import schemas
 from api.accounts.assurance import AssuranceRequiredError as AssuranceRequiredError  # re-exported for applying
 from api.accounts.assurance import assurance_sql as assurance_sql
 from api.accounts.assurance import meets as meets
-from api.accounts.identity import nik_birth_date, normalise_phone, validate_nik
+from api.accounts.identity import nik_birth_date, validate_nik
 from api.accounts.mandate_review import parental_status
 from api.accounts.mandate_review import record_mandate_use as record_mandate_use  # re-exported for applying
 from api.accounts.profile import get_me as get_me  # re-exported: other domains read a person through this module
 from api.accounts.profile import update_me as update_me
+from api.accounts.staff import ROLES as ROLES  # staff and their scope: re-exported for the CLI and other domains
+from api.accounts.staff import AccountCreated as AccountCreated
+from api.accounts.staff import AccountError as AccountError
+from api.accounts.staff import Role as Role
+from api.accounts.staff import create_account as create_account
 from api.audit.service import mask_nik, record
 from api.lib import errors
 from api.lib.errors import DomainError
 from api.registry.service import RegistryAccess
-
-Role = Literal["citizen", "officer", "supervisor", "region_admin", "national_admin"]
-ROLES: tuple[Role, ...] = ("citizen", "officer", "supervisor", "region_admin", "national_admin")
-
-
-class AccountError(DomainError, ValueError):
-    """The account cannot be created as asked (the CLI shows the sentence)."""
-
-    status = 422
-    code = "unprocessable"
-
-
-@dataclass(frozen=True)
-class AccountCreated:
-    id: uuid.UUID
-    phone: str
-    roles: list[str]
-    name: str
-    nik: str | None
-    agency: str | None
-    region: str | None
-
-
-async def create_account(
-    conn: asyncpg.Connection,
-    *,
-    role: Role,
-    phone: str,
-    nik: str | None = None,
-    name: str = "",
-    agency: str | None = None,
-    region: str | None = None,
-) -> AccountCreated:
-    """Create an account with one role, checking the staff scope it needs."""
-    phone = normalise_phone(phone)
-    nik = validate_nik(nik) if nik else None
-    if role == "citizen" and (agency or region):
-        raise AccountError("a citizen has no agency or region")
-    if role in ("officer", "supervisor") and not (agency and region):
-        raise AccountError(f"an {role} needs --agency and --region")
-    if role == "region_admin" and (not region or agency):
-        raise AccountError("a region admin needs --region and no --agency")
-    if role == "national_admin" and (agency or region):
-        raise AccountError("a national admin has no agency or region")
-    agency_id = None
-    if region and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalogue_region WHERE code = $1)", region):
-        raise AccountError(f"unknown region {region}")
-    if agency:
-        agency = agency.upper()
-        agency_id = await conn.fetchval(
-            "SELECT id FROM catalogue_agency WHERE region = $1 AND code = $2", region, agency
-        )
-        if agency_id is None:
-            raise AccountError(f"agency {agency} does not serve region {region}")
-    try:
-        account_id = await conn.fetchval(
-            """INSERT INTO accounts_account (id, phone, nik, name, email, language, roles, agency, region, status,
-                                             created_at)
-               VALUES ($1, $2, $3, $4, NULL, 'id', $5, $6, $7, 'active', now()) RETURNING id""",
-            uuid.uuid4(),
-            phone,
-            nik,
-            name.strip()[:120],
-            [role],
-            agency_id,
-            region,
-        )
-    except asyncpg.UniqueViolationError as exc:
-        what = "phone number" if "phone" in (exc.constraint_name or "") else "NIK"
-        raise AccountError(f"an account with this {what} already exists") from exc
-    return AccountCreated(id=account_id, phone=phone, roles=[role], name=name, nik=nik, agency=agency, region=region)
-
 
 # --- me -------------------------------------------------------------------------------------------------
 

@@ -152,6 +152,10 @@ class ApplicationDetail(ApplicationSummary):
     action_needed: str | None = None
     # Officers' view only: the applicant's assurance level (phone | registry | in_person).
     applicant_assurance: str | None = None
+    # The service, and the version of its standard the application was made under (null for a draft):
+    # GET /api/v1/services/{serviceId}/versions/{serviceVersion} shows that standard.
+    service_id: uuid.UUID | None = None
+    service_version: int | None = None
 
 
 class ApplicationList(Struct):

@@ -24,8 +24,9 @@ Status = Literal["draft", OpenStatus, "completed", "rejected", "withdrawn"]
 # What an officer may do to an application (the body of POST …/decision).
 OfficerAction = Literal["start_review", "request_correction", "approve", "reject", "complete"]
 CitizenAction = Literal["submit", "resubmit", "withdraw"]
-# What a timeline entry records: the moves below, a draft's first save, and claiming or handing on a case.
-TimelineAction = Literal["draft", "assign", OfficerAction, CitizenAction]
+# What a timeline entry records: the moves below, a draft's first save, claiming or handing on a case, and a
+# deadline moved because a day off was added (api/applications/service/deadlines.py; the status stays).
+TimelineAction = Literal["draft", "assign", "deadline_changed", OfficerAction, CitizenAction]
 
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 OPEN: Final[tuple[OpenStatus, ...]] = get_args(OpenStatus)

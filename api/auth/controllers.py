@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from api.accounts.language import language_of_phone, save_first_language
-from api.auth import enrolment, kiosks, schemas, service
-from api.auth.kiosks import KioskCreate, KioskInfo
+from api.auth import kiosks, schemas, service
 from api.auth.service import Issuer, TokenPair
 from api.lib.auth import (
     KIOSK,
-    NATIONAL_ADMIN,
-    REGION_ADMIN,
     Principal,
-    allow,
     authenticate,
     public,
     session_live,
@@ -216,95 +210,3 @@ class JwksController(Controller):
     async def jwks(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         """The public keys that sign access tokens and document attestations."""
         return Response(request.app.state.key_ring.jwks(), headers={"Cache-Control": "public, max-age=300"})
-
-
-class KioskAdminController(Controller):
-    path = "/api/v1/admin/kiosks"
-    tags = ("admin",)
-
-    @post("", operation_id="registerKiosk", opt=allow(REGION_ADMIN), status_code=201)
-    async def register(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], data: JSONBody[KioskCreate]
-    ) -> KioskInfo:
-        """Register a kiosk tablet for an MPP building of the admin's region."""
-        async with connection() as conn:
-            return await kiosks.register(
-                conn, admin=principal.id, region=principal.region, data=data, ip=client_ip(request)
-            )
-
-    @get("", operation_id="listKiosks", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
-    async def list_kiosks(self, principal: NamedDependency[Principal]) -> list[KioskInfo]:
-        async with connection() as conn:
-            return await kiosks.list_kiosks(
-                conn, region=None if NATIONAL_ADMIN in principal.roles else principal.region
-            )
-
-    @delete("/{kiosk_id:uuid}", operation_id="revokeKiosk", opt=allow(REGION_ADMIN), status_code=204)
-    async def revoke(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], kiosk_id: FromPath[uuid.UUID]
-    ) -> None:
-        """Retire a kiosk (lost, stolen, replaced): its sessions end at once."""
-        async with connection() as conn:
-            await kiosks.revoke(
-                conn, admin=principal.id, region=principal.region, kiosk=kiosk_id, ip=client_ip(request)
-            )
-
-
-class StaffEnrolmentController(Controller):
-    path = "/api/v1/admin/staff"
-    tags = ("admin",)
-
-    @get("", operation_id="findStaff", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
-    async def find_staff(
-        self,
-        principal: NamedDependency[Principal],
-        phone: Annotated[str, QueryParameter(description="the staff member's mobile number", max_length=32)],
-    ) -> schemas.StaffMember:
-        """The active staff account with this phone number, to issue its enrolment code. Region admins: staff
-        of their own region (others answer 404, as if they did not exist)."""
-        region = None if NATIONAL_ADMIN in principal.roles else (principal.region or "")
-        async with connection() as conn:
-            found = await enrolment.find_staff(conn, phone=phone, region=region)
-        return schemas.StaffMember(
-            account_id=found.account,
-            name=found.name,
-            phone=found.phone,
-            roles=found.roles,
-            has_passkey=found.has_passkey,
-            agency=found.agency,
-            region=found.region,
-        )
-
-    @post(
-        "/{account_id:uuid}/enrolment-code",
-        operation_id="issueEnrolmentCode",
-        opt=allow(REGION_ADMIN, NATIONAL_ADMIN),
-        status_code=201,
-    )
-    async def issue_enrolment_code(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        issuer: NamedDependency[Issuer],
-        account_id: FromPath[uuid.UUID],
-    ) -> schemas.EnrolmentCode:
-        """A new one-time code for a staff member's first passkey, and the sign-in link that carries it (show it
-        as a link or a QR code). The previous code stops working. Region admins: staff of their own region."""
-        settings = request.app.state.settings
-        region = None if NATIONAL_ADMIN in principal.roles else (principal.region or "")
-        async with connection() as conn:
-            issued = await enrolment.issue(
-                conn,
-                issuer.secret,
-                account=account_id,
-                ttl=dt.timedelta(hours=settings.auth.enrolment_code_hours),
-                issued_by=principal.id,
-                region=region,
-                ip=client_ip(request),
-            )
-        return schemas.EnrolmentCode(
-            account_id=issued.account,
-            enrolment_code=issued.code,
-            link=issued.link(settings.browser_url),
-            expires_at=issued.expires_at,
-        )

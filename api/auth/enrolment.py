@@ -3,8 +3,9 @@
 An SMS code proves only that someone can read the phone number's messages (a SIM swap, a forwarded SMS). A
 staff member's first passkey becomes their second factor for good, so enrolling it takes something an SMS
 thief lacks: a one-time code that an admin hands over with the account (``mpp users create`` prints it, and
-``mpp users enrolment`` or ``POST /api/v1/admin/staff/{id}/enrolment-code`` issue a new one). Later passkeys
-are added after confirming with the first, and citizens never need one.
+``mpp users enrolment`` or ``POST /api/v1/admin/staff/{id}/enrolment-code`` issue a new one; admin mode's
+invitation issues the first). Later passkeys are added after confirming with the first, and citizens never need
+one.
 
 - 12 characters of Crockford base32 (60 bits): guessing is hopeless at the allowed rate, so a wrong guess does
   not kill the code (an SMS thief could otherwise lock the real person out by guessing);
@@ -22,11 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import secrets
 import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import segno
 
 from api.accounts.identity import normalise_phone
 from api.audit.service import record
@@ -88,6 +91,21 @@ def enrolment_link(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/#/signin?enrol={code}"
 
 
+def qr_svg(link: str) -> str:
+    """An enrolment link as a QR code (SVG text), for the staff member to scan from the admin's screen.
+
+    Drawn only for links this module made (never for text a caller sends), so that the route cannot be used to
+    make QR codes that lead elsewhere; the code stays out of URLs and logs, unlike an image fetched by address.
+    """
+    buffer = io.BytesIO()
+    # Error correction M and a 4-module quiet zone, as the kiosk's codes; no fixed size (a viewBox): the screen
+    # scales it.
+    segno.make(link, error="m", micro=False).save(
+        buffer, kind="svg", border=4, light="#fff", xmldecl=False, svgns=True, omitsize=True
+    )
+    return buffer.getvalue().decode()
+
+
 def code_secret(settings: Settings) -> bytes:
     """The pepper of one-time codes: MPP_SECRET_KEY, or in dev and test the one generated in the data folder.
 
@@ -119,46 +137,6 @@ async def staff_account(conn: asyncpg.Connection, *, phone: str) -> uuid.UUID:
         raise StaffNotFoundError(f"No staff account has the number {phone}.")
     found: uuid.UUID = row["id"]
     return found
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    """A staff account as an admin looks it up to hand over an enrolment code."""
-
-    account: uuid.UUID
-    name: str
-    phone: str
-    roles: list[str]
-    agency: str | None  # the agency's short name
-    region: str | None
-    has_passkey: bool
-
-
-async def find_staff(conn: asyncpg.Connection, *, phone: str, region: str | None) -> StaffMember:
-    """The active staff account of a phone number, for an admin (``GET /api/v1/admin/staff?phone=``).
-
-    ``region``: the region admin's region, outside which the account counts as not found (None: a national
-    admin, every region). A number that cannot be a phone raises the identity module's ``InvalidPhoneError``.
-    """
-    phone = normalise_phone(phone)
-    row = await conn.fetchrow(
-        """SELECT a.id, a.name, a.phone, a.roles, g.short_name AS agency, a.region,
-                  EXISTS (SELECT 1 FROM auth_passkey p WHERE p.account = a.id) AS has_passkey
-           FROM accounts_account a LEFT JOIN catalogue_agency g ON g.id = a.agency
-           WHERE a.phone = $1 AND a.status = 'active'""",
-        phone,
-    )
-    if row is None or not set(row["roles"]) & STAFF or (region is not None and row["region"] != region):
-        raise StaffNotFoundError
-    return StaffMember(
-        account=row["id"],
-        name=row["name"],
-        phone=row["phone"],
-        roles=list(row["roles"]),
-        agency=row["agency"],
-        region=row["region"],
-        has_passkey=row["has_passkey"],
-    )
 
 
 async def issue(

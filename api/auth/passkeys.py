@@ -49,7 +49,7 @@ from webauthn.helpers.structs import (
 from api.audit.service import record
 from api.auth import enrolment
 from api.auth.ratelimit import enforce
-from api.auth.service import WINDOW, AccountUnavailableError
+from api.auth.service import WINDOW, unavailable
 from api.config import Settings
 from api.lib.auth import STAFF, UnauthorisedError
 from api.lib.errors import DomainError, NotFoundError
@@ -434,7 +434,7 @@ async def verify_authentication(
         await record(conn, action="passkey.clone_suspected", actor=None, subject=row["account"], detail=clone, ip=ip)
         raise InvalidCredentialError
     if row["status"] != "active":
-        raise AccountUnavailableError
+        raise unavailable(row["status"])
     return VerifiedPasskey(passkey=row["id"], account=row["account"], roles=list(row["roles"]))
 
 

@@ -46,6 +46,8 @@ LIFETIMES: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
     "kiosk": (dt.timedelta(hours=12), dt.timedelta(hours=12)),
     "assisted": (dt.timedelta(minutes=15), dt.timedelta(hours=1)),
 }
+# A kiosk's "last seen" is written at most this often: a tablet refreshing its token does not write each time.
+KIOSK_SEEN_EVERY = dt.timedelta(minutes=1)
 
 
 class InvalidCodeError(DomainError):
@@ -70,6 +72,18 @@ class AccountUnavailableError(DomainError):
     status = 403
     code = "account_unavailable"
     detail = "This account cannot sign in."
+
+
+class AccountSuspendedError(AccountUnavailableError):
+    """A member of staff whose account an admin suspended: said so, with whom to ask (admin mode's suspend)."""
+
+    code = "account_suspended"
+    detail = "This account is suspended. Contact your region's MPP administrator."
+
+
+def unavailable(status: str) -> AccountUnavailableError:
+    """Why an account that is not active may not sign in: suspended (``disabled``), or being deleted."""
+    return AccountSuspendedError() if status == "disabled" else AccountUnavailableError()
 
 
 @dataclass(frozen=True)
@@ -210,7 +224,7 @@ async def account_for_phone(conn: asyncpg.Connection, phone: str) -> tuple[async
         )
         created = True
     if row["status"] != "active":
-        raise AccountUnavailableError
+        raise unavailable(row["status"])
     return row, created
 
 
@@ -275,6 +289,8 @@ async def start_session(
         )
         if account is not None and kind != "assisted":
             await _tell_other_devices(conn, account, session_id, kind)
+        if kiosk is not None:
+            await kiosk_seen(conn, kiosk)
         await record(
             conn,
             action="auth.signed_in",
@@ -284,6 +300,16 @@ async def start_session(
             ip=ip,
         )
     return await _pair(conn, issuer, session_id, refresh)
+
+
+async def kiosk_seen(conn: asyncpg.Connection, kiosk: uuid.UUID) -> None:
+    """Note that a kiosk is alive (sign-in, pairing, token refresh); the row is written at most once a minute."""
+    await conn.execute(
+        "UPDATE auth_kiosk SET last_seen_at = now() "
+        "WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at <= now() - $2::interval)",
+        kiosk,
+        KIOSK_SEEN_EVERY,
+    )
 
 
 async def _pair(conn: asyncpg.Connection, issuer: Issuer, session_id: uuid.UUID, refresh: str) -> TokenPair:
@@ -338,7 +364,7 @@ async def refresh(conn: asyncpg.Connection, issuer: Issuer, *, refresh_token: st
     reused = False
     async with conn.transaction():
         row = await conn.fetchrow(
-            """SELECT t.token_hash, t.used_at, s.id AS session, s.account, s.revoked_at, s.kind,
+            """SELECT t.token_hash, t.used_at, s.id AS session, s.account, s.kiosk, s.revoked_at, s.kind,
                       s.idle_expires_at, s.absolute_expires_at, a.status, k.revoked_at AS kiosk_revoked_at
                FROM auth_refresh_token t
                JOIN auth_session s ON s.id = t.session
@@ -378,6 +404,8 @@ async def refresh(conn: asyncpg.Connection, issuer: Issuer, *, refresh_token: st
                 row["session"],
                 idle,
             )
+            if row["kiosk"] is not None:
+                await kiosk_seen(conn, row["kiosk"])
     if reused or row["used_at"] is not None:
         raise InvalidRefreshError
     return await _pair(conn, issuer, row["session"], new_token)

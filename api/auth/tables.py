@@ -138,3 +138,5 @@ class Kiosk(Table, tablename="auth_kiosk"):
     paired_at = Timestamptz(null=True, default=None)
     # The last kiosk sign-in or token refresh: admins see which tablets are alive.
     last_seen_at = Timestamptz(null=True, default=None)
+    # Goes up on every admin change (rename, new pairing code, retire): the ETag that If-Match must name.
+    revision = Integer(null=False, default=1)

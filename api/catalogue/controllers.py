@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
-from api.catalogue import schemas, service
+from api.catalogue import schemas, service, standards
 from api.catalogue.life_events import LifeEvent
 from api.catalogue.service import CatalogueRuntime, ServiceFilter
 from api.lib.auth import public
@@ -198,3 +198,24 @@ class CatalogueController(Controller):
         service_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         return await _answer(request, catalogue, "service", service.get_service, service_id=service_id)
+
+    @get(
+        "/services/{service_id:uuid}/versions/{version:int}",
+        operation_id="getServiceVersion",
+        responses=ok(schemas.ServiceDetail),
+        summary="One service as a published version of its standard showed it",
+        description="What an application made under that version was made against (`serviceVersion`), even after "
+        "the service changed, was hidden or retired.",
+    )
+    async def get_service_version(
+        self,
+        request: Request[Any, Any, Any],
+        catalogue: Catalogue,
+        service_id: FromPath[uuid.UUID],
+        version: Annotated[int, PathParameter(ge=1, le=1_000_000)],
+    ) -> Response[bytes]:
+        # A published version never changes, but the names around it (agency, region, MPP) may: cached per
+        # catalogue version like every other answer here.
+        return await _answer(
+            request, catalogue, "service-version", standards.published_version, service=service_id, version=version
+        )

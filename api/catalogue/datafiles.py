@@ -128,6 +128,9 @@ class Province(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class MppCounter(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=10)]
     agency: Code
+    # The codes of the services this counter serves; absent: every service of its agency. Written and read by the
+    # catalogue's import/export (api.catalogue.transfer); the seed does not load it yet.
+    services: list[Slug] | None = None
 
 
 class MppFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="camel"):
@@ -138,6 +141,33 @@ class MppFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="c
     phone: str | None = None
     latitude: Annotated[float, msgspec.Meta(ge=-11.5, le=6.5)] | None = None
     longitude: Annotated[float, msgspec.Meta(ge=94.0, le=141.5)] | None = None
+
+
+class OwnAgency(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="camel"):
+    """An agency of the region's own (not a kind of ``agencies.yaml``), with every name it needs."""
+
+    code: Code
+    name: Text
+    short_name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    kind: AgencyKind
+
+
+NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class Note(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A region's note on one of its services, shown to citizens with it."""
+
+    id: NoteText
+    en: NoteText
+
+
+class Overlay(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A region's own say on the services it offers: inherited national services it hides, and its notes (on any of
+    its services, by code)."""
+
+    hidden: list[Slug] = []
+    notes: dict[Slug, Note] = {}
 
 
 class RegionFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="camel"):
@@ -151,6 +181,13 @@ class RegionFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename
     agencies: list[Code]
     agency_names: dict[Code, Text] = {}
     local_services: list[ServiceFile] = []
+    # Written and read by the catalogue's import/export of one region (api.catalogue.transfer), which round-trips
+    # what admins change in the app; the seed does not load them yet (``check`` says so if a data file uses them).
+    # Short names of national agency kinds where the region's differs from the kind's.
+    agency_short_names: dict[Code, Annotated[str, msgspec.Meta(min_length=1, max_length=40)]] = {}
+    # The region's own agencies (their codes are listed in ``agencies`` too).
+    own_agencies: list[OwnAgency] = []
+    overlay: Overlay | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +301,18 @@ def check(data: CatalogueData) -> Iterable[str]:
                 yield f"{where}: local service {svc.code} clashes with a national service code"
         if dup := _duplicates(s.code for s in region.local_services):
             yield f"{where}: local service code used twice: {dup}"
+        imported = [
+            name
+            for name, used in (
+                ("agencyShortNames", region.agency_short_names),
+                ("ownAgencies", region.own_agencies),
+                ("overlay", region.overlay),
+                ("counter services", any(c.services is not None for c in region.mpp.counters)),
+            )
+            if used
+        ]
+        if imported:
+            yield f"{where}: {', '.join(imported)}: for a catalogue import in the app only; the seed does not load it"
         if not region.code.startswith(region.province.code):
             yield f"{where}: BPS code does not start with its province code {region.province.code}"
         if region.kind == "kota" and not region.name.startswith("Kota "):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+
+from api.catalogue.datafiles import ServiceFile
 
 
 class Struct(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -32,6 +35,15 @@ class Region(Struct):
 class Counter(Struct):
     number: str
     agency: Ref
+    # The ids of the services it serves; absent: every service of its agency.
+    services: list[uuid.UUID] | None = None
+
+
+class Closure(Struct):
+    """A day the building is closed besides the calendar's days off."""
+
+    day: dt.date
+    reason: str
 
 
 class Mpp(Struct):
@@ -42,6 +54,8 @@ class Mpp(Struct):
     phone: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    # Upcoming closure days, soonest first.
+    closures: list[Closure] = []
 
 
 class Agency(Struct):
@@ -133,6 +147,8 @@ class ServiceDetail(ServiceSummary):
     where: Where | None = None
     # The assurance level an applicant needs: phone | registry | in_person (always present in answers).
     assurance: str | None = None
+    # The region's own note on the service (its MPP's words: "bring a photocopy too"), in the request's language.
+    local_note: str | None = None
 
 
 class RegionList(Struct):
@@ -188,3 +204,159 @@ class ServiceGroupList(Struct):
     page: int
     page_size: int
     corrected_query: str | None = None
+
+
+# --- service standards, as admins edit them (api.catalogue.standards) ------------------------------------------
+# These keep their nulls (no omit_defaults): an editor tells "no draft" (null) from a field it does not know.
+
+
+class AdminStruct(msgspec.Struct, rename="camel"):
+    pass
+
+
+class LocalNote(AdminStruct):
+    """A region's own note on a service, shown to citizens with it (Indonesian first, English second)."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    en: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class StandardSummary(AdminStruct):
+    scope: str  # a region's BPS code, or "national"
+    code: str
+    service_id: uuid.UUID | None  # the region's catalogue_service row; null for scope national
+    name: str
+    agency: Ref
+    national: bool  # inherited from the national standard
+    hidden: bool
+    retired: bool
+    version: int
+    updated_at: dt.datetime
+    draft_id: uuid.UUID | None
+
+
+class StandardList(AdminStruct):
+    items: list[StandardSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class DraftRef(AdminStruct):
+    id: uuid.UUID
+    revision: int
+
+
+class Standard(AdminStruct):
+    scope: str
+    code: str
+    service_id: uuid.UUID | None
+    version: int
+    national: bool
+    hidden: bool
+    retired: bool
+    local_note: LocalNote | None
+    revision: int  # the ETag: If-Match of PATCH, retire and reinstate names it
+    content: ServiceFile  # the version in force, both languages, as the data files write it
+    draft: DraftRef | None
+    applications: int  # how many applications refer to it (it is never deleted)
+
+
+class VersionSummary(AdminStruct):
+    version: int
+    author_name: str
+    reason: str
+    published_at: dt.datetime
+
+
+class VersionList(AdminStruct):
+    items: list[VersionSummary]
+    total: int
+
+
+class Version(VersionSummary):
+    content: ServiceFile
+
+
+class Change(AdminStruct):
+    field: str  # a dotted path into the content: name.id, fee, requirements[KTP_EL].note.en, form[2].label.en
+    before: Any
+    after: Any
+
+
+class Diff(AdminStruct):
+    from_: int | None = msgspec.field(name="from")
+    to: int | None = None
+    changes: list[Change] = []
+
+
+class Problem(AdminStruct):
+    field: str
+    detail: str
+    message: str  # the same sentence, under the name problem+json's field errors use
+
+
+class DraftCreate(AdminStruct, forbid_unknown_fields=True):
+    """``{scope, code}``: a draft of a published standard; ``{scope, content}``: of a new service."""
+
+    scope: Annotated[str, msgspec.Meta(pattern=r"^([0-9]{4}|national)$")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)] | None = None
+    content: dict[str, Any] | None = None
+
+
+class DraftUpdate(AdminStruct, forbid_unknown_fields=True):
+    content: dict[str, Any]
+
+
+class DraftSummary(AdminStruct):
+    id: uuid.UUID
+    scope: str
+    code: str
+    name: str
+    base_version: int | None
+    revision: int
+    author_name: str
+    updated_at: dt.datetime
+
+
+class DraftList(AdminStruct):
+    items: list[DraftSummary]
+    total: int
+
+
+class Draft(AdminStruct):
+    id: uuid.UUID
+    scope: str
+    code: str
+    base_version: int | None  # null: a new service
+    revision: int
+    content: dict[str, Any]  # as saved: it may have problems (a draft is work in progress)
+    author_name: str
+    updated_at: dt.datetime
+    problems: list[Problem]  # what would block publishing it now
+
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class Publish(AdminStruct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class Published(AdminStruct):
+    scope: str
+    code: str
+    version: int
+    service_id: uuid.UUID | None  # the region's row (null for a national standard: one row per region)
+
+
+class OverlayUpdate(AdminStruct, forbid_unknown_fields=True):
+    """Hide an inherited national service in the region, or set (null: remove) the region's note on a service."""
+
+    hidden: bool | msgspec.UnsetType = msgspec.UNSET
+    local_note: LocalNote | None | msgspec.UnsetType = msgspec.UNSET
+    reason: Reason | None = None
+
+
+class ReasonBody(AdminStruct, forbid_unknown_fields=True):
+    reason: Reason

@@ -21,21 +21,25 @@ from api.catalogue.datafiles import (
     load,
     services_for,
 )
-from api.catalogue.search import normalise_words
+from api.catalogue.standards.content import (
+    CONTENT_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    RegionNames,
+    content_columns,
+    localise,
+    requirement_rows,
+    to_json,
+)
+from api.catalogue.standards.materialise import NAMESPACE, service_id, stable_id
 
-NAMESPACE = uuid.UUID("5b0c3f5e-8f4a-4a53-9d52-6d7070646967")  # fixed: ids must be stable across seeds
+__all__ = ["NAMESPACE", "SEED_REASON", "agency_id", "seed_catalogue", "service_id", "stable_id"]
 
-
-def stable_id(*parts: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, "/".join(parts))
+# The reason of every standard's version 1 written from the data files (author: none).
+SEED_REASON = "Data awal dari berkas katalog"
 
 
 def agency_id(region: str, agency: str) -> uuid.UUID:
     return stable_id("agency", region, agency)
-
-
-def service_id(region: str, service: str) -> uuid.UUID:
-    return stable_id("service", region, service)
 
 
 @dataclass(frozen=True)
@@ -58,33 +62,19 @@ def _texts(text: Text | None) -> tuple[str | None, str | None]:
     return (text.id, text.en) if text else (None, None)
 
 
-def _service_row(region: RegionFile, svc: ServiceFile) -> dict[str, object]:
-    fee_note = _texts(svc.fee_note)
-    output = _texts(svc.output)
+def _names(region: RegionFile) -> RegionNames:
+    return RegionNames(region.code, region.name, region.name_en, region.place)
+
+
+def _service_row(region: RegionFile, svc: ServiceFile, *, national: bool) -> dict[str, object]:
+    """A service's row as a published version makes it (api.catalogue.standards): the same columns, texts filled."""
     return {
         "id": service_id(region.code, svc.code),
         "code": svc.code,
         "region": region.code,
         "agency": agency_id(region.code, svc.agency),
-        "name_id": svc.name.id,
-        "name_en": svc.name.en,
-        "description_id": svc.description.id,
-        "description_en": svc.description.en,
-        "categories": list(svc.categories),
-        "channels": svc.channels,
-        "fee": svc.fee,
-        "fee_note_id": fee_note[0],
-        "fee_note_en": fee_note[1],
-        "sla_days": svc.sla_days,
-        "assurance": svc.assurance,
-        "legal_basis": list(svc.legal_basis),
-        "procedure": [{"id": step.id, "en": step.en} for step in svc.procedure],
-        # The stored form definition is exactly the data file's (camelCase, without unset optional keys).
-        "form": [msgspec.to_builtins(f) for f in svc.form],
-        # Normalised like query words, so that "izin usaha" typed matches the keyword "Izin usaha".
-        "keywords": [" ".join(normalise_words(k)) for k in svc.keywords],
-        "output_id": output[0],
-        "output_en": output[1],
+        **content_columns(localise(svc, _names(region))),
+        "national": national,
     }
 
 
@@ -96,25 +86,30 @@ async def _upsert(
     *,
     key: str,
     extra: dict[str, str] | None = None,
-) -> None:
-    """Insert or update many rows with ONE statement (jsonb_to_recordset).
+    on_update: dict[str, str] | None = None,
+    where: str | None = None,
+) -> list[object]:
+    """Insert or update many rows with ONE statement (jsonb_to_recordset); the keys of the rows written.
 
     One statement rather than executemany: the catalogue's statement triggers (version bump and NOTIFY)
-    then fire once per table, and a first start loads 3,000+ services in well under a second.
+    then fire once per table, and a first start loads 3,000+ services in well under a second. ``on_update``
+    replaces the SET expression of some columns; ``where`` limits which existing rows are updated.
     """
     if not rows:
-        return
+        return []
     extra = extra or {}
+    on_update = on_update or {}
     names = [*columns, *extra]
     select = [*columns, *extra.values()]
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c != key)
+    updates = ", ".join(f"{c} = {on_update.get(c, f'EXCLUDED.{c}')}" for c in names if c != key)
     record = ", ".join(f"{c} {t}" for c, t in columns.items())
-    await conn.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608  (identifiers are constants of this module)
+    written = await conn.fetch(
+        f"INSERT INTO {table} AS t ({', '.join(names)}) "  # noqa: S608  (identifiers are constants of this module)
         f"SELECT {', '.join(select)} FROM jsonb_to_recordset($1::jsonb) AS x({record}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}" + (f" WHERE {where}" if where else "") + f" RETURNING {key}",
         msgspec.json.encode(rows).decode(),
     )
+    return [r[0] for r in written]
 
 
 REGION_COLUMNS = {
@@ -161,32 +156,10 @@ SERVICE_COLUMNS = {
     "code": "text",
     "region": "text",
     "agency": "uuid",
-    "name_id": "text",
-    "name_en": "text",
-    "description_id": "text",
-    "description_en": "text",
-    "categories": "text[]",
-    "channels": "text",
-    "fee": "bigint",
-    "fee_note_id": "text",
-    "fee_note_en": "text",
-    "sla_days": "int",
-    "assurance": "text",
-    "legal_basis": "text[]",
-    "procedure": "jsonb",
-    "form": "jsonb",
-    "keywords": "text[]",
-    "output_id": "text",
-    "output_en": "text",
+    **CONTENT_COLUMNS,
+    "national": "boolean",
 }
-REQUIREMENT_COLUMNS = {
-    "service": "uuid",
-    "document_type": "text",
-    "position": "int",
-    "optional": "boolean",
-    "note_id": "text",
-    "note_en": "text",
-}
+VERSION_COLUMNS = {"id": "uuid", "region": "text", "code": "text", "content": "jsonb"}
 
 
 @dataclass
@@ -199,12 +172,15 @@ class _Rows:
     counters: list[dict[str, object]] = field(default_factory=list)
     services: list[dict[str, object]] = field(default_factory=list)
     requirements: list[dict[str, object]] = field(default_factory=list)
+    # Version 1 of every standard: national ones once (region null), local ones per region.
+    versions: list[dict[str, object]] = field(default_factory=list)
 
 
 def _rows(data: CatalogueData) -> _Rows:
     """Every region's rows: its agencies (names filled in for the region), MPP, counters and services."""
     kinds = {a.code: a for a in data.agencies}
-    rows = _Rows()
+    rows = _Rows(versions=[_version_row(None, svc) for svc in data.services])
+    national = {svc.code for svc in data.services}
     for region in data.regions:
         rows.regions.append(
             {
@@ -253,19 +229,32 @@ def _rows(data: CatalogueData) -> _Rows:
             for c in mpp.counters
         ]
         for svc in services_for(data, region):
-            rows.services.append(_service_row(region, svc))
-            rows.requirements += [
-                {
-                    "service": service_id(region.code, svc.code),
-                    "document_type": req.type,
-                    "position": pos,
-                    "optional": req.optional,
-                    "note_id": _texts(req.note)[0],
-                    "note_en": _texts(req.note)[1],
-                }
-                for pos, req in enumerate(svc.requirements)
-            ]
+            rows.services.append(_service_row(region, svc, national=svc.code in national))
+            rows.requirements += requirement_rows(service_id(region.code, svc.code), svc)
+        rows.versions += [_version_row(region.code, svc) for svc in region.local_services]
     return rows
+
+
+def _version_row(region: str | None, svc: ServiceFile) -> dict[str, object]:
+    return {
+        "id": stable_id("version", region or "national", svc.code, "1"),
+        "region": region,
+        "code": svc.code,
+        "content": msgspec.json.decode(to_json(svc)),
+    }
+
+
+# Version 1 of the standards, unless there is one (a later seed, or a backfill, adds only what is missing).
+_INSERT_VERSIONS = f"""
+    INSERT INTO catalogue_service_version (id, region, code, version, content, author, author_name, reason,
+                                           published_at)
+    SELECT id, region, code, 1, content, NULL, '', $2, now()
+    FROM jsonb_to_recordset($1::jsonb) AS x({", ".join(f"{c} {t}" for c, t in VERSION_COLUMNS.items())})
+    ON CONFLICT DO NOTHING"""  # noqa: S608  (constants of this module)
+# Services an admin has published a version of belong to the admins now: a seed neither rewrites nor withdraws them.
+_ADMINS_OWN = """EXISTS (SELECT 1 FROM catalogue_service_version v
+                         WHERE v.code = {s}.code AND (v.region = {s}.region OR v.region IS NULL)
+                           AND v.author IS NOT NULL)"""
 
 
 async def _write(conn: asyncpg.Connection, data: CatalogueData, rows: _Rows) -> None:
@@ -296,28 +285,39 @@ async def _write(conn: asyncpg.Connection, data: CatalogueData, rows: _Rows) -> 
     await _upsert(conn, "catalogue_mpp", MPP_COLUMNS, rows.mpps, key="id")
     await conn.execute("DELETE FROM catalogue_counter WHERE mpp = ANY($1::uuid[])", [m["id"] for m in rows.mpps])
     await _upsert(conn, "catalogue_counter", COUNTER_COLUMNS, rows.counters, key="id")
-    await _upsert(
-        conn,
-        "catalogue_service",
-        SERVICE_COLUMNS,
-        rows.services,
-        key="id",
-        extra={"active": "true", "updated_at": "now()"},
+    await conn.execute(_INSERT_VERSIONS, msgspec.json.encode(rows.versions).decode(), SEED_REASON)
+    written = set(
+        await _upsert(
+            conn,
+            "catalogue_service",
+            SERVICE_COLUMNS,
+            rows.services,
+            key="id",
+            extra={"active": "true", "updated_at": "now()"},
+            # A region's overlay (hidden) and lifecycle (retired) are its own: a seed keeps them.
+            on_update={"active": "t.retired_at IS NULL AND NOT t.hidden"},
+            where="NOT " + _ADMINS_OWN.format(s="t"),
+        )
     )
-    # A service dropped from the files is withdrawn, not deleted: applications may refer to it.
+    # A service dropped from the files is withdrawn (retired), not deleted: applications may refer to it.
     await conn.execute(
-        "UPDATE catalogue_service SET active = false, updated_at = now() "
-        "WHERE region = ANY($1::text[]) AND active AND NOT (id = ANY($2::uuid[]))",
+        "UPDATE catalogue_service s SET active = false, retired_at = coalesce(retired_at, now()), "  # noqa: S608
+        "updated_at = now(), revision = revision + 1 "
+        "WHERE region = ANY($1::text[]) AND active AND NOT (id = ANY($2::uuid[])) "
+        # A national standard a region inherited when its agency joined in the app is still in the files.
+        "AND NOT (national AND code = ANY($3::text[])) AND NOT " + _ADMINS_OWN.format(s="s"),
         region_codes,
         service_ids,
+        [svc.code for svc in data.services],
     )
-    await conn.execute("DELETE FROM catalogue_service_requirement WHERE service = ANY($1::uuid[])", service_ids)
-    if rows.requirements:
+    await conn.execute("DELETE FROM catalogue_service_requirement WHERE service = ANY($1::uuid[])", list(written))
+    requirements = [r for r in rows.requirements if r["service"] in written]
+    if requirements:
         record = ", ".join(f"{c} {t}" for c, t in REQUIREMENT_COLUMNS.items())
         await conn.execute(
             f"INSERT INTO catalogue_service_requirement ({', '.join(REQUIREMENT_COLUMNS)}) "  # noqa: S608
             f"SELECT * FROM jsonb_to_recordset($1::jsonb) AS x({record})",
-            msgspec.json.encode(rows.requirements).decode(),
+            msgspec.json.encode(requirements).decode(),
         )
 
 
@@ -343,3 +343,44 @@ async def seed_catalogue(conn: asyncpg.Connection, data: CatalogueData | None = 
 
 async def catalogue_is_empty(conn: asyncpg.Connection) -> bool:
     return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalogue_region)")
+
+
+# Is there a service with no published version at all (a catalogue seeded before versions existed)?
+_UNVERSIONED = """
+    SELECT EXISTS (SELECT 1 FROM catalogue_service s WHERE NOT EXISTS (
+        SELECT 1 FROM catalogue_service_version v
+        WHERE v.code = s.code AND (v.region = s.region OR v.region IS NULL)))"""
+
+
+async def backfill_versions(conn: asyncpg.Connection, data: CatalogueData | None = None) -> int:
+    """Give a catalogue seeded before standards had versions its version 1 rows and ``national`` flags, from the
+    data files, for the services it has; idempotent (run at every start, it writes nothing the second time).
+
+    Returns how many version rows were added.
+    """
+    if not await conn.fetchval(_UNVERSIONED):
+        return 0  # the usual case, without reading the data files
+    data = data or load()
+    present = {(r["region"], r["code"]) for r in await conn.fetch("SELECT region, code FROM catalogue_service")}
+    codes = {code for _, code in present}
+    national = [svc for svc in data.services if svc.code in codes]
+    versions = [_version_row(None, svc) for svc in national] + [
+        _version_row(region.code, svc)
+        for region in data.regions
+        for svc in region.local_services
+        if (region.code, svc.code) in present
+    ]
+    async with conn.transaction():
+        status = await conn.execute(_INSERT_VERSIONS, msgspec.json.encode(versions).decode(), SEED_REASON)
+        national_codes = [svc.code for svc in national]
+        # Checked first: an UPDATE of no rows would still fire the statement trigger (a catalogue version bump and a
+        # NOTIFY to every process) at every start.
+        if await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM catalogue_service WHERE code = ANY($1::text[]) AND NOT national)",
+            national_codes,
+        ):
+            await conn.execute(
+                "UPDATE catalogue_service SET national = true WHERE code = ANY($1::text[]) AND NOT national",
+                national_codes,
+            )
+    return int(status.split()[-1])

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from api.catalogue import schemas
+from api.catalogue.building import public_mpp
 from api.catalogue.life_events import LIFE_EVENTS
 from api.catalogue.search import SearchPlan, Vocabulary, plan
 from api.lib.cache import ResponseCache
@@ -30,17 +31,23 @@ class CatalogueNotFoundError(NotFoundError):
 
 # --- search vocabulary -------------------------------------------------------------------------------
 
-_SURFACE_TEXT = """
-    s.name_id || ' ' || array_to_string(s.keywords, ' ') || ' ' || s.name_en || ' ' || a.short_name || ' '
-    || replace(a.code, '_', ' ') || ' ' || s.description_id || ' ' || coalesce(s.output_id, '') || ' '
-    || a.name_id || ' ' || s.description_en || ' ' || coalesce(s.output_en, '')
+_SURFACE_TEXTS = """
+    s.name_id, array_to_string(s.keywords, ' '), s.name_en, a.short_name, replace(a.code, '_', ' '),
+    s.description_id, s.output_id, a.name_id, s.description_en, s.output_en
 """
-# Built from constants only (no user input), hence the noqa on the f-strings below.
+# Every API process runs this on every catalogue change (each publish), so it must be cheap. Most texts are the
+# same in every region (a national standard is materialised into each), so each distinct text is parsed once:
+# 1,900 texts instead of 3,400 services' concatenations, ~35 ms instead of ~230 ms of PostgreSQL time, the same
+# words (texts are split on spaces anyway). Built from constants only (no user input).
 VOCABULARY_SQL = f"""
 WITH surface AS (
     SELECT word FROM ts_stat($q$
-        SELECT to_tsvector('simple', {_SURFACE_TEXT})
-        FROM catalogue_service s JOIN catalogue_agency a ON a.id = s.agency WHERE s.active
+        SELECT to_tsvector('simple', t) FROM (
+            SELECT DISTINCT t
+            FROM catalogue_service s JOIN catalogue_agency a ON a.id = s.agency,
+                 unnest(ARRAY[{_SURFACE_TEXTS}]) AS t
+            WHERE s.active AND t IS NOT NULL
+        ) texts
     $q$) WHERE word ~ '^[a-z0-9]+$'
 )
 SELECT word, (tsvector_to_array(to_tsvector('indonesian', word)))[1] AS stem FROM surface
@@ -319,9 +326,12 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
         f"""
         SELECT {_SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
                s.legal_basis, s.procedure, s.form, s.output_id, s.output_en, s.agency AS agency_id, s.assurance,
+               s.local_note_id, s.local_note_en,
                m.name AS mpp_name, m.address AS mpp_address, m.opening_hours,
                (SELECT array_agg(c.number ORDER BY c.number) FROM catalogue_counter c
-                 WHERE c.mpp = m.id AND c.agency = s.agency) AS counters
+                 WHERE c.mpp = m.id AND c.agency = s.agency AND c.retired_at IS NULL
+                   AND (SELECT coalesce(bool_or(x.service = s.id), true)  -- no rows: all of its agency's
+                        FROM catalogue_counter_service x WHERE x.counter = c.id)) AS counters
         FROM catalogue_service s
         JOIN catalogue_agency a ON a.id = s.agency
         JOIN catalogue_region r ON r.code = s.region
@@ -357,6 +367,7 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
         fee_note=pick_opt(lang, row["fee_note_id"], row["fee_note_en"]),
         output=pick_opt(lang, row["output_id"], row["output_en"]),
         assurance=row["assurance"],
+        local_note=pick_opt(lang, row["local_note_id"], row["local_note_en"]),
         where=schemas.Where(
             mpp=row["mpp_name"],
             address=row["mpp_address"],
@@ -421,35 +432,9 @@ async def get_region(conn: asyncpg.Connection, code: str, lang: Lang) -> schemas
         raise CatalogueNotFoundError(f"region {code}")
     region = _region(row, lang)
     agencies = await list_agencies(conn, region=code, lang=lang)
-    mpp = await conn.fetchrow("SELECT * FROM catalogue_mpp WHERE region = $1 ORDER BY name LIMIT 1", code)
-    counters = (
-        await conn.fetch(
-            """SELECT c.number, a.code, a.name_id, a.name_en FROM catalogue_counter c
-               JOIN catalogue_agency a ON a.id = c.agency WHERE c.mpp = $1 ORDER BY c.number""",
-            mpp["id"],
-        )
-        if mpp
-        else []
-    )
     return schemas.RegionDetail(
         **{f: getattr(region, f) for f in region.__struct_fields__},
-        mpp=schemas.Mpp(
-            name=mpp["name"],
-            address=mpp["address"],
-            opening_hours=json.loads(mpp["opening_hours"]),
-            counters=[
-                schemas.Counter(
-                    number=c["number"],
-                    agency=schemas.Ref(code=c["code"], name=pick(lang, c["name_id"], c["name_en"])),
-                )
-                for c in counters
-            ],
-            phone=mpp["phone"],
-            latitude=mpp["latitude"],
-            longitude=mpp["longitude"],
-        )
-        if mpp
-        else None,
+        mpp=await public_mpp(conn, code, lang),
         agencies=agencies.items,
         services=sum(a.services for a in agencies.items),
     )
@@ -461,7 +446,7 @@ async def list_agencies(conn: asyncpg.Connection, *, region: str | None, lang: L
                   r.name_en AS region_name_en,
                   (SELECT count(*) FROM catalogue_service s WHERE s.agency = a.id AND s.active) AS services
            FROM catalogue_agency a JOIN catalogue_region r ON r.code = a.region
-           WHERE ($1::text IS NULL OR a.region = $1)
+           WHERE ($1::text IS NULL OR a.region = $1) AND a.retired_at IS NULL
            ORDER BY r.name, a.short_name""",
         region,
     )

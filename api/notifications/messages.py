@@ -33,6 +33,9 @@ NEEDS_ACTION = {
     ("application.status_changed", COMPLETED),
     ("document.expiring", None),
     ("document.rejected", None),
+    # The queue (api/queue): the turn nears, and a booking's day begins — an SMS when there is no push.
+    ("queue.heads_up", None),
+    ("queue.booking_today", None),
 }
 MAX_PAYLOAD_BYTES = 3000
 
@@ -70,6 +73,15 @@ def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
             urgency,
             "a" + application.replace("-", "")[:31] if application else None,
         )
+    if topic == "application.deadline_changed":
+        # A day off was added inside the application's deadline (api/applications/service/deadlines.py).
+        number = payload.get("number") or ""
+        until = str(payload.get("to") or "")
+        day = dt.date.fromisoformat(until[:10]).strftime("%d-%m-%Y") if until else ""
+        reason = _name(payload, "dayName", lang)
+        body = f"Deadline moved to {day}: {reason}." if en else f"Tenggat diundur ke {day}: {reason}."
+        title = f"{'Application' if en else 'Permohonan'} {number}".strip()
+        return Text(title, body, f"/#/applications/{payload.get('application', '')}", "normal", None)
     if topic in ("document.verified", "document.rejected"):
         kind = _name(payload, "documentType", lang)
         ok = topic == "document.verified"
@@ -95,6 +107,37 @@ def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
             "ada. Jika NIK itu milik Anda, verifikasi identitas di Pengaturan atau di loket MPP."
         )
         return Text("MPP Digital", body, "/#/settings/identity", "high", "nik")
+    if topic == "queue.heads_up":
+        # A ticket came within a few places of the front of its line (api.queue.counter.heads_up).
+        number = str(payload.get("number") or "")
+        ahead = int(payload.get("ahead") or 0)
+        agency = _name(payload, "agencyName", lang)
+        if en:
+            body = (
+                f"Ticket {number}: your turn is next at {agency}."
+                if ahead == 0
+                else f"Ticket {number}: {ahead} ahead of you at {agency}. Please stay near the counters."
+            )
+        else:
+            body = (
+                f"Antrean {number}: giliran Anda berikutnya di {agency}."
+                if ahead == 0
+                else f"Antrean {number}: {ahead} orang lagi di {agency}. Mohon tetap di dekat loket."
+            )
+        title = "Your turn is near" if en else "Giliran Anda segera tiba"
+        return Text(title, body, f"/#/q/{payload.get('token', '')}", "high", "q" + number.replace("-", ""))
+    if topic == "queue.booking_today":
+        start = str(payload.get("start") or "")
+        at = start[11:16] if len(start) >= 16 else ""
+        service = _name(payload, "serviceName", lang)
+        mpp = str(payload.get("mppName") or "MPP")
+        body = (
+            f"Today at {at}: {service}, {mpp}. Scan your booking's QR at the kiosk from an hour before."
+            if en
+            else f"Hari ini pukul {at}: {service}, {mpp}. Pindai QR booking Anda di kios mulai satu jam sebelumnya."
+        )
+        title = "Your MPP booking" if en else "Jadwal antrean MPP Anda"
+        return Text(title, body, f"/#/queue/{payload.get('booking', '')}", "normal", "b" + at.replace(":", ""))
     if topic == "auth.new_sign_in":
         body = (
             "A new device signed in to your account. Not you? Sign it out in Settings."

@@ -19,7 +19,7 @@ const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('set
  */
 const NAV = {
   citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
-  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
+  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/counter', 'navCounter', 'counter'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
   admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/services', 'navAdminServices', 'applications'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk']],
   kiosk: [],
   anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
@@ -38,6 +38,7 @@ const ICONS = {
   kiosk: ['M5 3h14v13H5z', 'M9 20h6', 'M12 16v4'],
   staff: ['M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M2 21v-1a7 7 0 0 1 14 0v1', 'M16 3.5a4 4 0 0 1 0 7', 'M19 14a6 6 0 0 1 3 5v2'],
   failed: ['M4 6h16v12H4z', 'M4 6l8 7 8-7', 'M12 16v.01'],
+  counter: ['M3 12h18', 'M5 12v8', 'M19 12v8', 'M8 8a4 4 0 0 1 8 0', 'M12 4v0'],
 };
 
 /** @param {keyof typeof ICONS} name */

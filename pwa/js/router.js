@@ -29,11 +29,18 @@ export const routes = [
   { pattern: '/notifications', load: () => import('./views/citizen/notifications.js'), access: 'citizen', title: 'titleNotifications' },
   { pattern: '/settings', load: () => import('./views/citizen/settings.js'), access: 'public', title: 'titleSettings' },
   { pattern: '/settings/identity', load: () => import('./views/citizen/identity.js'), access: 'citizen', title: 'titleIdentity' },
+  // The queue (antrian): bookings at the counters, and following a ticket from its QR (no sign-in).
+  { pattern: '/queue', load: () => import('./views/citizen/bookings.js'), access: 'citizen', title: 'titleQueueMine' },
+  { pattern: '/queue/book/:serviceId', load: () => import('./views/citizen/booking.js'), access: 'citizen', title: 'titleQueueBook' },
+  { pattern: '/queue/:id', load: () => import('./views/citizen/booking-detail.js'), access: 'citizen', title: 'titleQueueBooking' },
+  { pattern: '/q/:token', load: () => import('./views/citizen/ticket.js'), access: 'public', title: 'titleQueueFollow' },
   // Officer mode: staff accounts.
   { pattern: '/officer', load: () => import('./views/officer/inbox.js'), access: 'staff', title: 'titleInbox' },
   { pattern: '/officer/applications/:id', load: () => import('./views/officer/review.js'), access: 'staff', title: 'titleReview' },
   { pattern: '/officer/workload', load: () => import('./views/officer/workload.js'), access: 'staff', title: 'titleWorkload' },
   { pattern: '/officer/identity', load: () => import('./views/officer/identity.js'), access: 'staff', title: 'titleCounterCheck' },
+  { pattern: '/officer/counter', load: () => import('./views/officer/counter.js'), access: 'staff', title: 'titleQueueCounter' },
+  { pattern: '/officer/queue-stats', load: () => import('./views/officer/queue-stats.js'), access: 'staff', title: 'titleQueueStats' },
   // Admin mode: region and national admins (staff accounts), after their passkey step.
   { pattern: '/admin', load: () => import('./views/admin/home.js'), access: 'admin', title: 'titleAdminHome' },
   { pattern: '/admin/kiosks', load: () => import('./views/admin/kiosks.js'), access: 'admin', title: 'titleAdminKiosks' },
@@ -45,11 +52,16 @@ export const routes = [
   { pattern: '/admin/building', load: () => import('./views/admin/building.js'), access: 'admin', title: 'titleAdminBuilding' },
   { pattern: '/admin/calendar', load: () => import('./views/admin/calendar.js'), access: 'admin', title: 'titleAdminCalendar' },
   { pattern: '/admin/transfer', load: () => import('./views/admin/transfer.js'), access: 'admin', title: 'titleAdminTransfer' },
+  { pattern: '/admin/queue', load: () => import('./views/admin/queue.js'), access: 'admin', title: 'titleAdminQueue' },
   // Kiosk mode: a registered kiosk device.
   { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
   { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },
   { pattern: '/kiosk/pair', load: () => import('./views/kiosk/pair.js'), access: 'public', title: 'titleKioskPair' },
   { pattern: '/kiosk/status', load: () => import('./views/kiosk/status.js'), access: 'kiosk', title: 'titleKioskStatus' },
+  // The queue's display board: a TV in the building, nobody signed in (the region in the address).
+  { pattern: '/board/:region', load: () => import('./views/board/board.js'), access: 'public', title: 'titleBoard' },
+  { pattern: '/kiosk/queue', load: () => import('./views/kiosk/queue.js'), access: 'kiosk', title: 'titleKioskQueue' },
+  { pattern: '/kiosk/queue/checkin', load: () => import('./views/kiosk/queue-checkin.js'), access: 'kiosk', title: 'titleKioskCheckIn' },
 ];
 
 /**

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.applications.calendar import (
+from api.calendar.working import (
     DATA_FILE,
     HolidayDataError,
     HolidayFile,

@@ -18,6 +18,7 @@ from api.accounts.service import mandate_allows
 from api.auth.service import start_session
 from tests.support.auth import bearer, last_code, new_phone, sign_in
 from tests.support.identity import known_to_registry, verify_identity
+from tests.support.kiosks import create_kiosk
 
 ADULT_NIK = "3302015708900002"  # a woman born 17-08-1990
 
@@ -220,12 +221,10 @@ async def test_kiosk_device_and_assisted_sessions(
     from tests.support.auth import full_staff_token
 
     admin = await full_staff_token(db, app, "region_admin", region="3471")
-    registered = await client.post("/api/v1/admin/kiosks", json={"name": "Kiosk lobi 1"}, headers=bearer(admin))
-    assert registered.status_code == 201
-    kiosk = registered.json()
+    kiosk = await create_kiosk(client, db, app, name="Kiosk lobi 1", admin=admin)
     assert kiosk["region"] == "3471" and kiosk["deviceSecret"]
-    listed = (await client.get("/api/v1/admin/kiosks", headers=bearer(admin))).json()
-    assert all("deviceSecret" not in k for k in listed)  # shown once only
+    listed = (await client.get("/api/v1/admin/kiosks", headers=bearer(admin))).json()["items"]
+    assert all("deviceSecret" not in k and "pairingCode" not in k for k in listed)  # shown once only
     device = (await client.post("/api/v1/auth/kiosk", json={"deviceSecret": kiosk["deviceSecret"]})).json()
     assert (await client.get("/api/v1/services", params={"q": "ktp"}, headers=bearer(device))).status_code == 200
     assert (await client.get("/api/v1/me", headers=bearer(device))).status_code == 403
@@ -242,7 +241,8 @@ async def test_kiosk_device_and_assisted_sessions(
     )
     assert session.status_code == 200 and kind["kind"] == "assisted" and kind["absolute"] == dt.timedelta(hours=1)
     # Revoking the kiosk ends its sessions at once; its secret no longer works.
-    assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=bearer(admin))).status_code == 204
+    retire = {**bearer(admin), "If-Match": f'"{kiosk["revision"]}"'}
+    assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=retire)).status_code == 204
     assert (await client.get("/api/v1/admin/kiosks", headers=bearer(device))).status_code == 401
     assert (await client.post("/api/v1/auth/kiosk", json={"deviceSecret": kiosk["deviceSecret"]})).status_code == 401
     late = new_phone()
@@ -253,7 +253,8 @@ async def test_kiosk_device_and_assisted_sessions(
     assert refused.status_code == 401  # a retired kiosk's last token opens no assisted session
     # Another region's admin cannot retire it.
     other = await full_staff_token(db, app, "region_admin", region="3302")
-    assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=bearer(other))).status_code == 404
+    other_retire = {**bearer(other), "If-Match": "*"}
+    assert (await client.delete(f"/api/v1/admin/kiosks/{kiosk['id']}", headers=other_retire)).status_code == 404
 
 
 async def test_no_code_token_or_nik_in_the_logs(client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:

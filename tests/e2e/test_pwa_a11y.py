@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import PwaServer, citizen_with_documents, kk_service, submit
 from tests.support.attestation import attestation
+from tests.support.kiosks import paired_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +67,7 @@ SCREENS = [
     Screen("admin failed notifications", "/#/admin/notifications", "region_admin"),
     # Kiosk mode.
     Screen("kiosk set-up", "/#/kiosk", "anonymous"),
+    Screen("kiosk pairing", "/#/kiosk/pair", "anonymous"),
     Screen("kiosk home", "/#/kiosk", "kiosk"),
     Screen("kiosk service", "/#/kiosk/services/{kiosk_service}", "kiosk"),
     Screen("kiosk status", "/#/kiosk/status", "kiosk"),
@@ -120,7 +122,7 @@ def make_world(srv: PwaServer) -> World:
             json={"name": "Kiosk lobi a11y"},
             headers={"Authorization": f"Bearer {admin['accessToken']}"},
         )
-        assert registered.status_code == 201, registered.text
+        kiosk_secret = paired_secret(client, registered)
         kiosk_found = client.get("/api/v1/services", params={"region": "3471", "q": "ktp", "pageSize": 1}).json()
     return World(
         values={
@@ -132,7 +134,7 @@ def make_world(srv: PwaServer) -> World:
         },
         citizen=citizen,
         citizen_phone=citizen["phone"],
-        kiosk_secret=registered.json()["deviceSecret"],
+        kiosk_secret=kiosk_secret,
     )
 
 

@@ -1,5 +1,5 @@
 """Admin mode at 360 px, in Indonesian: a region admin lands on the admin home (not the officer inbox), registers
-a kiosk and sees its device secret once (and the secret works), revokes it, issues an enrolment code for an
+a kiosk and sees its pairing code once (and the code pairs a tablet), revokes it, issues an enrolment code for an
 officer (and the code works), and sees the failed notifications. No screen is wider than the phone, and none
 shows English; a refused or unavailable request is said in Indonesian, never with the server's English detail.
 
@@ -87,35 +87,37 @@ def test_admin_home_kiosks_enrolment_codes_and_failed_notifications(
     expect(page.get_by_role("heading", level=1, name="Admin MPP")).to_be_visible(timeout=20_000)
     assert page.evaluate("location.hash") == "#/admin"
     nav = page.locator("#nav")
-    expect(nav.get_by_role("link")).to_have_text(["Beranda", "Kiosk", "Petugas", "Gagal kirim"])
+    expect(nav.get_by_role("link")).to_have_text(["Beranda", "Layanan", "Petugas", "Kiosk"])
     expect(nav).not_to_contain_text("Kotak masuk")
     expect(page.locator("main")).to_contain_text("Anda mengelola wilayah")
     check_screen(page, "admin-home")
 
-    # Kiosks: register one, see its secret once, and the secret works.
+    # Kiosks: register one, see its pairing code once; the code pairs a tablet, and the screen sees it pair.
     page.locator("main").get_by_role("link", name="Kiosk").click()
     expect(page.get_by_role("heading", level=1, name="Kiosk")).to_be_visible()
     name = f"Kiosk lobi {os.getpid()}"
     page.get_by_label("Nama kiosk").fill(name)
     page.get_by_role("button", name="Daftarkan kiosk").click()
-    once = page.locator("#adm-kiosk-secret")
-    expect(once.get_by_role("heading", name=f"Rahasia perangkat untuk {name}")).to_be_focused()
+    once = page.locator("#adm-kiosk-pairing")
+    expect(once.get_by_role("heading", name=f"Pasangkan {name}")).to_be_focused()
     expect(once).to_contain_text("Hanya ditampilkan sekali.")
-    secret = page.locator("#adm-secret-value").inner_text().strip()
-    assert len(secret) >= 40, secret
+    code = page.locator("#adm-pair-code").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code), code
     card = page.locator(".adm-kiosk", has_text=name)
-    expect(card).to_contain_text("Aktif")
-    check_screen(page, "admin-kiosk-secret")
+    expect(card).to_contain_text("Menunggu dipasangkan")
+    check_screen(page, "admin-kiosk-pairing")
     with pwa_server.api() as client:
-        signed_in = client.post("/api/v1/auth/kiosk", json={"deviceSecret": secret})
-        assert signed_in.status_code in (200, 201), signed_in.text
-    # Once: closing it takes it off the screen, and reopening the screen does not bring it back.
-    once.get_by_role("button", name="Sudah dicatat, tutup").click()
-    expect(page.locator("#adm-secret-value")).to_have_count(0)
+        paired = client.post("/api/v1/auth/kiosk/pair", json={"pairingCode": code})
+        assert paired.status_code == 200, paired.text
+        secret = paired.json()["deviceSecret"]
+    # Once: the code leaves the screen when the tablet has used it, and reopening the screen does not bring it back.
+    expect(once).to_contain_text(f"{name} sudah terpasang dan aktif.", timeout=20_000)
+    expect(page.locator("#adm-pair-code")).to_have_count(0)
+    expect(card).to_contain_text("Aktif")
     page.reload()
     expect(page.get_by_role("heading", level=1, name="Kiosk")).to_be_visible()
     expect(page.locator(".adm-kiosk", has_text=name)).to_be_visible()
-    assert secret not in page.locator("body").inner_text()
+    assert code not in page.locator("body").inner_text()
 
     # Revoke, after a confirmation; cancelling first changes nothing.
     card = page.locator(".adm-kiosk", has_text=name)
@@ -136,13 +138,14 @@ def test_admin_home_kiosks_enrolment_codes_and_failed_notifications(
     # Staff enrolment code: find an officer of the region by phone, issue a code; the code works.
     officer = pwa_server.create_staff("officer", agency="DISDUKCAPIL", region=REGION, name="Budi Santoso")
     nav.get_by_role("link", name="Petugas").click()
-    expect(page.get_by_role("heading", level=1, name="Kode pendaftaran petugas")).to_be_visible()
-    page.get_by_label("Nomor HP petugas").fill("0" + officer.removeprefix("+62"))
-    page.get_by_role("button", name="Cari", exact=True).click()
-    found = page.locator("#adm-staff-found")
-    expect(found.get_by_role("heading", name="Budi Santoso")).to_be_focused()
+    expect(page.get_by_role("heading", level=1, name="Staf")).to_be_visible()
+    page.get_by_label("Cari nama atau nomor HP").fill("0" + officer.removeprefix("+62"))
+    page.get_by_role("button", name="Tampilkan", exact=True).click()
+    found = page.locator(".adm-person", has_text="Budi Santoso")
+    expect(page.locator("#adm-staff-count")).to_have_text("1 orang")
     expect(found).to_contain_text("Petugas")
     expect(found).to_contain_text("Belum punya passkey")
+    found.get_by_text("Kelola Budi Santoso").click()
     found.get_by_role("button", name="Buat kode pendaftaran").click()
     expect(found.get_by_role("heading", name="Kode pendaftaran untuk Budi Santoso")).to_be_focused()
     code = page.locator("#adm-enrol-code").inner_text().strip()
@@ -165,16 +168,15 @@ def test_admin_home_kiosks_enrolment_codes_and_failed_notifications(
         )
         assert old.status_code == 400 and old.json()["code"] == "invalid_enrolment_code"
 
-    # Someone not in the region (or not staff): said in Indonesian next to the field.
-    page.get_by_label("Nomor HP petugas").fill("081200000001")
-    page.get_by_role("button", name="Cari", exact=True).click()
-    expect(page.locator("#adm-staff-phone-error")).to_have_text(
-        "Tidak ada petugas aktif dengan nomor ini di wilayah Anda."
-    )
+    # Someone not in the region (or not staff): the list says nobody matches, in Indonesian.
+    page.get_by_label("Cari nama atau nomor HP").fill("081200000001")
+    page.get_by_role("button", name="Tampilkan", exact=True).click()
+    expect(page.locator("#adm-staff-count")).to_have_text("Tidak ada staf yang cocok.")
     check_screen(page, "admin-staff-not-found")
 
-    # Failed notifications: the list, or its empty state.
-    nav.get_by_role("link", name="Gagal kirim").click()
+    # Failed notifications (from the home's task list): the list, or its empty state.
+    nav.get_by_role("link", name="Beranda").click()
+    page.get_by_role("link", name="Notifikasi gagal").click()
     expect(page.get_by_role("heading", level=1, name="Notifikasi gagal")).to_be_visible()
     expect(page.locator("#adm-dead-empty, #adm-dead-list .adm-list")).to_be_visible()
     check_screen(page, "admin-failed")

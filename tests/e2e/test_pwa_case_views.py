@@ -17,6 +17,7 @@ from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import PwaServer, bearer, citizen_with_documents, kk_service
 from tests.support.applications import answers_for
 from tests.support.identity import random_nik
+from tests.support.kiosks import paired_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -100,10 +101,10 @@ def test_the_kiosk_tells_a_completed_application_by_its_completion_day(
     admin = pwa_server.staff_sign_in("admin", region=REGION)
     with pwa_server.api() as api:
         registered = api.post("/api/v1/admin/kiosks", json={"name": "Kios lini masa"}, headers=bearer(admin))
-    assert registered.status_code == 201, registered.text
+        secret = paired_secret(api, registered)
     page = watched(phone(viewport={"width": 800, "height": 1280}, is_mobile=False))
     page.goto(f"{pwa_server.url}/#/kiosk")
-    page.get_by_label("Kode perangkat").fill(registered.json()["deviceSecret"])
+    page.get_by_label("Kode perangkat").fill(secret)
     page.get_by_role("button", name="Jadikan kios").click()
     page.get_by_role("link", name="Cek status").first.click()
     page.get_by_label("Nomor permohonan").fill(application["number"])

@@ -22,6 +22,7 @@ from tests.e2e.pwa import (  # noqa: F401  (fixtures)
     submit,
 )
 from tests.support.identity import random_nik
+from tests.support.kiosks import paired_secret
 from tests.support.server import running_server
 
 IDLE_SECONDS = 10
@@ -43,9 +44,9 @@ def register_kiosk(server: PwaServer) -> str:
     admin = server.staff_sign_in("admin", region="3302")
     with server.api() as api:
         registered = api.post("/api/v1/admin/kiosks", json={"name": "Kios lobi e2e"}, headers=bearer(admin))
-    assert registered.status_code == 201, registered.text
-    assert registered.json()["region"] == "3302"
-    return str(registered.json()["deviceSecret"])
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["region"] == "3302"
+        return paired_secret(api, registered)
 
 
 def submit_application(server: PwaServer, nik: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:

@@ -35,6 +35,7 @@ from tests.e2e.pwa import (
 from tests.support.applications import answers_for
 from tests.support.attestation import attestation
 from tests.support.files import jpeg
+from tests.support.kiosks import paired_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +92,7 @@ def world(pwa_server: PwaServer) -> World:
     with pwa_server.api() as client:
         admin = pwa_server.staff_sign_in("region_admin", region="3302")
         kiosk = client.post("/api/v1/admin/kiosks", json={"name": "Kios lobi lebar"}, headers=bearer(admin))
-        assert kiosk.status_code == 201, kiosk.text
+        kiosk_secret = paired_secret(client, kiosk)
         # An officer opens the application: the citizen's access log then has a line to show.
         officer = pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region="3302")
         read = client.get(f"/api/v1/officer/applications/{application['id']}", headers=bearer(officer))
@@ -100,7 +101,7 @@ def world(pwa_server: PwaServer) -> World:
     second_sign_in(pwa_server, tokens["phone"])
     tokens = second_sign_in(pwa_server, tokens["phone"])
     wait_for_unread(pwa_server, tokens, 2)
-    return World(tokens, service, application, ids, str(kiosk.json()["deviceSecret"]))
+    return World(tokens, service, application, ids, kiosk_secret)
 
 
 def settle(page: Page) -> None:
@@ -264,6 +265,11 @@ def test_officer_and_kiosk_screens_fit_360(
     widths.check("officer-identity")
 
     kiosk = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
+    # The pairing screen (issue 15), with a code filled in from the admin's link.
+    kiosk.goto(f"{pwa_server.url}/#/kiosk/pair?code=K7Q29MXD")
+    settle(kiosk)
+    widths.page = kiosk
+    widths.check("kiosk-pair")
     kiosk.goto(f"{pwa_server.url}/")
     status = kiosk.evaluate(
         """async (secret) => (await fetch('/api/v1/auth/kiosk', {
@@ -276,4 +282,66 @@ def test_officer_and_kiosk_screens_fit_360(
     settle(kiosk)
     widths.page = kiosk
     widths.check("kiosk-home")
+    widths.assert_none()
+
+
+def test_admin_standards_screens_fit_360(pwa_server: PwaServer, phone: Callable[..., BrowserContext]) -> None:
+    """Service standards (issue 15): the list, an inherited national standard with its note form open, and a draft
+    of a local service in the editor, its preview and its changes — long names, notes and lists included."""
+    admin = pwa_server.staff_sign_in("region_admin", region="3302")
+    text = {"id": "Uraian yang panjang sekali " * 6, "en": "A very long description " * 6}
+    content = {
+        "code": f"lebar-{int(time.time() * 1000)}",
+        "agency": "DPMPTSP",
+        "name": {"id": "Izin Penyelenggaraan Kegiatan Keramaian Umum Berskala Kabupaten", "en": "Public event permit"},
+        "description": text,
+        "categories": ["business"],
+        "channels": "both",
+        "fee": 150000,
+        "feeNote": text,
+        "slaDays": 14,
+        "legalBasis": ["Peraturan Daerah Kabupaten Banyumas Nomor 1 Tahun 2024 tentang Penyelenggaraan Perizinan"],
+        "requirements": [{"type": "SURAT_PENGANTAR_RT_RW", "optional": True, "note": text}, {"type": "KTP_EL"}],
+        "procedure": [text, text],
+        "form": [
+            {"name": "namaKegiatanKeramaianUmum", "type": "text", "label": text, "maxLength": 200},
+            {
+                "name": "jenisKegiatan",
+                "type": "select",
+                "label": {"id": "Jenis kegiatan", "en": "Kind of event"},
+                "options": [{"value": "pertunjukan_musik_terbuka", "label": text}],
+            },
+        ],
+        "keywords": ["keramaian", "izin acara"],
+        "assurance": "registry",
+    }
+    with pwa_server.api() as client:
+        created = client.post("/api/v1/admin/drafts", json={"scope": "3302", "content": content}, headers=bearer(admin))
+        assert created.status_code == 201, created.text
+    draft = created.json()
+    page = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
+    widths = Widths(page, 360, "360-admin-standards", citizen=False)
+    pwa_server.open_signed_in(page, admin, "/admin/services")
+    settle(page)
+    expect(page.locator("#std-list .std-row").first).to_be_visible(timeout=15_000)
+    widths.check("standards")
+    page.get_by_role("button", name="Tambah layanan").click()
+    widths.check("standards-new")
+    visit(page, "#/admin/services/3302~kk-baru")
+    page.locator(".std-note-edit summary").click()
+    widths.check("standard-inherited")
+    visit(page, f"#/admin/drafts/{draft['id']}")
+    expect(page.locator("#std-editor")).to_be_visible()
+    widths.check("draft-editor")
+    page.get_by_role("button", name="Pratinjau", exact=True).click()
+    expect(page.locator("#preview-detail")).to_be_visible(timeout=15_000)
+    widths.check("draft-preview")
+    page.get_by_role("button", name="Perubahan", exact=True).click()
+    expect(page.locator("#std-changes .std-diff")).to_be_visible(timeout=15_000)
+    widths.check("draft-changes")
+    with pwa_server.api() as client:
+        gone = client.delete(
+            f"/api/v1/admin/drafts/{draft['id']}", headers={**bearer(admin), "If-Match": f'"{draft["revision"]}"'}
+        )
+        assert gone.status_code == 204, gone.text
     widths.assert_none()

@@ -16,20 +16,18 @@ from litestar import Litestar
 
 from api.config import get_settings
 from tests.support.applications import kk_service
-from tests.support.auth import bearer, full_staff_token, sign_in
+from tests.support.auth import bearer, sign_in
 from tests.support.clients import client_at
 from tests.support.factories import create_application, create_citizen, create_officer
 from tests.support.identity import random_nik
+from tests.support.kiosks import create_kiosk
 
 REGION = "3302"
 
 
 async def register_kiosk(client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar) -> dict[str, Any]:
-    admin = await full_staff_token(db, app, "region_admin", region=REGION)
-    registered = await client.post("/api/v1/admin/kiosks", json={"name": "Kios lobi"}, headers=bearer(admin))
-    assert registered.status_code == 201, registered.text
-    kiosk: dict[str, Any] = registered.json()
-    return kiosk
+    """A kiosk registered by a region admin and paired with its code: with its ``deviceSecret``."""
+    return await create_kiosk(client, db, app, region=REGION)
 
 
 async def kiosk_session(client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar) -> dict[str, Any]:

@@ -8,6 +8,7 @@ Split by reader:
 - ``reading``   wire types from rows, the citizen's reads, the kiosk's status look-up
 - ``checks``    a draft or submission checked against its service (answers, documents, mandate)
 - ``rules``     legal moves, versions, deadlines (pure functions)
+- ``deadlines`` the admin's days off (api.calendar) and the deadlines a new one moves, with their timeline entries
 - ``queries``   the SQL, and the deliberate reads of other domains' tables
 - ``announce``  the outbox message of a status change
 - ``errors``    what the service refuses, with status and code

@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 
 from api.applications import result_pdf, schemas
-from api.applications.calendar import calendar
 from api.applications.service import queries
 from api.applications.service.announce import announce
 from api.applications.service.errors import (
@@ -33,6 +32,7 @@ from api.applications.service.rules import (
 )
 from api.applications.statuses import NEEDS_CORRECTION, OPEN, OfficerAction
 from api.audit.service import mask_nik, record, record_read
+from api.calendar.service import ensure_loaded, working_calendar
 from api.lib.errors import FieldError
 from api.lib.staff import Officer
 from api.wallet import service as wallet
@@ -72,9 +72,10 @@ async def inbox(
     """My agency's applications in my region — nothing else — soonest deadline first."""
     agency = await _agency_id(conn, officer)
     today = local_today(officer.region)
-    due_by = (
-        calendar().add_working_days(today, filters.due_within_days) if filters.due_within_days is not None else None
-    )
+    await ensure_loaded(conn)
+    # "Due within N working days" on the calendar of the officer's region (its own days off count).
+    cal = working_calendar(officer.region)
+    due_by = cal.add_working_days(today, filters.due_within_days) if filters.due_within_days is not None else None
     # Only the filters present are written (no `$1 IS NULL OR …`): each combination gets a plan that uses the
     # partial inbox index, whose open statuses are in queries.OPEN_CONDITION.
     where = ["a.agency = $1", "a.status = $2" if filters.status else queries.OPEN_CONDITION]
@@ -275,7 +276,8 @@ async def workload(conn: asyncpg.Connection, *, officer: Officer) -> schemas.Wor
     """Open, overdue and due-soon applications per officer of the supervisor's agency and region."""
     agency = await _agency_id(conn, officer)
     today = local_today(officer.region)
-    soon = calendar().add_working_days(today, DUE_SOON_WORKING_DAYS)
+    await ensure_loaded(conn)
+    soon = working_calendar(officer.region).add_working_days(today, DUE_SOON_WORKING_DAYS)
     rows = await conn.fetch(queries.WORKLOAD, agency, today, soon, list(OPEN))
     items = [
         schemas.OfficerWorkload(

@@ -15,7 +15,6 @@ import asyncpg
 
 from api.accounts.service import record_mandate_use
 from api.applications import schemas
-from api.applications.calendar import calendar
 from api.applications.forms import niks_in
 from api.applications.service import queries
 from api.applications.service.announce import announce
@@ -45,6 +44,7 @@ from api.applications.service.rules import (
     resumed_due_date,
 )
 from api.applications.statuses import DRAFT, SUBMITTED
+from api.calendar.service import ensure_loaded, working_calendar
 from api.catalogue.service import find_service
 from api.wallet import service as wallet
 
@@ -176,6 +176,7 @@ async def submit(
     require_complete_profile(context, for_nik=data.for_nik)
     require_assurance(context)
     checked = await check_body(conn, applicant, data, complete=True, context=context)
+    await ensure_loaded(conn)  # once per process that does not listen for calendar changes (no round trip after)
     submission = _submission(checked, idempotency_key, digest)
     try:
         async with conn.transaction():
@@ -201,10 +202,11 @@ def _submission(checked: Checked, idempotency_key: str, digest: str) -> queries.
     today = local_today(region)
     return queries.Submission(
         number_prefix=f"{region}-{today:%y%m}-",
-        due=calendar().add_working_days(today, checked.service["sla_days"]),
+        due=working_calendar(region).add_working_days(today, checked.service["sla_days"]),
         idempotency_key=idempotency_key,
         request_hash=digest,
         named_niks=sorted(niks_in(json.loads(checked.service["form"]), checked.answers)),
+        service_version=checked.service["service_version"],
     )
 
 
@@ -306,6 +308,7 @@ async def resubmit(
         for_nik=base["subject_nik"],
         complete=True,
     )
+    await ensure_loaded(conn)
     async with conn.transaction():
         row = await lock_own(conn, applicant, application_id)
         expect(row, data.version)

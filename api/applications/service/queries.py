@@ -67,6 +67,7 @@ SELECT_DETAIL = (
 # Submission is the hot path: one round trip, not five.
 CONTEXT = f"""
     SELECT s.id, s.code, s.region, s.agency, s.name_id, s.name_en, s.sla_days, s.form, g.code AS agency_code,
+           s.version AS service_version,
            ARRAY(SELECT row(q.document_type, q.optional) FROM catalogue_service_requirement q
                  WHERE q.service = s.id) AS requirement_rows,
            ARRAY(SELECT row(d.id, d.document_type, d.status, d.valid_until) FROM wallet_document d
@@ -154,15 +155,15 @@ UPDATE_DRAFT = f"""
     UPDATE applications_application SET {_CONTENTS_SET}, version = version + 1, updated_at = now() WHERE id = $1"""
 INSERT_SUBMISSION = f"""
     INSERT INTO applications_application ({_CONTENTS_COLUMNS}, applicant, number, status, submitted_at, due_date,
-                                          version, idempotency_key, request_hash, named_niks, flagged, created_at,
-                                          updated_at)
+                                          version, idempotency_key, request_hash, named_niks, service_version,
+                                          flagged, created_at, updated_at)
     VALUES ({_CONTENTS_VALUES}, $10, {NEXT_NUMBER.format(prefix="$11")}, '{SUBMITTED}', now(), $12, 1, $13, $14,
-            $15, false, now(), now())
+            $15, $16, false, now(), now())
     RETURNING number"""
 SUBMIT_DRAFT = f"""
     UPDATE applications_application SET {_CONTENTS_SET}, status = '{SUBMITTED}',
            number = {NEXT_NUMBER.format(prefix="$10")}, submitted_at = now(), due_date = $11, idempotency_key = $12,
-           request_hash = $13, named_niks = $14, version = version + 1, updated_at = now()
+           request_hash = $13, named_niks = $14, service_version = $15, version = version + 1, updated_at = now()
     WHERE id = $1 RETURNING number"""
 INSERT_EVENT = """
     INSERT INTO applications_event (application, at, actor, actor_role, from_status, to_status, action, reason,
@@ -191,16 +192,19 @@ class Contents:
 
 @dataclass(frozen=True)
 class Submission:
-    """What a submission stores beyond its contents: where its number starts, its deadline, its replay key."""
+    """What a submission stores beyond its contents: where its number starts, its deadline, its replay key, and the
+    version of the service's standard it is made under (read in the same CONTEXT statement as the form it met)."""
 
     number_prefix: str
     due: dt.date
     idempotency_key: str
     request_hash: str
     named_niks: list[str]
+    service_version: int
 
     def args(self) -> tuple[Any, ...]:
-        """The number prefix, deadline, key, hash and named NIKs, in the statements' order after the contents."""
+        """The number prefix, deadline, key, hash, named NIKs and standard version, in the statements' order after
+        the contents."""
         return astuple(self)
 
 

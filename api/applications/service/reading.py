@@ -81,6 +81,8 @@ def detail(row: asyncpg.Record, *, internal: bool = True) -> schemas.Application
         action_needed=row["correction_reason"] if row["status"] == NEEDS_CORRECTION else None,
         # How sure we are of who applied (officers only: the citizen sees their own level on GET /me).
         applicant_assurance=row["applicant_assurance"] if internal else None,
+        service_id=row["service"],
+        service_version=row["service_version"],
     )
 
 
@@ -148,3 +150,12 @@ async def status_row(conn: asyncpg.Connection, application_id: uuid.UUID) -> asy
         application_id,
     )
     return row
+
+
+async def count_for_services(conn: asyncpg.Connection, services: list[uuid.UUID]) -> int:
+    """How many applications (drafts included) refer to these services: a standard they refer to is never deleted,
+    and its admin sees how many there are."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM applications_application WHERE service = ANY($1::uuid[])", services
+    )
+    return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -15,9 +14,11 @@ import msgspec
 import msgspec.yaml
 
 from api.applications import schemas
-from api.applications.calendar import calendar
 from api.applications.service.errors import IllegalTransitionError, StaleVersionError
 from api.applications.statuses import NEEDS_CORRECTION, OPEN, TRANSITIONS, CitizenAction, OfficerAction
+from api.calendar.service import working_calendar
+from api.catalogue.timezones import local_today as local_today
+from api.catalogue.timezones import time_zone as time_zone
 
 NEEDS_REASON = {"request_correction", "reject"}
 DUE_SOON_WORKING_DAYS = 2
@@ -34,23 +35,12 @@ def output_types() -> dict[str, str]:
     return msgspec.yaml.decode(OUTPUT_TYPES_FILE.read_bytes(), type=dict[str, str])
 
 
-# Province codes by time zone: the local date decides what "today" is for a deadline.
-_WITA = {"51", "52", "53", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
-
-
-def local_today(region: str, now: dt.datetime | None = None) -> dt.date:
-    zone = "Asia/Makassar" if region[:2] in _WITA else "Asia/Jayapura" if region[:2] in _WIT else "Asia/Jakarta"
-    now = now or dt.datetime.now(dt.UTC)
-    return now.astimezone(zoneinfo.ZoneInfo(zone)).date()
-
-
 def deadline(row: Row, today: dt.date) -> schemas.Deadline:
     due: dt.date | None = row["due_date"]
     paused = row["status"] == NEEDS_CORRECTION
     if due is None or row["status"] not in OPEN:
         return schemas.Deadline(due_date=due, paused=paused, overdue=False, due_soon=False)
-    cal = calendar()
+    cal = working_calendar(row["region"])
     left = cal.working_days_between(today, due) if due > today else -cal.working_days_between(due, today)
     return schemas.Deadline(
         due_date=due,
@@ -62,9 +52,12 @@ def deadline(row: Row, today: dt.date) -> schemas.Deadline:
 
 
 def resumed_due_date(row: Row, today: dt.date) -> tuple[dt.date | None, int]:
-    """The deadline after a correction, moved on by the working days the citizen took; and those days."""
-    paused = calendar().working_days_between(row["paused_since"], today) if row["paused_since"] else 0
-    due: dt.date | None = calendar().add_working_days(row["due_date"], paused) if paused else row["due_date"]
+    """The deadline after a correction, moved on by the working days the citizen took; and those days. Counted on
+    the region's calendar as it is now: a day off added during the pause is neither a day the citizen took nor one
+    of the days left (api.applications.service.deadlines moved the stored date for it already)."""
+    cal = working_calendar(row["region"])
+    paused = cal.working_days_between(row["paused_since"], today) if row["paused_since"] else 0
+    due: dt.date | None = cal.add_working_days(row["due_date"], paused) if paused else row["due_date"]
     return due, paused
 
 

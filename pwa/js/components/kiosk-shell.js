@@ -50,7 +50,7 @@ export function device() {
 
 /**
  * The kiosk's own header actions (the shell's navigation is hidden in kiosk mode): big, always in the same place.
- * @param {'search' | 'status'} here
+ * @param {'search' | 'status' | 'queue'} here
  */
 export function kioskBar(here) {
   const link = (/** @type {string} */ href, /** @type {string} */ key, /** @type {boolean} */ current) =>
@@ -62,6 +62,7 @@ export function kioskBar(here) {
     h('ul', {}, [
       link('#/kiosk', 'kioskNavSearch', here === 'search'),
       link('#/kiosk/status', 'kioskNavStatus', here === 'status'),
+      link('#/kiosk/queue', 'kioskNavQueue', here === 'queue'),
       h('li', {}, [$lang]),
     ]),
   ]);

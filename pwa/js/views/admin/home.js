@@ -18,6 +18,7 @@ export default async function render($main) {
     ['#/admin/services', t('adminServicesTitle'), t('adminServicesIntro')],
     ['#/admin/building', t('adminBuildingTitle'), t('adminBuildingIntro')],
     ['#/admin/calendar', t('adminCalendarTitle'), t('adminCalendarIntro')],
+    ['#/admin/queue', t('aqTitle'), t('aqHomeIntro')],
     ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
     ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
     ['#/admin/transfer', t('adminTransferTitle'), t('adminTransferIntro')],

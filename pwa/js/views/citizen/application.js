@@ -44,6 +44,13 @@ export default async function render($main, ctx) {
         a.submittedAt ? h('dt', {}, [t('applicationSubmitted')]) : '', a.submittedAt ? h('dd', {}, [formatDate(a.submittedAt, true)]) : '',
         deadlineText(a.deadline, a.status) ? h('dt', {}, [t('applicationDeadline')]) : '',
         deadlineText(a.deadline, a.status) ? h('dd', { id: 'application-deadline' }, [deadlineText(a.deadline, a.status)]) : '',
+        // The standard the application was made under: a later version does not change what was asked of it.
+        a.serviceVersion && !offline ? h('dt', {}, [t('applicationStandard')]) : '',
+        a.serviceVersion && !offline ? h('dd', {}, [h('a', {
+          id: 'application-standard',
+          href: a.serviceId ? `#/services/${a.serviceId}?version=${a.serviceVersion}` : '#',
+          onclick: a.serviceId ? undefined : openStandard,
+        }, [t('applicationStandardVersion', { version: a.serviceVersion })])]) : '',
       ]),
       ...needed(offline),
       a.status === STATUS.completed && a.resultDocument
@@ -53,7 +60,7 @@ export default async function render($main, ctx) {
       ...answers(),
       h('h2', {}, [t('applicationTimeline')]),
       h('ol', { class: 'timeline', id: 'timeline' }, statusChanges(a.timeline).map((/** @type {any} */ e) => h('li', {}, [
-        h('strong', {}, [t(`applicationsStatus_${e.toStatus}`)]), ' ',
+        h('strong', {}, [e.action === 'deadline_changed' ? t('applicationDeadlineMoved') : t(`applicationsStatus_${e.toStatus}`)]), ' ',
         h('span', { class: 'meta' }, [`${formatDate(e.at, true)} · ${e.actor || t(`applicationActor_${e.actorRole}`)}`]),
         e.reason ? h('p', {}, [e.reason]) : '',
       ]))),
@@ -65,13 +72,13 @@ export default async function render($main, ctx) {
   };
 
   /**
-   * The steps a citizen follows: each change of status, once. The API already leaves out the agency's own steps
-   * (claiming a case); an entry that keeps the status (such a step in a snapshot saved before) would read as a
-   * second "Diajukan", so it is not shown.
+   * The steps a citizen follows: each change of status, once, and each deadline moved for a day off added (its
+   * reason names the day). The API already leaves out the agency's own steps (claiming a case); another entry that
+   * keeps the status (such a step in a snapshot saved before) would read as a second "Diajukan", so it is not shown.
    * @param {any[] | undefined} timeline
    */
   function statusChanges(timeline) {
-    return (timeline || []).filter((e) => e.fromStatus !== e.toStatus);
+    return (timeline || []).filter((e) => e.fromStatus !== e.toStatus || e.action === 'deadline_changed');
   }
 
   /** The answers in words, once the service's questions are known (from the catalogue cache when offline). */
@@ -99,6 +106,17 @@ export default async function render($main, ctx) {
     const summary = found.items.find((/** @type {any} */ s) => s.code === a.service.code);
     service = await get(`/api/v1/services/${summary.id}`);
     return service;
+  }
+
+  /**
+   * The standard's link where an older saved copy of the application has no serviceId: the service is found by code.
+   * @param {Event} event
+   */
+  async function openStandard(event) {
+    event.preventDefault();
+    const id = (await loadService().catch(() => null))?.id;
+    if (id) location.hash = `#/services/${id}?version=${a.serviceVersion}`;
+    else announce(t('offline'));
   }
 
   async function continueDraft() {

@@ -12,7 +12,9 @@ export default async function render($main) {
   const $outbox = h('div', { id: 'outbox-summary' });
   const $note = h('p', { class: 'status', role: 'status', id: 'applications-note' });
   const $list = h('ol', { class: 'results', id: 'applications' });
-  $main.append(h('h1', {}, [t('titleApplications')]), $outbox, $note, $list);
+  // Bookings at the MPP's counters live next to applications: "my things at the MPP" (no fifth tab).
+  const $queue = h('p', { class: 'q-mine-link' }, [h('a', { class: 'button secondary', id: 'q-mine-link', href: '#/queue' }, [t('queueMineLink')])]);
+  $main.append(h('h1', {}, [t('titleApplications')]), $queue, $outbox, $note, $list);
 
   const drawOutbox = async () => {
     const waiting = await outbox.waiting();

@@ -1,29 +1,59 @@
-// A service: what it needs (marked with what my wallet already holds), fee, time, where, legal basis.
+// A service: what it needs (marked with what my wallet already holds), fee, time, where, legal basis, and the
+// region's own note when its MPP gave one. `?version=N` shows an earlier published version of the standard (the
+// one an application was made under). `serviceArticle` draws the service alone: admin mode's draft preview uses it
+// so an admin sees a draft exactly as citizens will.
 import { get } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h } from '../../lib/dom.js';
 import { feeText, slaText } from '../../components/service-facts.js';
 import * as session from '../../session.js';
+import { regionToday } from '../../components/queue-common.js';
 
 /**
  * @param {HTMLElement} $main
  * @param {import('../../router.js').RouteContext} ctx
  */
 export default async function render($main, ctx) {
+  const version = Number(ctx.query.get('version')) || 0;
   let s;
   try {
-    s = await get(`/api/v1/services/${ctx.params.id}`);
-  } catch {
-    $main.append(h('h1', {}, [t('titleService')]), h('p', { class: 'status' }, [t('offline')]));
+    s = await get(version ? `/api/v1/services/${ctx.params.id}/versions/${version}` : `/api/v1/services/${ctx.params.id}`);
+  } catch (error) {
+    $main.append(h('h1', {}, [t('titleService')]), h('p', { class: 'status' }, [/** @type {any} */ (error)?.status === 404 ? t('notFound') : t('offline')]));
     return;
   }
-  // Signed-in citizens see which requirements their wallet already satisfies.
+  // Signed-in citizens see which requirements their wallet already satisfies (of the standard in force only).
   /** @type {Map<string, string>} requirement code → readiness state */
   const readiness = new Map();
-  if (session.kind() === 'citizen') {
+  if (session.kind() === 'citizen' && !version) {
     const ready = await get('/api/v1/applications/readiness', { serviceId: s.id }).catch(() => null);
     for (const r of ready?.requirements ?? []) readiness.set(r.code, r.state);
   }
+  $main.append(serviceArticle(s, { readiness, version }));
+  if (!version && s.channels !== 'online') offerBooking(s);
+}
+
+/**
+ * "Ambil jadwal antrean" under a counter service, once the MPP's queue is known to take bookings for it (a service
+ * without a queue there gets no button that leads nowhere).
+ * @param {any} s
+ */
+async function offerBooking(s) {
+  const slots = await get(`/api/v1/regions/${s.region.code}/queue/slots`, { service: s.id, date: regionToday(s.region.code) }).catch(() => null);
+  const $slot = document.getElementById('q-book-slot');
+  if (!slots || slots.closed === 'not_queued' || !$slot) return;
+  $slot.append(h('a', { class: 'button secondary', id: 'q-book-link', href: `#/queue/book/${s.id}` }, [t('queueBookLink')]));
+  $slot.hidden = false;
+}
+
+/**
+ * The service as a citizen reads it (GET /services/{id}'s ServiceDetail).
+ * @param {any} s
+ * @param {{ readiness?: Map<string, string>, version?: number, preview?: boolean }} [options] `version`: an earlier
+ *   version is shown (said above the title, and nothing to apply to); `preview`: admin mode's draft preview (the
+ *   title is an <h2> under the admin's own <h1>, and the links lead nowhere)
+ */
+export function serviceArticle(s, { readiness = new Map(), version = 0, preview = false } = {}) {
   const requirement = (/** @type {any} */ r) => {
     const state = readiness.get(r.code);
     return h('li', { class: state ? `req req-${state}` : 'req' }, [
@@ -31,10 +61,22 @@ export default async function render($main, ctx) {
       state ? h('span', { class: 'badge' }, [t(`req_${state}`)]) : null,
     ]);
   };
-  $main.append(h('article', { class: 'detail', id: 'detail' }, [
-    h('p', {}, [h('a', { href: '#/', class: 'back' }, [t('back')])]),
-    h('h1', { id: 'detail-title' }, [s.name]),
+  // In a preview the sections sit under the preview's own <h2> title.
+  const sub = preview ? 'h3' : 'h2';
+  const apply = preview
+    ? h('a', { class: 'button', 'aria-disabled': 'true' }, [t('applyOnline')])
+    : h('a', { class: 'button', href: `#/apply/${s.id}` }, [t('applyOnline')]);
+  return h('article', { class: 'detail', id: preview ? 'preview-detail' : 'detail' }, [
+    preview ? '' : h('p', {}, [h('a', { href: '#/', class: 'back' }, [t('back')])]),
+    version ? h('p', { class: 'card service-version', id: 'service-version' }, [
+      t('serviceOldVersion', { version }), ' ', h('a', { href: `#/services/${s.id}` }, [t('serviceCurrentVersion')]),
+    ]) : '',
+    h(preview ? 'h2' : 'h1', { id: preview ? 'preview-title' : 'detail-title', class: 'detail-title' }, [s.name]),
     h('p', { class: 'meta' }, [`${s.agency.name} · ${s.region.name}`]),
+    s.localNote ? h('section', { class: 'card local-note', id: 'local-note', 'aria-labelledby': 'local-note-title' }, [
+      h(sub, { id: 'local-note-title' }, [t('serviceLocalNote', { region: s.region.name })]),
+      h('p', {}, [s.localNote]),
+    ]) : '',
     h('p', {}, [s.description]),
     h('dl', { class: 'facts' }, [
       h('dt', {}, [t('fee')]), h('dd', {}, [feeText(s.fee) + (s.feeNote ? ` — ${s.feeNote}` : '')]),
@@ -42,16 +84,18 @@ export default async function render($main, ctx) {
       h('dt', {}, [t('channels')]), h('dd', {}, [t(s.channels)]),
       s.output ? h('dt', {}, [t('output')]) : null, s.output ? h('dd', {}, [s.output]) : null,
     ]),
-    s.channels !== 'counter' ? h('p', {}, [h('a', { class: 'button', href: `#/apply/${s.id}` }, [t('applyOnline')])]) : null,
-    h('h2', {}, [t('requirements')]),
+    s.channels !== 'counter' && !version ? h('p', {}, [apply]) : null,
+    // Filled by offerBooking when the MPP's queue takes bookings for this service.
+    s.channels !== 'online' && !version && !preview ? h('p', { id: 'q-book-slot', hidden: true }) : null,
+    h(sub, {}, [t('requirements')]),
     h('ul', { class: 'requirements' }, s.requirements.map(requirement)),
-    h('h2', {}, [t('procedure')]),
+    h(sub, {}, [t('procedure')]),
     h('ol', {}, s.procedure.map((/** @type {string} */ step) => h('li', {}, [step]))),
-    h('h2', {}, [t('legalBasis')]),
+    h(sub, {}, [t('legalBasis')]),
     h('ul', {}, s.legalBasis.map((/** @type {string} */ law) => h('li', {}, [law]))),
     ...(s.where ? [
-      h('h2', {}, [t('where')]),
+      h(sub, {}, [t('where')]),
       h('p', {}, [`${s.where.mpp}, ${s.where.address}` + (s.where.counters.length ? ` — ${t('counters')} ${s.where.counters.join(', ')}` : '')]),
     ] : []),
-  ]));
+  ]);
 }

@@ -62,9 +62,13 @@ function setup($main) {
       $button.removeAttribute('disabled');
     }
   });
+  // Pairing with the admin's short code is the usual way; the long device secret is for tablets registered from
+  // the command line (`mpp kiosks register`).
   $main.append(h('div', { class: 'kiosk' }, [
     h('h1', {}, [t('kioskSetupTitle')]),
     h('p', {}, [t('kioskSetupIntro')]),
+    h('p', {}, [h('a', { href: '#/kiosk/pair', class: 'kiosk-action kiosk-pair-link' }, [t('kioskSetupPair')])]),
+    h('p', {}, [t('kioskSetupSecretIntro')]),
     $form,
   ]));
 }
@@ -90,6 +94,17 @@ async function home($main, ctx) {
     kioskBar('search'),
     h('h1', {}, [info ? t('kioskWelcome', { mpp: info.mpp.name }) : t('titleKiosk')]),
     h('p', { class: 'kiosk-lead' }, [t('kioskHomeIntro')]),
+    // The queue first: taking a number is what most people at the kiosk came for.
+    h('div', { class: 'kq-home' }, [
+      h('a', { class: 'kiosk-status-card kq-home-card', id: 'kq-home-take', href: '#/kiosk/queue' }, [
+        h('span', { class: 'kiosk-card-title' }, [t('kqHomeTake')]),
+        h('span', {}, [t('kqHomeTakeText')]),
+      ]),
+      h('a', { class: 'kiosk-status-card kq-home-card', id: 'kq-home-checkin', href: '#/kiosk/queue/checkin' }, [
+        h('span', { class: 'kiosk-card-title' }, [t('kqHaveBooking')]),
+        h('span', {}, [t('kqHaveBookingText')]),
+      ]),
+    ]),
     $form,
     h('h2', { class: 'kiosk-subtitle' }, [t('kioskLifeEvents')]),
     $events,

@@ -4,7 +4,8 @@ import { get } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h } from '../../lib/dom.js';
 import { feeText, slaText } from '../../components/service-facts.js';
-import { kioskBar, startIdle, useStyles } from '../../components/kiosk-shell.js';
+import { device, kioskBar, startIdle, useStyles } from '../../components/kiosk-shell.js';
+import { regionToday } from '../../components/queue-common.js';
 
 /**
  * @param {HTMLElement} $main
@@ -38,6 +39,8 @@ export default async function render($main, ctx) {
         s.where ? h('dt', {}, [t('kioskWhere')]) : null,
         s.where ? h('dd', {}, [s.where.mpp + (s.where.counters.length ? ` — ${t('kioskCounters')} ${s.where.counters.join(', ')}` : '')]) : null,
       ]),
+      // Filled when the MPP's queue serves this service: a walk-in number for it, one tap away.
+      h('p', { id: 'kq-service-take', hidden: true }),
       h('section', { class: 'kiosk-continue', 'aria-labelledby': 'kiosk-continue-title' }, [
         h('h2', { id: 'kiosk-continue-title' }, [t('kioskContinueTitle')]),
         h('p', {}, [t('kioskContinueText')]),
@@ -54,4 +57,19 @@ export default async function render($main, ctx) {
       s.procedure.length ? h('ol', { class: 'kiosk-steps' }, s.procedure.map((/** @type {string} */ step) => h('li', {}, [step]))) : null,
     ]),
   ]));
+  offerTicket(s);
+}
+
+/**
+ * "Ambil nomor antrean" for this service, when the building's queue has it today.
+ * @param {any} s
+ */
+async function offerTicket(s) {
+  const info = await device().catch(() => null);
+  if (!info) return;
+  const list = await get(`/api/v1/regions/${info.region.code}/queue/services`, { date: regionToday(info.region.code) }).catch(() => null);
+  const $slot = document.getElementById('kq-service-take');
+  if (!$slot || !list?.items.some((/** @type {any} */ q) => q.id === s.id)) return;
+  $slot.append(h('a', { class: 'kiosk-action kq-service-take', href: `#/kiosk/queue?service=${encodeURIComponent(s.id)}` }, [t('kqHomeTake')]));
+  $slot.hidden = false;
 }

@@ -1,0 +1,1 @@
+"""The queue (antrian): counter services, slots and bookings, tickets, calls, the estimate."""
