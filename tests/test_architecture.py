@@ -106,3 +106,58 @@ def test_domain_errors_have_one_base() -> None:
 
 # Raised while loading data files or settings, before any request exists: they stop the process, not a request.
 STARTUP_ERRORS = {"DataFileError", "HolidayDataError"}
+
+
+MAX_FUNCTION_LINES = 60
+LONG_ON_PURPOSE = "Long on purpose"
+# How far into a long function its reason may be written (after a signature of many parameters and a docstring).
+REASON_WITHIN_LINES = 25
+
+
+def test_no_function_is_long_without_a_reason() -> None:
+    """A function over 60 lines says why in a comment with "Long on purpose" near its start (a checked sequence
+    that reads better in one piece); otherwise it is split into named steps."""
+    unexplained = []
+    for path, tree in _modules():
+        lines = path.read_text().splitlines()
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.end_lineno is None:
+                continue
+            length = node.end_lineno - node.lineno + 1
+            head = lines[node.lineno - 1 : node.lineno - 1 + REASON_WITHIN_LINES]
+            if length > MAX_FUNCTION_LINES and not any(LONG_ON_PURPOSE in line for line in head):
+                unexplained.append(f"{path.relative_to(API)}:{node.lineno} {node.name} ({length} lines)")
+    assert unexplained == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _imported_modules(path: Path, tree: ast.Module) -> set[str]:
+    """Every module a file imports (``from a import b`` may name a module ``a.b``), relative imports resolved."""
+    package = ".".join(path.relative_to(TESTS.parent).with_suffix("").parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parent, *([base] if base else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/support/ (or, for the browser, in a tests/e2e/ module not named test_*):
+    importing a test module drags its tests and fixtures into the importer and ties one test file to another's
+    insides."""
+    offenders = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for name in _imported_modules(path, ast.parse(path.read_text(), str(path))):
+            target = TESTS.parent.joinpath(*name.split(".")).with_suffix(".py")
+            if name.startswith("tests.") and target.name.startswith("test_") and target.exists():
+                offenders.append(f"{path.relative_to(TESTS.parent)} imports {name}")
+    assert offenders == []

@@ -28,6 +28,7 @@ from tests.support.applications import idempotency_key, kk_service
 from tests.support.auth import account_id, bearer
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.factories import create_application, create_citizen, create_document, create_officer
+from tests.support.feedback import ELEMENTS
 from tests.support.files import jpeg
 from tests.support.identity import known_to_registry, random_nik
 from tests.support.openapi import resolve
@@ -53,6 +54,11 @@ PUBLIC_BY_ID = {
     ("GET", "/api/v1/regions/{}/queue/services"): "queue: public information about a region's queue",
     ("GET", "/api/v1/regions/{}/queue/slots"): "queue: free slots are public information",
     ("GET", "/api/v1/queue/tickets/{}"): "queue: the follow token is the capability",
+    # Open data and an MPP's public performance: aggregates only, small counts suppressed (issue 18).
+    ("GET", "/open-data/{}"): "open data: a published CSV resource of the latest release",
+    ("GET", "/open-data/{}/datapackage.json"): "open data: a kept release's data package",
+    ("GET", "/open-data/{}/{}"): "open data: a kept release's CSV resource",
+    ("GET", "/api/v1/stats/public/mpps/{}"): "stats: an MPP's public performance page (aggregates, suppressed)",
 }
 
 # Officer routes that are not scoped to the agency or region of the object, by design, for one kind of officer.
@@ -82,6 +88,8 @@ KNOWN: dict[str, Any] = {
     "forNik": None,
     "version": None,
     "officerId": None,
+    "scores": dict.fromkeys(ELEMENTS, 3),
+    "text": "Uji akses oleh orang lain",
 }
 
 
@@ -168,6 +176,31 @@ async def world(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
     push = {"endpoint": endpoint, "keys": keys, "expirationTime": None}
     subscription = await created(await client.post("/api/v1/push/subscriptions", json=push, headers=bearer(owner)))
     sessions = (await client.get("/api/v1/me/sessions", headers=bearer(owner))).json()["items"]
+    # Feedback: a rejected application invites its applicant to the survey, who answers it; and a complaint.
+    rejected = await create_application(client, owner, status="in_review", officer=clerk)
+    decided = await client.post(
+        f"/api/v1/officer/applications/{rejected['id']}/decision",
+        json={"action": "reject", "reason": "Berkas tidak lengkap untuk uji akses"},
+        headers=bearer(clerk),
+    )
+    assert decided.status_code == 200, decided.text
+    invitations = (await client.get("/api/v1/me/surveys", headers=bearer(owner))).json()["items"]
+    invitation = next(i for i in invitations if i["ref"] == rejected["id"])
+    scores = dict.fromkeys(ELEMENTS, 3)
+    survey = await created(
+        await client.post(f"/api/v1/surveys/{invitation['id']}", json={"scores": scores}, headers=bearer(owner))
+    )
+    complaint = await created(
+        await client.post(
+            "/api/v1/complaints",
+            json={
+                "category": "simple",
+                "text": "Petugas tidak menjelaskan syaratnya.",
+                "applicationId": application["id"],
+            },
+            headers={**bearer(owner), **idempotency_key()},
+        )
+    )
     ids = {
         "application_id": application["id"],
         "draft_id": draft["id"],
@@ -185,6 +218,9 @@ async def world(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
         "booking_id": (await any_booking(client, owner))["id"],
         "ticket_id": str((await issued_ticket(db)).id),
         "number": "A1",
+        "invitation_id": invitation["id"],
+        "survey_id": survey["id"],
+        "complaint_id": complaint["id"],
     }
     known = {**KNOWN, "serviceId": service["id"], "memberId": member["id"], "validUntil": until}
     return World(spec, owner, ids, known)

@@ -18,7 +18,13 @@ def precached() -> set[str]:
     return set(re.findall(r"'([^']+)'", core.group(1)))
 
 
-OTHER_MODES = r"/views/(officer|kiosk|admin)/|/components/(officer|kiosk|admin)-|/css/(officer|kiosk|admin)\.css"
+# The figures' screens (views/stats/) and their chart component are loaded by their routes only: the dashboards in
+# officer/admin mode, the public MPP page when someone opens it (it needs fresh figures, so there is nothing to
+# gain from having it on every citizen's phone offline).
+OTHER_MODES = (
+    r"/views/(officer|kiosk|admin|stats)/|/components/(officer|kiosk|admin)-|/components/chart\.js$"
+    r"|/css/(officer|kiosk|admin|stats)\.css"
+)
 
 
 def is_other_mode(path: str) -> bool:

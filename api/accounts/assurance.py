@@ -132,6 +132,8 @@ async def bind_nik(
     is told through the outbox. Both trails record it; the holder's names no actor, so that it does not learn
     which account took the number. Rows are locked in id order, so that two proofs racing cannot deadlock.
     """
+    # Long on purpose: the locks (in id order), the re-read, the declared holder's release and the new binding with
+    # its proof are one transaction whose order is the point; split, that order would be spread over helpers.
     async with conn.transaction():
         holder = await conn.fetchval("SELECT id FROM accounts_account WHERE nik = $1", nik)
         for locked in sorted({account_id, *([holder] if holder else [])}):

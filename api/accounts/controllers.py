@@ -27,7 +27,7 @@ from api.lib.http import client_ip
 from api.lib.sms import SmsGateway, send_code
 from api.notifications import messages
 from api.registry.service import RegistryAccess
-from api.wallet.service import Wallet
+from api.wallet.service import Wallet, family_card_listing
 
 # The export's body in OpenAPI: binary data (the archive), not a text string.
 ZIP_ARCHIVE = Annotated[bytes, KwargDefinition(format="binary")]
@@ -223,9 +223,17 @@ class MeController(Controller):
         data: JSONBody[schemas.MandateCreate],
         registry: NamedDependency[RegistryAccess],
     ) -> schemas.Mandate:
-        """For a minor child: active when the registry's KK lists both, else waiting for an officer (review)."""
+        """For a minor child: active when the registry's KK, or an officer-verified KK in my wallet, lists both;
+        else waiting for an officer (review). For an adult: waiting for their consent (pending)."""
         async with connection() as conn:
-            return await service.create_mandate(conn, principal.id, data, ip=client_ip(request), registry=registry)
+            return await service.create_mandate(
+                conn,
+                principal.id,
+                data,
+                ip=client_ip(request),
+                registry=registry,
+                family_cards=family_card_listing,
+            )
 
     @post("/mandates/{mandate_id:uuid}/accept", operation_id="acceptMandate", opt=allow(CITIZEN), status_code=200)
     async def accept_mandate(

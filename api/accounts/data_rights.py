@@ -27,6 +27,7 @@ from api.accounts.service import list_mandates
 from api.applications.service import personal_data as applications_data
 from api.audit.service import events_about, record
 from api.auth import service as auth
+from api.feedback import personal_data as feedback_data
 from api.lib.errors import DomainError
 from api.lib.language import Lang
 from api.notifications import service as notifications
@@ -74,6 +75,7 @@ Isi arsip ini:
 - consents.json       izin penggunaan dokumen yang Anda berikan kepada instansi, dan tautan berbagi
 - mandates.json       mandat yang Anda pegang atau yang dipegang orang lain atas nama Anda
 - identity-proofs.json bukti identitas: pencocokan Dukcapil atau pemeriksaan KTP-el di loket MPP
+- feedback.json       pengaduan Anda dengan riwayatnya, dan undangan survei kepuasan dengan jawaban Anda
 - access-log.json     siapa (petugas, instansi, tautan) melihat dokumen dan permohonan Anda, dan kapan
 - audit.json          jejak audit: setiap peristiwa tentang akun dan data Anda
 - sessions.json       perangkat tempat Anda masuk (sesi), termasuk yang sudah berakhir
@@ -98,6 +100,7 @@ What this archive holds:
 - consents.json       the consents you gave agencies to use your documents, and your share links
 - mandates.json       mandates you hold, and mandates others hold to act for you
 - identity-proofs.json proofs of identity: registry matches or KTP-el checks at an MPP counter
+- feedback.json       your complaints with their history, and your satisfaction survey invitations with your answers
 - access-log.json     who (officer, agency, link) saw your documents and applications, and when
 - audit.json          the audit trail: every event about your account and your data
 - sessions.json       the devices you signed in on (sessions), ended ones included
@@ -113,6 +116,8 @@ async def _parts(
     conn: asyncpg.Connection, wallet: Wallet, account_id: uuid.UUID, lang: Lang, now: dt.datetime
 ) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
     """The archive's JSON files, each with the call that reads its content when its turn comes."""
+    # Long on purpose: one two-line reader per file of the archive, each next to the file name it fills, so that what
+    # an export contains reads as one list.
 
     async def profile() -> object:
         family = await conn.fetch(
@@ -156,6 +161,9 @@ async def _parts(
         )
         return [dict(r) for r in rows]
 
+    async def feedback() -> object:
+        return await feedback_data.export(conn, account=account_id)
+
     async def access_log() -> object:
         return msgspec.to_builtins((await wallet_service.access_log(conn, owner=account_id, limit=100_000)).items)
 
@@ -170,6 +178,7 @@ async def _parts(
         ("consents.json", consents),
         ("mandates.json", mandates),
         ("identity-proofs.json", identity_proofs),
+        ("feedback.json", feedback),
         ("access-log.json", access_log),
         ("audit.json", audit),
         ("sessions.json", lambda: sign_in_state("sessions")),

@@ -13,7 +13,6 @@ auth services); this module erases the account's own rows and writes the append-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -28,10 +27,13 @@ from api.accounts.data_rights import RETENTION
 from api.applications.service import personal_data as applications_data
 from api.audit.service import record
 from api.auth import service as auth
+from api.feedback import personal_data as feedback_data
 from api.lib.blobs import BlobError, BlobStore
 from api.lib.errors import DomainError
+from api.lib.periodic import run_every
 from api.notifications import service as notifications
 from api.outbox.service import forget_recipient
+from api.queue import personal_data as queue_data
 from api.wallet.service import personal_data as wallet_data
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ async def _erase_account(conn: asyncpg.Connection, blobs: BlobStore, row: asyncp
         "applications": await applications_data.erase(conn, applicant=account),
         "notifications": await notifications.erase(conn, account=account),
         "auth": await auth.erase(conn, account=account, phone=row["phone"]),
+        # Future bookings give their seats back; past bookings and tickets stay as counts, without the person.
+        "queue": await queue_data.erase(conn, account=account, now=dt.datetime.now(dt.UTC)),
+        # Complaints stay the agency's record without their author (open ones withdrawn); invitations unlinked.
+        "feedback": await feedback_data.erase(conn, account=account, now=dt.datetime.now(dt.UTC)),
     }
     erased["notifications"]["outboxMessages"] = await forget_recipient(conn, account)
     # A family member that a (now revoked) mandate names stays as an empty row: the mandate, and any
@@ -161,16 +167,9 @@ class _ErasureFailedError(DomainError):
 
 async def run_forever(dsn: str, stop: asyncio.Event, *, blobs: BlobStore, hold: dt.timedelta) -> None:
     """Erase what is due every ten minutes until ``stop`` is set; a database outage only delays it."""
-    while not stop.is_set():
-        try:
-            conn = await asyncpg.connect(dsn, timeout=5)
-            try:
-                erased = await erase_due(conn, blobs, hold=hold)
-            finally:
-                await conn.close()
-            if erased:
-                log.info("erasure: erased %s account(s)", len(erased))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("erasure: %s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=EVERY_SECONDS)
+
+    async def step(conn: asyncpg.Connection) -> str:
+        erased = await erase_due(conn, blobs, hold=hold)
+        return f"erased {len(erased)} account(s)" if erased else ""
+
+    await run_every(EVERY_SECONDS, stop, step, dsn=dsn, name="erasure", logger=log)

@@ -1,9 +1,10 @@
 """Mandates from facts: a parental mandate is active only when a fact lists both parent and child.
 
-The facts: the population registry's family card (KK) — asked only for a parent whose own NIK is proven
-(assurance ``registry`` or better: otherwise anyone could declare a parent's NIK and borrow their KK) — or an
-officer who checked the KK (a paper card, or the KK document in the parent's wallet) and approved the mandate.
-Without either, the mandate waits for an officer (``review``). Adult mandates keep the member's own consent.
+The facts: the population registry's family card (KK), or a KK document in the parent's wallet that an officer
+verified and whose printed NIKs the officer recorded — either counts only for a parent whose own
+NIK is proven (assurance ``registry`` or better: otherwise anyone could declare a parent's NIK and borrow their
+KK) — or an officer who checked the KK (a paper card) and approved the mandate. Without any of them, the mandate
+waits for an officer (``review``). Adult mandates keep the member's own consent.
 
 Every use of a mandate (an application made for someone) is written to both sides' audit trails.
 """
@@ -11,6 +12,8 @@ Every use of a mandate (an application made for someone) is written to both side
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Protocol
 
 import asyncpg
 
@@ -20,9 +23,22 @@ from api.audit.service import mask_nik, record
 from api.lib import errors
 from api.lib.errors import DomainError
 from api.lib.staff import Officer
+from api.outbox.service import enqueue
 from api.registry.service import RegistryAccess, check_family
 
 REVIEW = "review"
+# A KK document in the parent's wallet that an officer verified is an officer's check of the card: its proof is
+# ``officer`` (the column's check constraint allows registry_kk | officer | consent); the trail names the card.
+CARD_PROOF = "officer"
+
+
+class FamilyCards(Protocol):
+    """The wallet's look-up (``api.wallet.service.family_card_listing``), handed in by the caller: the wallet
+    depends on accounts, so accounts does not import it."""
+
+    async def __call__(
+        self, conn: asyncpg.Connection, *, owner: uuid.UUID, niks: Sequence[str]
+    ) -> uuid.UUID | None: ...
 
 
 class MandateNotInReviewError(DomainError):
@@ -48,15 +64,22 @@ async def parental_status(
     child_nik: str,
     registry: RegistryAccess | None,
     ip: str,
-) -> tuple[str, str | None]:
-    """(status, proof) of a new parental mandate: ``active`` by the registry's KK, else ``review``.
+    family_cards: FamilyCards | None = None,
+) -> tuple[str, str | None, uuid.UUID | None]:
+    """(status, proof, the wallet's card if it is the proof) of a new parental mandate: ``active`` by a verified
+    KK in the holder's wallet or by the registry's KK, else ``review``.
 
-    Asks the registry (outside any transaction: ``check_family`` counts and commits the attempt itself) only for
-    a holder whose NIK is proven. A registry that does not answer raises its 503: the parent tries again.
+    Only for a holder whose NIK is proven. The wallet is looked at first (no registry call spent on a parent who
+    already showed the card); the registry is asked outside any transaction (``check_family`` counts and commits
+    the attempt itself). A registry that does not answer raises its 503: the parent tries again.
     """
     nik = await conn.fetchval("SELECT nik FROM accounts_account WHERE id = $1", holder)
-    if registry is None or not nik or not meets(await level_of(conn, holder), "registry"):
-        return REVIEW, None
+    if not nik or not meets(await level_of(conn, holder), "registry"):
+        return REVIEW, None, None
+    if family_cards is not None and (card := await family_cards(conn, owner=holder, niks=(nik, child_nik))):
+        return "active", CARD_PROOF, card
+    if registry is None:
+        return REVIEW, None, None
     fact = await check_family(
         conn,
         registry.registry,
@@ -66,7 +89,7 @@ async def parental_status(
         child_nik=child_nik,
         ip=ip,
     )
-    return ("active", "registry_kk") if fact.verified else (REVIEW, None)
+    return ("active", "registry_kk", None) if fact.verified else (REVIEW, None, None)
 
 
 async def list_for_review(conn: asyncpg.Connection, officer: Officer) -> schemas.MandateForReviewList:
@@ -141,6 +164,15 @@ async def review(
         for subject in (row["holder"], row["member_account"]):
             if subject is not None:
                 await record(conn, action="mandate.reviewed", actor=officer.id, subject=subject, detail=detail, ip=ip)
+        # The parent waits for this answer (the screen said "menunggu pemeriksaan petugas"): tell them, in the same
+        # transaction. The lock screen gets the outcome only, never the child's name.
+        await enqueue(
+            conn,
+            topic="mandate.reviewed",
+            recipient=row["holder"],
+            subject=mandate_id,
+            payload={"mandate": str(mandate_id), "approved": decision.approve},
+        )
     return schemas.MandateDecision(id=mandate_id, status=status, reason=(decision.reason or "").strip() or None)
 
 
@@ -160,3 +192,37 @@ async def record_mandate_use(
     for subject in (row["holder"], row["member_account"]):
         if subject is not None:
             await record(conn, action="mandate.used", actor=actor, subject=subject, detail=detail, ip=ip)
+
+
+async def family_card_verified(
+    conn: asyncpg.Connection,
+    *,
+    owner: uuid.UUID,
+    niks: Sequence[str],
+    officer: uuid.UUID,
+    document: uuid.UUID,
+    ip: str,
+) -> list[uuid.UUID]:
+    """An officer verified a KK document of ``owner`` listing ``niks`` (inside the caller's transaction): the
+    owner's parental mandates waiting for review over a child on the card become active, when the owner's own
+    proven NIK is on it too. Returns the mandates made active; each is ``mandate.reviewed`` in both trails."""
+    nik = await conn.fetchval("SELECT nik FROM accounts_account WHERE id = $1", owner)
+    if not nik or nik not in niks or not meets(await level_of(conn, owner), "registry"):
+        return []
+    rows = await conn.fetch(
+        """UPDATE accounts_mandate m SET status = 'active', proof = $3, reviewed_by = $4, reviewed_at = now()
+           FROM accounts_family_member f
+           WHERE f.id = m.member AND m.holder = $1 AND m.status = 'review' AND m.basis = 'parental'
+             AND f.removed_at IS NULL AND f.member_nik = ANY($2::text[])
+           RETURNING m.id, f.member_account""",
+        owner,
+        list(niks),
+        CARD_PROOF,
+        officer,
+    )
+    for row in rows:
+        detail = {"mandate": str(row["id"]), "approved": True, "familyCard": str(document)}
+        for subject in (owner, row["member_account"]):
+            if subject is not None:
+                await record(conn, action="mandate.reviewed", actor=officer, subject=subject, detail=detail, ip=ip)
+    return [r["id"] for r in rows]

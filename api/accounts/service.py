@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -12,7 +14,8 @@ from api.accounts.assurance import AssuranceRequiredError as AssuranceRequiredEr
 from api.accounts.assurance import assurance_sql as assurance_sql
 from api.accounts.assurance import meets as meets
 from api.accounts.identity import nik_birth_date, validate_nik
-from api.accounts.mandate_review import parental_status
+from api.accounts.mandate_review import FamilyCards, parental_status
+from api.accounts.mandate_review import family_card_verified as family_card_verified  # re-exported for the wallet
 from api.accounts.mandate_review import record_mandate_use as record_mandate_use  # re-exported for applying
 from api.accounts.profile import get_me as get_me  # re-exported: other domains read a person through this module
 from api.accounts.profile import update_me as update_me
@@ -22,9 +25,10 @@ from api.accounts.staff import AccountError as AccountError
 from api.accounts.staff import Role as Role
 from api.accounts.staff import create_account as create_account
 from api.audit.service import mask_nik, record
+from api.catalogue.service import known_service_codes
 from api.lib import errors
 from api.lib.errors import DomainError
-from api.registry.service import RegistryAccess
+from api.registry.service import ADULT_AGE, RegistryAccess
 
 # --- me -------------------------------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ async def list_sessions(conn: asyncpg.Connection, account_id: uuid.UUID, current
 
 # --- family and mandates ---------------------------------------------------------------------------------
 
-ADULT_AGE = 17  # UU 24/2013: a KTP-el at 17 (or on marrying)
+
 MAX_MANDATE = dt.timedelta(days=366)
 
 
@@ -243,14 +247,18 @@ async def create_mandate(
     *,
     ip: str,
     registry: RegistryAccess | None = None,
+    family_cards: FamilyCards | None = None,
 ) -> schemas.Mandate:
     """A mandate to act for a linked family member.
 
     For a minor child the parent's authority is the basis: the mandate is active at once only when the
-    registry's KK lists both (``mandate_review.parental_status``), else it waits for an officer; it lasts until
+    registry's KK or a verified KK in the parent's wallet (``family_cards``) lists both
+    (``mandate_review.parental_status``), else it waits for an officer; it lasts until
     the child turns 17 at the latest. For an adult (an elderly parent) the member must accept it in their own
     account; without an account, they first create one (an officer-verified power of attorney comes later).
     """
+    # Long on purpose: the basis (a minor's parent or an adult's consent) decides both status and validity, then one
+    # insert with its two audit events; the rule reads in one piece.
     member = await conn.fetchrow(
         "SELECT * FROM accounts_family_member WHERE id = $1 AND account = $2 AND removed_at IS NULL",
         data.member_id,
@@ -266,10 +274,16 @@ async def create_mandate(
         raise MandateError("a mandate lasts at most one year; renew it when it ends")
     services = await _mandate_services(conn, data.services)
     proof: str | None = None
+    card: uuid.UUID | None = None
     if member["relation"] == "child" and is_minor(member["member_nik"], now.date()):
         basis = "parental"
-        status, proof = await parental_status(
-            conn, holder=account_id, child_nik=member["member_nik"], registry=registry, ip=ip
+        status, proof, card = await parental_status(
+            conn,
+            holder=account_id,
+            child_nik=member["member_nik"],
+            registry=registry,
+            ip=ip,
+            family_cards=family_cards,
         )
         birth = nik_birth_date(member["member_nik"])[0]
         adulthood = dt.datetime.combine(birth.replace(year=birth.year + ADULT_AGE), dt.time(), dt.UTC)
@@ -299,6 +313,8 @@ async def create_mandate(
             "until": valid_until.isoformat(),
             "status": status,
         }
+        if card is not None:
+            detail["familyCard"] = str(card)
         await record(conn, action="mandate.created", actor=account_id, subject=account_id, detail=detail, ip=ip)
         if member["member_account"]:
             await record(
@@ -312,11 +328,7 @@ async def _mandate_services(conn: asyncpg.Connection, asked: list[str]) -> list[
     services = sorted(set(asked))
     if "*" in services:
         return ["*"]
-    known = {
-        r["code"]
-        for r in await conn.fetch("SELECT DISTINCT code FROM catalogue_service WHERE code = ANY($1::text[])", services)
-    }
-    if unknown := sorted(set(services) - known):
+    if unknown := sorted(set(services) - await known_service_codes(conn, services)):
         raise MandateError(f"unknown services: {', '.join(unknown)}")
     return services
 
@@ -394,3 +406,58 @@ async def mandate_allows(
         service_code,
     )
     return found
+
+
+# --- what other domains show of an account: they call these, never read accounts_account (docs/ARCHITECTURE.md) ---
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str  # "" when the person gave none
+    phone: str
+    nik: str | None  # bound or declared; None when not given
+    language: str
+    active: bool
+
+
+async def people(conn: asyncpg.Connection, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Person]:
+    """The accounts of ``ids`` (None and unknown ids are left out) with what other domains print or message."""
+    wanted = list({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        "SELECT id, name, phone, nik, language, status FROM accounts_account WHERE id = ANY($1::uuid[])", wanted
+    )
+    return {
+        r["id"]: Person(
+            name=r["name"] or "", phone=r["phone"], nik=r["nik"], language=r["language"], active=r["status"] == "active"
+        )
+        for r in rows
+    }
+
+
+async def names(conn: asyncpg.Connection, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """The names of the accounts of ``ids`` (as ``people``)."""
+    return {i: p.name for i, p in (await people(conn, ids)).items()}
+
+
+async def is_officer_of(conn: asyncpg.Connection, account: uuid.UUID, *, agency: uuid.UUID, region: str) -> bool:
+    """Whether ``account`` is an active officer or supervisor of ``agency`` in ``region`` (a colleague to hand an
+    application to)."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM accounts_account WHERE id = $1 AND agency = $2 AND region = $3
+                          AND status = 'active' AND roles && ARRAY['officer', 'supervisor']::varchar[])""",
+        account,
+        agency,
+        region,
+    )
+    return found
+
+
+async def mandate_member_name(conn: asyncpg.Connection, mandate: uuid.UUID) -> str:
+    """The name of the family member a mandate is for ("" when there is no such mandate)."""
+    name: str | None = await conn.fetchval(
+        "SELECT member_name FROM accounts_family_member f JOIN accounts_mandate m ON m.member = f.id WHERE m.id = $1",
+        mandate,
+    )
+    return name or ""

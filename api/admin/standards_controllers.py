@@ -23,7 +23,7 @@ from api.catalogue.standards import Admin, DraftExistsError
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
 from api.lib.errors import ProblemError, handle_domain_error
-from api.lib.http import Page, PageSize, client_ip, language
+from api.lib.http import Page, PageSize, client_ip, if_match_revision, language, tagged
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 Scope = Annotated[str, PathParameter(pattern=r"^([0-9]{4}|national)$", description="A region's BPS code, or national")]
@@ -43,21 +43,11 @@ Search = Annotated[str | None, QueryParameter(max_length=200, description="Words
 
 
 def revision_of(if_match: str | None) -> int | None:
-    """The revision an edit acts on. Missing: 428 (an edit must say what it edits); ``*``: any (None); a tag that
-    cannot be ours never matches (412)."""
-    tag = (if_match or "").strip()
-    if not tag:
-        raise ProblemError(
-            428, "precondition_required", "Send If-Match with the ETag you read, so that no change is overwritten."
-        )
-    if tag == "*":
-        return None
-    tag = tag.removeprefix("W/").strip('"')
-    return int(tag) if tag.isdigit() and len(tag) <= 9 else -1
-
-
-def _tagged(body: Any, revision: int, status: int = 200) -> Response[Any]:
-    return Response(body, status_code=status, headers={"ETag": f'"{revision}"', "Cache-Control": "no-store"})
+    """The revision an edit acts on. Missing: 428 (an edit must say what it edits); ``*``: any (None); a malformed
+    tag: 400; a stale one: the service's 412."""
+    return if_match_revision(
+        if_match, missing="Send If-Match with the ETag you read, so that no change is overwritten.", star_means_any=True
+    )
 
 
 def _reader(principal: Principal) -> Admin:
@@ -87,7 +77,7 @@ async def _standard(admin: Admin, scope: str, code: str) -> Response[schemas.Sta
     async with connection() as conn:
         standard = await standards.get_standard(conn, admin, scope=scope, code=code)
         applications = await count_for_services(conn, await standards.service_rows(conn, scope, code))
-    return _tagged(msgspec.structs.replace(standard, applications=applications), standard.revision)
+    return tagged(msgspec.structs.replace(standard, applications=applications), standard.revision)
 
 
 class StandardsAdminController(Controller):
@@ -177,7 +167,7 @@ class StandardsAdminController(Controller):
         admin = await _author(principal, request)
         async with connection() as conn:
             draft = await standards.create_draft(conn, admin, data)
-        return _tagged(draft, draft.revision, 201)
+        return tagged(draft, draft.revision, 201)
 
     @get("/drafts", operation_id="listStandardDrafts", cache_control=None)
     async def list_drafts(
@@ -193,7 +183,7 @@ class StandardsAdminController(Controller):
         """A draft with the problems that would block publishing it now. ``ETag``: its revision."""
         async with connection() as conn:
             draft = await standards.get_draft(conn, _reader(principal), draft_id)
-        return _tagged(draft, draft.revision)
+        return tagged(draft, draft.revision)
 
     @put("/drafts/{draft_id:uuid}", operation_id="saveStandardDraft")
     async def save_draft(
@@ -209,7 +199,7 @@ class StandardsAdminController(Controller):
         admin = await _author(principal, request)
         async with connection() as conn:
             draft = await standards.save_draft(conn, admin, draft_id, revision=revision, content=data.content)
-        return _tagged(draft, draft.revision)
+        return tagged(draft, draft.revision)
 
     @delete("/drafts/{draft_id:uuid}", operation_id="deleteStandardDraft")
     async def delete_draft(

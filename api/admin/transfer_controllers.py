@@ -16,7 +16,7 @@ from api.catalogue.transfer_check import MAX_BYTES
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import client_ip, language
+from api.lib.http import client_ip, etag_value, language
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 Region = Annotated[
@@ -36,11 +36,6 @@ def _region(principal: Principal, region: str | None) -> str:
     if chosen is None:
         raise ProblemError(400, "invalid_request", "Name the region: ?region=<BPS code>.")
     return chosen
-
-
-def _basis(if_match: str | None) -> str | None:
-    tag = (if_match or "").strip().removeprefix("W/").strip('"')
-    return tag or None
 
 
 class TransferController(Controller):
@@ -109,6 +104,6 @@ class TransferController(Controller):
                 actor=actor,
                 lang=language(request),
                 dry_run=dry_run,
-                basis=_basis(if_match),
+                basis=etag_value(if_match) or None,
                 reason=reason,
             )

@@ -15,8 +15,7 @@ from api.applications.service import deadlines
 from api.calendar.service import AdminCalendar, DayAdded, DayOffCreate, DayOffRemove, DayRemoved
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
-from api.lib.errors import ProblemError
-from api.lib.http import client_ip
+from api.lib.http import client_ip, required_revision, tagged
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 IfMatch = Annotated[
@@ -27,16 +26,6 @@ Region = Annotated[
     str | None, QueryParameter(pattern=r"^[0-9]{4}$", description="BPS code (national admins; region admins: own)")
 ]
 Year = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="The year (default: this year)")]
-
-
-def _revision(if_match: str | None) -> int:
-    """The revision a removal is based on: If-Match is required (428), and must be an ETag we gave (400)."""
-    if not if_match:
-        raise ProblemError(428, "precondition_required", 'Send If-Match with the day\'s revision (e.g. "1").')
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 9:
-        raise ProblemError(400, "invalid_request", "If-Match must be the revision you read.")
-    return int(tag)
 
 
 class CalendarAdminController(Controller):
@@ -54,7 +43,7 @@ class CalendarAdminController(Controller):
             found, version = await deadlines.admin_calendar(
                 conn, scope=admin_region(principal), region=target, year=year or deadlines.today_in(target).year
             )
-        return Response(found, headers={"ETag": f'"{version}"', "Cache-Control": "no-store"})
+        return tagged(found, version)
 
     @post("/days", operation_id="addDayOff", opt=ADMINS, status_code=201)
     async def add_day(
@@ -81,7 +70,7 @@ class CalendarAdminController(Controller):
     ) -> DayRemoved:
         """Remove a day off (kept in the history, with the reason). Deadlines already given are kept — removing a
         day never shortens one (``deadlinesKept``). National days: national admins only."""
-        revision = _revision(if_match)
+        revision = required_revision(if_match, missing='Send If-Match with the day\'s revision (e.g. "1").')
         async with connection() as conn:
             return await deadlines.remove_day_off(
                 conn,

@@ -17,7 +17,7 @@ from api.applications.statuses import OpenStatus
 from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow, officer_of
 from api.lib.db import connection
 from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize, client_ip
+from api.lib.http import Page, PageSize, client_ip, if_match_revision, tagged
 from api.wallet.service import Wallet
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -26,12 +26,8 @@ IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", description="Th
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
     """The version the caller acted on: If-Match (ETag) or the body's ``version``; none: no check."""
-    if if_match:
-        tag = if_match.strip().removeprefix("W/").strip('"')
-        if not tag.isdigit():
-            raise ProblemError(400, "invalid_request", "If-Match must be the application's ETag.")
-        return int(tag)
-    return body_version
+    version = if_match_revision(if_match, missing=None)
+    return body_version if version is None else version
 
 
 Versioned = TypeVar("Versioned", schemas.DraftSave, schemas.Withdraw, schemas.Resubmit)
@@ -43,7 +39,7 @@ def _at_version(data: Versioned, if_match: str | None) -> Versioned:
 
 
 def _with_etag(detail: schemas.ApplicationDetail, status: int = 200) -> Response[schemas.ApplicationDetail]:
-    return Response(detail, status_code=status, headers={"ETag": f'"{detail.version}"', "Cache-Control": "no-store"})
+    return tagged(detail, detail.version, status)
 
 
 class ApplicationController(Controller):

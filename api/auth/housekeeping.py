@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import asyncpg
+
+from api.lib.periodic import run_every
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 600
@@ -35,16 +36,4 @@ async def purge(conn: asyncpg.Connection) -> dict[str, int]:
 
 async def run_forever(dsn: str, stop: asyncio.Event) -> None:
     """Purge every ten minutes until ``stop`` is set; a database outage only delays it."""
-    while not stop.is_set():
-        try:
-            conn = await asyncpg.connect(dsn, timeout=5)
-            try:
-                counts = await purge(conn)
-            finally:
-                await conn.close()
-            if any(counts.values()):
-                log.info("housekeeping: removed %s", counts)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("housekeeping: database unreachable: %s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=EVERY_SECONDS)
+    await run_every(EVERY_SECONDS, stop, purge, dsn=dsn, name="housekeeping", logger=log)

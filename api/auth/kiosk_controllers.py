@@ -17,8 +17,7 @@ from api.auth.kiosks import KioskCreate, KioskInfo, KioskList, KioskUpdate
 from api.auth.service import Issuer
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow, public
 from api.lib.db import connection
-from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize, client_ip
+from api.lib.http import Page, PageSize, client_ip, if_match_revision, tagged
 
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description='The kiosk\'s ETag as read: "<revision>"', required=False)
@@ -30,19 +29,18 @@ RegionQuery = Annotated[
 
 def revision_of(if_match: str | None) -> int | None:
     """The revision the admin acted on. Missing: 428 (an edit must say what it edits); ``*``: any (None); a tag
-    that cannot be ours never matches (412)."""
-    tag = (if_match or "").strip()
-    if not tag:
-        raise ProblemError(428, "precondition_required", "Send If-Match with the kiosk's ETag (read it first).")
-    if tag == "*":
-        return None
-    tag = tag.removeprefix("W/").strip('"')
-    return int(tag) if tag.isdigit() and len(tag) <= 9 else -1
+    that cannot be ours never matches (412, as its tests pin)."""
+    return if_match_revision(
+        if_match,
+        missing="Send If-Match with the kiosk's ETag (read it first).",
+        star_means_any=True,
+        malformed_is_stale=True,
+    )
 
 
 def with_etag(info: KioskInfo, status: int = 200) -> Response[KioskInfo]:
     # no-store: an answer may carry a pairing code, and a kiosk's state is worth re-reading anyway.
-    return Response(info, status_code=status, headers={"ETag": f'"{info.revision}"', "Cache-Control": "no-store"})
+    return tagged(info, info.revision, status)
 
 
 class KioskAdminController(Controller):

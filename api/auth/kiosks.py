@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -260,6 +261,22 @@ async def register(
     return _info(row, device_secret=secret)
 
 
+async def _with_new_code(
+    conn: asyncpg.Connection, base_url: str, write: Callable[[str], Awaitable[asyncpg.Record]]
+) -> KioskInfo:
+    """Draw a pairing code and ``write`` the kiosk's row with it in one transaction; the answer shows the code once.
+    A clash with another live code (one in 2^40 per live code) draws again."""
+    for _ in range(3):
+        raw = _new_code()
+        try:
+            async with conn.transaction():
+                row = await write(raw)
+            return _info(row, pairing_code=_grouped(raw), pairing_link=pairing_link(base_url, raw))
+        except asyncpg.UniqueViolationError:
+            continue
+    raise RuntimeError("could not draw a unique pairing code")  # pragma: no cover
+
+
 async def register_for_pairing(
     conn: asyncpg.Connection,
     pepper: bytes,
@@ -281,30 +298,27 @@ async def register_for_pairing(
         mpp = await _mpp(conn, region, data.mpp_id)
     except KioskNotFoundError:
         raise InvalidKioskError("mppId" if data.mpp_id else "region", "has no MPP building") from None
-    for _ in range(3):  # a clash with another live code (one in 2^40 per live code) draws again
-        raw = _new_code()
-        try:
-            async with conn.transaction():
-                row = await _insert(
-                    conn,
-                    mpp=mpp,
-                    name=name,
-                    secret_hash=_unknown_secret(),
-                    admin=admin,
-                    code_hash=_code_hash(pepper, raw),
-                )
-                await record(
-                    conn,
-                    action="kiosk.registered",
-                    actor=admin,
-                    subject=None,
-                    detail={"kiosk": str(row["id"]), "mpp": str(mpp["id"]), "by": "admin"},
-                    ip=ip,
-                )
-            return _info(row, pairing_code=_grouped(raw), pairing_link=pairing_link(base_url, raw))
-        except asyncpg.UniqueViolationError:
-            continue
-    raise RuntimeError("could not draw a unique pairing code")  # pragma: no cover
+
+    async def write(raw: str) -> asyncpg.Record:
+        row = await _insert(
+            conn,
+            mpp=mpp,
+            name=name,
+            secret_hash=_unknown_secret(),
+            admin=admin,
+            code_hash=_code_hash(pepper, raw),
+        )
+        await record(
+            conn,
+            action="kiosk.registered",
+            actor=admin,
+            subject=None,
+            detail={"kiosk": str(row["id"]), "mpp": str(mpp["id"]), "by": "admin"},
+            ip=ip,
+        )
+        return row
+
+    return await _with_new_code(conn, base_url, write)
 
 
 def _grouped(raw: str) -> str:
@@ -394,35 +408,32 @@ async def new_pairing_code(
 ) -> KioskInfo:
     """A new pairing code for a kiosk (a wiped or replaced tablet). The device it had stops being a kiosk at once:
     its secret is replaced by one nobody holds and its sessions end; pairing makes the next secret."""
-    for _ in range(3):
-        raw = _new_code()
-        try:
-            async with conn.transaction():
-                before = await _locked(conn, kiosk, region, revision)
-                if before["revoked_at"] is not None:
-                    raise KioskRetiredError
-                row = await conn.fetchrow(
-                    """UPDATE auth_kiosk SET pairing_code_hash = $2, pairing_expires_at = now() + $3::interval,
-                           secret_hash = $4, revision = revision + 1
-                       WHERE id = $1 RETURNING *""",
-                    kiosk,
-                    _code_hash(pepper, raw),
-                    PAIRING_TTL,
-                    _unknown_secret(),
-                )
-                ended = await end_sessions(conn, kiosk=kiosk, reason="kiosk_pairing_code")
-                await record(
-                    conn,
-                    action="kiosk.pairing_code_issued",
-                    actor=admin,
-                    subject=None,
-                    detail={"kiosk": str(kiosk), "sessionsEnded": ended},
-                    ip=ip,
-                )
-            return _info(row, pairing_code=_grouped(raw), pairing_link=pairing_link(base_url, raw))
-        except asyncpg.UniqueViolationError:
-            continue
-    raise RuntimeError("could not draw a unique pairing code")  # pragma: no cover
+
+    async def write(raw: str) -> asyncpg.Record:
+        before = await _locked(conn, kiosk, region, revision)
+        if before["revoked_at"] is not None:
+            raise KioskRetiredError
+        row = await conn.fetchrow(
+            """UPDATE auth_kiosk SET pairing_code_hash = $2, pairing_expires_at = now() + $3::interval,
+                   secret_hash = $4, revision = revision + 1
+               WHERE id = $1 RETURNING *""",
+            kiosk,
+            _code_hash(pepper, raw),
+            PAIRING_TTL,
+            _unknown_secret(),
+        )
+        ended = await end_sessions(conn, kiosk=kiosk, reason="kiosk_pairing_code")
+        await record(
+            conn,
+            action="kiosk.pairing_code_issued",
+            actor=admin,
+            subject=None,
+            detail={"kiosk": str(kiosk), "sessionsEnded": ended},
+            ip=ip,
+        )
+        return row
+
+    return await _with_new_code(conn, base_url, write)
 
 
 async def check_pairing_code(

@@ -20,8 +20,7 @@ from api.auth.service import Issuer
 from api.auth.staff_admin import Admin, StatusFilter
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
-from api.lib.errors import ProblemError
-from api.lib.http import Page, PageSize, client_ip
+from api.lib.http import INT8_MAX, Page, PageSize, client_ip, required_revision, tagged
 
 ADMINS_ONLY = allow(REGION_ADMIN, NATIONAL_ADMIN)
 IfMatch = Annotated[
@@ -36,17 +35,18 @@ def admin_of(request: Request[Any, Any, Any], principal: Principal) -> Admin:
 
 
 def revision_of(if_match: str | None) -> int:
-    """The revision the admin read, from If-Match; 428 without one. A tag that is not ours cannot match: 412."""
-    if not if_match:
-        raise ProblemError(428, "precondition_required", "Send If-Match with the ETag of the member of staff you read.")
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not (tag.isascii() and tag.isdigit() and len(tag) <= 20):
-        raise staff_admin.EditConflictError
-    return int(tag)
+    """The revision the admin read, from If-Match; 428 without one. A tag that is not ours cannot match: 412 (its
+    tests pin that answer; the revision is the account's ``updated_at`` in microseconds, hence a bigint)."""
+    return required_revision(
+        if_match,
+        missing="Send If-Match with the ETag of the member of staff you read.",
+        malformed_is_stale=True,
+        largest=INT8_MAX,
+    )
 
 
 def with_etag(item: schemas.StaffItem) -> Response[schemas.StaffItem]:
-    return Response(item, headers={"ETag": f'"{item.revision}"', "Cache-Control": "no-store"})
+    return tagged(item, item.revision)
 
 
 def code_fields(issued: enrolment.IssuedCode, request: Request[Any, Any, Any]) -> dict[str, Any]:

@@ -359,6 +359,7 @@ async def public_mpp(conn: asyncpg.Connection, region: str, lang: Lang) -> schem
         "SELECT * FROM catalogue_mpp_closure WHERE mpp = $1 AND day >= $2 ORDER BY day", row["id"], region_today(region)
     )
     return schemas.Mpp(
+        id=row["id"],
         name=row["name"],
         address=row["address"],
         opening_hours=json.loads(row["opening_hours"]),

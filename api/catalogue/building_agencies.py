@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from functools import cache
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -173,6 +174,21 @@ async def add_agency(
         return await read_agency(conn, row_id), existing is None
 
 
+async def _recorded(
+    conn: asyncpg.Connection, action: str, row: asyncpg.Record, *, actor: uuid.UUID | None, ip: str, **detail: Any
+) -> AgencyAdmin:
+    """The end of a change to an agency: its audit event, and the agency as it now is."""
+    await record(
+        conn,
+        action=action,
+        actor=actor,
+        subject=None,
+        detail={"region": row["region"], "agency": str(row["id"]), "code": row["code"], **detail},
+        ip=ip,
+    )
+    return await read_agency(conn, row["id"])
+
+
 async def _locked(conn: asyncpg.Connection, agency_id: uuid.UUID, scope: str | None) -> asyncpg.Record:
     return in_scope(
         await conn.fetchrow("SELECT * FROM catalogue_agency WHERE id = $1 FOR UPDATE", agency_id), scope, "agency"
@@ -217,15 +233,7 @@ async def update_agency(
             )
             if before != after
         ]
-        await record(
-            conn,
-            action="agency.renamed",
-            actor=actor,
-            subject=None,
-            detail={"region": row["region"], "agency": str(agency_id), "code": row["code"], "changed": changed},
-            ip=ip,
-        )
-        return await read_agency(conn, agency_id)
+        return await _recorded(conn, "agency.renamed", row, actor=actor, ip=ip, changed=changed)
 
 
 async def retire_agency(
@@ -258,15 +266,7 @@ async def retire_agency(
         await conn.execute(
             "UPDATE catalogue_agency SET retired_at = now(), revision = revision + 1 WHERE id = $1", agency_id
         )
-        await record(
-            conn,
-            action="agency.retired",
-            actor=actor,
-            subject=None,
-            detail={"region": row["region"], "agency": str(agency_id), "code": row["code"]},
-            ip=ip,
-        )
-        return await read_agency(conn, agency_id)
+        return await _recorded(conn, "agency.retired", row, actor=actor, ip=ip)
 
 
 async def reinstate_agency(
@@ -290,12 +290,4 @@ async def reinstate_agency(
         inherited = 0
         if row["code"] in national_kinds():
             inherited = await inherit_national(conn, region=row["region"], agency_code=row["code"])
-        await record(
-            conn,
-            action="agency.reinstated",
-            actor=actor,
-            subject=None,
-            detail={"region": row["region"], "agency": str(agency_id), "code": row["code"], "inherited": inherited},
-            ip=ip,
-        )
-        return await read_agency(conn, agency_id)
+        return await _recorded(conn, "agency.reinstated", row, actor=actor, ip=ip, inherited=inherited)

@@ -4,6 +4,7 @@ closure days. Thin: who may act where (``admin_region``), If-Match and ETag; the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
@@ -28,8 +29,7 @@ from api.catalogue.building_schemas import (
 )
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
-from api.lib.errors import ProblemError
-from api.lib.http import client_ip, language
+from api.lib.http import client_ip, language, required_revision, tagged
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 IfMatch = Annotated[
@@ -42,19 +42,27 @@ T = TypeVar("T", AgencyAdmin, CounterAdmin, MppAdmin)
 
 
 def _revision(if_match: str | None) -> int:
-    """The revision an edit is based on: If-Match is required (428), and must be an ETag we gave (400)."""
-    if not if_match:
-        raise ProblemError(
-            428, "precondition_required", 'Send If-Match with the revision you read (its ETag, e.g. "3").'
-        )
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 9:
-        raise ProblemError(400, "invalid_request", "If-Match must be the ETag you read.")
-    return int(tag)
+    return required_revision(if_match, missing='Send If-Match with the revision you read (its ETag, e.g. "3").')
 
 
 def _tagged(item: T, status: int = 200) -> Response[T]:
-    return Response(item, status_code=status, headers={"ETag": f'"{item.revision}"', "Cache-Control": "no-store"})
+    return tagged(item, item.revision, status)
+
+
+async def _edit(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    if_match: str | None,
+    change: Callable[..., Awaitable[T]],
+    **target: Any,
+) -> Response[T]:
+    """A change by id: the revision read (If-Match), where the admin may act, who and from where; the new ETag."""
+    revision = _revision(if_match)
+    async with connection() as conn:
+        changed = await change(
+            conn, scope=_scope(principal), revision=revision, actor=principal.id, ip=client_ip(request), **target
+        )
+    return _tagged(changed)
 
 
 def _scope(principal: Principal) -> str | None:
@@ -74,7 +82,7 @@ class BuildingController(Controller):
         async with connection() as conn:
             code = await regions_admin.create_region(conn, data=data, actor=principal.id, ip=client_ip(request))
             found = await building.read_building(conn, region=code, lang=language(request))
-        return Response(found, status_code=201, headers={"ETag": f'"{found.mpp.revision}"'})
+        return tagged(found, found.mpp.revision, 201)
 
     @get("/building", operation_id="getBuilding", opt=ADMINS)
     async def get_building(
@@ -89,7 +97,7 @@ class BuildingController(Controller):
         where = building.require_region(admin_region(principal, region))
         async with connection() as conn:
             found = await building.read_building(conn, region=where, lang=language(request), past=past)
-        return Response(found, headers={"ETag": f'"{found.mpp.revision}"', "Cache-Control": "no-store"})
+        return tagged(found, found.mpp.revision)
 
     @put("/mpp/{mpp_id:uuid}", operation_id="updateMpp", opt=ADMINS)
     async def update_mpp(
@@ -101,18 +109,7 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[MppAdmin]:
         """Change the building: name, address, phone, position and opening hours per weekday."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            updated = await building.update_mpp(
-                conn,
-                mpp_id=mpp_id,
-                scope=_scope(principal),
-                revision=revision,
-                data=data,
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(updated)
+        return await _edit(request, principal, if_match, building.update_mpp, mpp_id=mpp_id, data=data)
 
     @get("/agency-kinds", operation_id="listAgencyKinds", opt=ADMINS)
     async def agency_kinds(self, principal: NamedDependency[Principal], region: Region = None) -> AgencyKindList:
@@ -144,18 +141,9 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[AgencyAdmin]:
         """Rename an agency."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            updated = await building_agencies.update_agency(
-                conn,
-                agency_id=agency_id,
-                scope=_scope(principal),
-                revision=revision,
-                data=data,
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(updated)
+        return await _edit(
+            request, principal, if_match, building_agencies.update_agency, agency_id=agency_id, data=data
+        )
 
     @post("/agencies/{agency_id:uuid}/retire", operation_id="retireAgency", opt=ADMINS, status_code=200)
     async def retire_agency(
@@ -166,17 +154,7 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[AgencyAdmin]:
         """The agency leaves the building; 409 ``in_use`` (with what still uses it) while anything active does."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            retired = await building_agencies.retire_agency(
-                conn,
-                agency_id=agency_id,
-                scope=_scope(principal),
-                revision=revision,
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(retired)
+        return await _edit(request, principal, if_match, building_agencies.retire_agency, agency_id=agency_id)
 
     @post("/agencies/{agency_id:uuid}/reinstate", operation_id="reinstateAgency", opt=ADMINS, status_code=200)
     async def reinstate_agency(
@@ -187,17 +165,7 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[AgencyAdmin]:
         """A retired agency returns to the building."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            back = await building_agencies.reinstate_agency(
-                conn,
-                agency_id=agency_id,
-                scope=_scope(principal),
-                revision=revision,
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(back)
+        return await _edit(request, principal, if_match, building_agencies.reinstate_agency, agency_id=agency_id)
 
     @post("/counters", operation_id="addCounter", opt=ADMINS, status_code=201)
     async def add_counter(
@@ -221,19 +189,15 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[CounterAdmin]:
         """Change a counter's number, agency and services."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            updated = await building_counters.update_counter(
-                conn,
-                counter_id=counter_id,
-                scope=_scope(principal),
-                revision=revision,
-                data=data,
-                lang=language(request),
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(updated)
+        return await _edit(
+            request,
+            principal,
+            if_match,
+            building_counters.update_counter,
+            counter_id=counter_id,
+            data=data,
+            lang=language(request),
+        )
 
     @post("/counters/{counter_id:uuid}/retire", operation_id="retireCounter", opt=ADMINS, status_code=200)
     async def retire_counter(
@@ -244,18 +208,14 @@ class BuildingController(Controller):
         if_match: IfMatch = None,
     ) -> Response[CounterAdmin]:
         """Close a counter for good (kept on the record: queue tickets refer to it)."""
-        revision = _revision(if_match)
-        async with connection() as conn:
-            retired = await building_counters.retire_counter(
-                conn,
-                counter_id=counter_id,
-                scope=_scope(principal),
-                revision=revision,
-                lang=language(request),
-                actor=principal.id,
-                ip=client_ip(request),
-            )
-        return _tagged(retired)
+        return await _edit(
+            request,
+            principal,
+            if_match,
+            building_counters.retire_counter,
+            counter_id=counter_id,
+            lang=language(request),
+        )
 
     @post("/closures", operation_id="addClosure", opt=ADMINS, status_code=201)
     async def add_closure(

@@ -130,22 +130,38 @@ async def add_counter(
                 )
         except asyncpg.ExclusionViolationError:  # the same number, opened by someone else a moment ago
             raise NumberTakenError() from None
-        await _save_services(conn, counter_id, data.service_ids)
-        await record(
-            conn,
-            action="counter.added",
-            actor=actor,
-            subject=None,
-            detail={
-                "region": region,
-                "counter": str(counter_id),
-                "number": number,
-                "agency": str(data.agency_id),
-                "services": [str(s) for s in data.service_ids],
-            },
-            ip=ip,
-        )
-        return await read_counter(conn, counter_id, lang)
+        return await _saved(conn, "counter.added", region, counter_id, number, data, actor=actor, ip=ip, lang=lang)
+
+
+async def _saved(
+    conn: asyncpg.Connection,
+    action: str,
+    region: str,
+    counter_id: uuid.UUID,
+    number: str,
+    data: CounterCreate | CounterUpdate,
+    *,
+    actor: uuid.UUID | None,
+    ip: str,
+    lang: Lang,
+) -> CounterAdmin:
+    """The end of adding or changing a counter: its services, the audit event, and the counter as it now is."""
+    await _save_services(conn, counter_id, data.service_ids)
+    await record(
+        conn,
+        action=action,
+        actor=actor,
+        subject=None,
+        detail={
+            "region": region,
+            "counter": str(counter_id),
+            "number": number,
+            "agency": str(data.agency_id),
+            "services": [str(s) for s in data.service_ids],
+        },
+        ip=ip,
+    )
+    return await read_counter(conn, counter_id, lang)
 
 
 async def _locked(conn: asyncpg.Connection, counter_id: uuid.UUID, scope: str | None) -> asyncpg.Record:
@@ -191,22 +207,9 @@ async def update_counter(
                 )
         except asyncpg.ExclusionViolationError:
             raise NumberTakenError() from None
-        await _save_services(conn, counter_id, data.service_ids)
-        await record(
-            conn,
-            action="counter.changed",
-            actor=actor,
-            subject=None,
-            detail={
-                "region": row["region"],
-                "counter": str(counter_id),
-                "number": number,
-                "agency": str(data.agency_id),
-                "services": [str(s) for s in data.service_ids],
-            },
-            ip=ip,
+        return await _saved(
+            conn, "counter.changed", row["region"], counter_id, number, data, actor=actor, ip=ip, lang=lang
         )
-        return await read_counter(conn, counter_id, lang)
 
 
 async def retire_counter(

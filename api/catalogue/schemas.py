@@ -56,6 +56,8 @@ class Mpp(Struct):
     longitude: float | None = None
     # Upcoming closure days, soonest first.
     closures: list[Closure] = []
+    # The building's id: what its public performance page (GET /stats/public/mpps/{id}) is asked by.
+    id: uuid.UUID | None = None
 
 
 class Agency(Struct):

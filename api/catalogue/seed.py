@@ -259,6 +259,8 @@ _ADMINS_OWN = """EXISTS (SELECT 1 FROM catalogue_service_version v
 
 async def _write(conn: asyncpg.Connection, data: CatalogueData, rows: _Rows) -> None:
     """Upsert the rows (inside the caller's transaction); withdraw services no longer in the files."""
+    # Long on purpose: one upsert per table in foreign-key order, each with its column mapping; the order is the
+    # point.
     region_codes = [r["code"] for r in rows.regions]
     service_ids = [s["id"] for s in rows.services]
     await _upsert(

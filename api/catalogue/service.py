@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -19,6 +17,7 @@ from api.catalogue.search import SearchPlan, Vocabulary, plan
 from api.lib.cache import ResponseCache
 from api.lib.errors import NotFoundError
 from api.lib.http import Lang, pick, pick_opt
+from api.lib.listener import ChannelListener
 
 log = logging.getLogger(__name__)
 
@@ -497,22 +496,61 @@ async def region_exists(conn: asyncpg.Connection, code: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalogue_region WHERE code = $1)", code))
 
 
-class CatalogueRuntime:
+@dataclass(frozen=True)
+class ServiceNames:
+    """A service's names as other domains print them (a result document, a message), in both languages."""
+
+    code: str
+    name_id: str
+    name_en: str
+    output_id: str | None  # what the service issues, when the standard names it
+    region: str
+    region_name: str
+    agency_name_id: str
+
+
+async def service_names(conn: asyncpg.Connection, service_id: uuid.UUID) -> ServiceNames | None:
+    """The names of one service, its agency and its region (one statement; None for an unknown id)."""
+    row = await conn.fetchrow(
+        """SELECT s.code, s.name_id, s.name_en, s.output_id, s.region, r.name AS region_name,
+                  g.name_id AS agency_name_id
+           FROM catalogue_service s JOIN catalogue_agency g ON g.id = s.agency
+           JOIN catalogue_region r ON r.code = s.region
+           WHERE s.id = $1""",
+        service_id,
+    )
+    return ServiceNames(**dict(row)) if row else None
+
+
+async def known_service_codes(conn: asyncpg.Connection, codes: list[str]) -> set[str]:
+    """Which of ``codes`` name a service in some region."""
+    rows = await conn.fetch("SELECT DISTINCT code FROM catalogue_service WHERE code = ANY($1::text[])", codes)
+    return {r["code"] for r in rows}
+
+
+async def validity_months(conn: asyncpg.Connection, document_type: str) -> int | None:
+    """How many months a document of this type stays valid (None: no end, or no such type)."""
+    months: int | None = await conn.fetchval(
+        "SELECT validity_months FROM catalogue_document_type WHERE code = $1", document_type
+    )
+    return months
+
+
+class CatalogueRuntime(ChannelListener):
     """Per-process catalogue state: the search index and cached answers, kept current.
 
-    The index reloads when PostgreSQL announces a catalogue change.
-
-    A dedicated connection LISTENs on ``catalogue_changed``; if it drops (database restart), it reconnects
-    with backoff and reloads, since notifications sent meanwhile are lost.
+    The index reloads when PostgreSQL announces a catalogue change on ``catalogue_changed`` (the loop, its
+    reconnection and backoff: ``api.lib.listener``).
     """
 
+    channel = "catalogue_changed"
+    settle_seconds = 0.2
+
     def __init__(self, dsn: str, *, cache_entries: int = 0) -> None:
-        self.dsn = dsn
+        super().__init__(dsn)
         self.index = SearchIndex(vocabulary=Vocabulary.build({}, {}, 0), version=0)
         # Encoded catalogue answers of the current version (emptied when the version moves).
         self.answers = ResponseCache(cache_entries)
-        self._task: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
 
     async def reload(self, conn: asyncpg.Connection) -> None:
         self.index = await load_index(conn)
@@ -521,52 +559,3 @@ class CatalogueRuntime:
             self.index.version,
             len(self.index.vocabulary.surface),
         )
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="catalogue-listener")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        delay = 0.5
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self.dsn, timeout=5)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener("catalogue_changed", lambda *_: self._changed.set())
-                await self.reload(conn)
-                delay = 0.5
-                while not lost.is_set():
-                    changed = asyncio.create_task(self._changed.wait())
-                    gone = asyncio.create_task(lost.wait())
-                    done, pending = await asyncio.wait({changed, gone}, timeout=60, return_when="FIRST_COMPLETED")
-                    for task in pending:
-                        task.cancel()
-                    if self._changed.is_set():
-                        self._changed.clear()
-                        # Let a burst of changes (a seed) settle before reloading.
-                        await asyncio.sleep(0.2)
-                        self._changed.clear()
-                        await self.reload(conn)
-                    elif not done:
-                        # Quiet for a minute: make sure the connection is still alive.
-                        await conn.fetchval("SELECT 1")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database went away; keep trying
-                log.warning("catalogue listener: %s; retrying in %.1fs", exc, delay)
-            finally:
-                if conn is not None and not conn.is_closed():
-                    try:
-                        await asyncio.wait_for(conn.close(), timeout=2)
-                    except Exception:  # closing a dead connection may fail too
-                        conn.terminate()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)

@@ -26,3 +26,14 @@ def time_zone(region: str) -> zoneinfo.ZoneInfo:
 def local_today(region: str, now: dt.datetime | None = None) -> dt.date:
     """The date on the region's wall clocks at ``now`` (default: the present)."""
     return (now or dt.datetime.now(dt.UTC)).astimezone(time_zone(region)).date()
+
+
+def zone_name(region: str) -> str:
+    """The IANA name of a region's (or a province's) zone, as SQL's ``AT TIME ZONE`` takes it."""
+    return time_zone(region).key
+
+
+def province_zones() -> dict[str, str]:
+    """Every two-digit province code and its zone's IANA name: SQL that turns instants into the local dates of many
+    regions at once joins on this (``left(region, 2)``) instead of spelling the table a second time."""
+    return {f"{p:02d}": zone_name(f"{p:02d}") for p in range(100)}

@@ -257,6 +257,8 @@ async def _services(
 def _cross_check(
     problems: _Problems, raw: Any, decoded: dict[str, Any], services: list[ServiceFile | None], current: Current
 ) -> None:
+    # Long on purpose: one check per part of the file against what the region has, in the file's order, so that the
+    # problems come out in the order an admin reads the file.
     add = problems.add
     kinds = national_kinds()
     document = current.document

@@ -63,6 +63,12 @@ class Context:
     lang: Lang
 
     @property
+    def edit(self) -> dict[str, Any]:
+        """A building change by id as the import makes it: in the region, by the importing admin, with no revision
+        of its own to check (the import checked its basis)."""
+        return {"scope": self.region, "revision": None, "actor": self.actor.id, "ip": self.actor.ip}
+
+    @property
     def admin(self) -> Admin:
         return Admin(
             id=self.actor.id,
@@ -155,11 +161,8 @@ def _building(current: Current, desired: RegionFile) -> list[Step]:
         await update_mpp(
             ctx.conn,
             mpp_id=current.mpp_id,
-            scope=ctx.region,
-            revision=None,
             data=data,
-            actor=ctx.actor.id,
-            ip=ctx.actor.ip,
+            **ctx.edit,
         )
 
     change = TransferChange(kind="building", action="change", code=current.code, name=want.name, fields=changed)
@@ -217,11 +220,8 @@ def _agencies(current: Current, desired: RegionFile, lang: Lang) -> list[Step]:
             await update_agency(
                 ctx.conn,
                 agency_id=agency,
-                scope=ctx.region,
-                revision=None,
                 data=data,
-                actor=ctx.actor.id,
-                ip=ctx.actor.ip,
+                **ctx.edit,
             )
 
         change = TransferChange(kind="agency", action="change", code=code, name=words, fields=changed)
@@ -347,6 +347,8 @@ def _retired_services(current: Current, desired: RegionFile, lang: Lang) -> list
 
 
 def _counters(current: Current, desired: RegionFile, lang: Lang) -> list[Step]:
+    # Long on purpose: add, change and retire of a counter each need a closure bound to its own values (default
+    # arguments); kept side by side so the three read as one plan.
     steps = []
     for i, counter in enumerate(desired.mpp.counters):
         stored = current.counters.get(counter.number)
@@ -397,12 +399,9 @@ def _counters(current: Current, desired: RegionFile, lang: Lang) -> list[Step]:
             await update_counter(
                 ctx.conn,
                 counter_id=stored_id,
-                scope=ctx.region,
-                revision=None,
                 data=data,
                 lang=ctx.lang,
-                actor=ctx.actor.id,
-                ip=ctx.actor.ip,
+                **ctx.edit,
             )
 
         change = TransferChange(kind="counter", action="change", code=counter.number, name=words, fields=changed)
@@ -416,11 +415,8 @@ def _counters(current: Current, desired: RegionFile, lang: Lang) -> list[Step]:
             await retire_counter(
                 ctx.conn,
                 counter_id=stored_id,
-                scope=ctx.region,
-                revision=None,
                 lang=ctx.lang,
-                actor=ctx.actor.id,
-                ip=ctx.actor.ip,
+                **ctx.edit,
             )
 
         words = pick(lang, leaving.agency_name.id, leaving.agency_name.en)
@@ -437,9 +433,7 @@ def _leaving_agencies(current: Current, desired: RegionFile, lang: Lang) -> list
             continue
 
         async def run(ctx: Context, agency: uuid.UUID = stored.id) -> None:
-            await retire_agency(
-                ctx.conn, agency_id=agency, scope=ctx.region, revision=None, actor=ctx.actor.id, ip=ctx.actor.ip
-            )
+            await retire_agency(ctx.conn, agency_id=agency, **ctx.edit)
 
         change = TransferChange(
             kind="agency", action="retire", code=code, name=pick(lang, stored.name.id, stored.name.en), fields=[]

@@ -142,6 +142,8 @@ _NATIONAL = """
 
 async def read_current(conn: asyncpg.Connection, region: str) -> Current:
     """The region's catalogue now (404 when the region or its building does not exist)."""
+    # Long on purpose: one read per table of the region's catalogue, each mapped to its row type next to its
+    # statement.
     row = await conn.fetchrow("SELECT * FROM catalogue_region WHERE code = $1", region)
     if row is None:
         raise NotFoundError("region")
@@ -230,6 +232,8 @@ def _document(
     counters: dict[str, CounterRow],
     services: dict[str, ServiceRow],
 ) -> RegionFile:
+    # Long on purpose: builds the export file in the data files' own order (agencies, building, counters, services) so
+    # that it diffs cleanly against them.
     live = sorted((a for a in agencies.values() if not a.retired), key=lambda a: a.code)
     agency_names: dict[str, Text] = {}
     short_names: dict[str, str] = {}

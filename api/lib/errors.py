@@ -93,6 +93,9 @@ class DomainError(Exception):
     code: str = "bad_request"
     # A subclass whose sentence never varies says it here once, so that its raise sites need no argument.
     detail: str = ""
+    # RFC 9457 extension members (camelCase, JSON values) a client needs besides the sentence: e.g. the date a
+    # suspension ends. They never replace the standard members.
+    extensions: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -172,7 +175,9 @@ def _raised_in_asyncpg(exc: BaseException) -> bool:
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
-    return problem_response(request, exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+    return problem_response(
+        request, exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers, extensions=exc.extensions
+    )
 
 
 class ProblemError(HTTPException):
@@ -202,6 +207,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     reference: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response[bytes]:
     body = Problem(
         type=TYPE_BASE + code,
@@ -213,8 +219,12 @@ def problem_response(
         errors=errors,
         reference=reference,
     )
+    content = msgspec.json.encode(body)
+    if extensions:
+        standard = msgspec.to_builtins(body)
+        content = msgspec.json.encode({**extensions, **standard})
     return Response(
-        content=msgspec.json.encode(body),
+        content=content,
         status_code=status,
         media_type=PROBLEM_JSON,
         headers={**(headers or {}), "Cache-Control": "no-store"},

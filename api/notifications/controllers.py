@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from api.accounts.language import language_of
 from api.lib.auth import NATIONAL_ADMIN, PEOPLE, REGION_ADMIN, Principal, allow, public
 from api.lib.db import connection
 from api.lib.errors import ProblemError
@@ -73,10 +74,10 @@ class InboxController(Controller):
     ) -> Response[service.Inbox]:
         """The in-app inbox, newest first, in my language."""
         async with connection() as conn:
-            lang = await conn.fetchval("SELECT language FROM accounts_account WHERE id = $1", principal.id)
-            if request.headers.get("accept-language"):
-                lang = language(request)
-            result = await service.inbox(conn, account=principal.id, lang=lang or "id", page=page, page_size=page_size)
+            # The app's language when it sends one, else the account's choice (as push and SMS texts use).
+            asked = request.headers.get("accept-language")
+            lang = language(request) if asked else await language_of(conn, principal.id)
+            result = await service.inbox(conn, account=principal.id, lang=lang, page=page, page_size=page_size)
         return Response(result, headers={"Cache-Control": "no-store"})
 
     @post("/{notification_id:uuid}/read", operation_id="readNotification", opt=allow(PEOPLE), status_code=200)

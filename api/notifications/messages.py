@@ -27,6 +27,16 @@ STATUS: dict[Status, tuple[str, str]] = {
     REJECTED: ("ditolak", "rejected"),
     WITHDRAWN: ("dibatalkan", "withdrawn"),
 }
+# A complaint's statuses as its author reads them (api/feedback/complaint_rules.py).
+COMPLAINT_STATUS: dict[str, tuple[str, str]] = {
+    "submitted": ("diterima, menunggu jawaban instansi", "received, awaiting the agency's answer"),
+    "escalated": ("diteruskan ke pemerintah daerah", "escalated to the regional government"),
+    "answered": (
+        "sudah dijawab: mohon konfirmasi atau sanggah jawabannya",
+        "answered: please confirm or dispute the answer",
+    ),
+    "closed": ("selesai", "closed"),
+}
 # Events that need the citizen to do something: an SMS goes out when there is no push subscription.
 NEEDS_ACTION = {
     ("application.status_changed", NEEDS_CORRECTION),
@@ -36,7 +46,13 @@ NEEDS_ACTION = {
     # The queue (api/queue): the turn nears, and a booking's day begins — an SMS when there is no push.
     ("queue.heads_up", None),
     ("queue.booking_today", None),
+    # The building closed on a booked day: nobody should travel to a closed door.
+    ("queue.booking_cancelled_closure", None),
 }
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
 MAX_PAYLOAD_BYTES = 3000
 
 
@@ -57,6 +73,8 @@ def _name(payload: dict[str, Any], key: str, lang: str) -> str:
 
 
 def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
+    # Long on purpose: one short branch per topic, so that every message a person can get, in both languages, reads as
+    # one table.
     en = lang == "en"
     if topic == "application.status_changed":
         status = payload.get("status", "")
@@ -138,6 +156,66 @@ def render(topic: str, payload: dict[str, Any], lang: str) -> Text:
         )
         title = "Your MPP booking" if en else "Jadwal antrean MPP Anda"
         return Text(title, body, f"/#/queue/{payload.get('booking', '')}", "normal", "b" + at.replace(":", ""))
+    if topic == "queue.booking_cancelled_closure":
+        # The MPP closed on a day with bookings (api.queue.jobs): the booking is cancelled, the citizen told why.
+        try:
+            closed = dt.date.fromisoformat(str(payload.get("day") or ""))
+            when = (
+                f"{closed.day} {closed:%B} {closed.year}"
+                if en
+                else f"{closed.day} {MONTHS_ID[closed.month - 1]} {closed.year}"
+            )
+        except ValueError:
+            when = str(payload.get("day") or "")
+        service = _name(payload, "serviceName", lang)
+        reason = _name(payload, "reason", lang)
+        body = (
+            f"The MPP is closed on {when} ({reason}). Your booking for {service} is cancelled; please book another day."
+            if en
+            else f"MPP tutup pada {when} ({reason}). Booking {service} Anda dibatalkan; silakan pesan hari lain."
+        )
+        title = "MPP booking cancelled" if en else "Booking MPP dibatalkan"
+        return Text(title, body, f"/#/queue/{payload.get('booking', '')}", "high", "c" + str(payload.get("day", "")))
+    if topic == "feedback.survey_invite":
+        # An application completed or rejected, or a ticket served (api.feedback.surveys.invite): rate it once.
+        agency = _name(payload, "agencyName", lang)
+        body = (
+            f"How was the service at {agency}? Give your rating (1 minute)"
+            if en
+            else f"Bagaimana pelayanan {agency}? Beri penilaian Anda (1 menit)"
+        )
+        title = "Rate the service" if en else "Survei Kepuasan Masyarakat"
+        invitation = str(payload.get("invitation", ""))
+        return Text(title, body, f"/#/surveys/{invitation}", "low", "s" + invitation.replace("-", "")[:31])
+    if topic == "complaint.status_changed":
+        # A complaint's new status (api.feedback.complaints.notify): its number and status only, never its text.
+        status = str(payload.get("status") or "")
+        label = COMPLAINT_STATUS.get(status, (status, status))[1 if en else 0]
+        number = str(payload.get("number") or "")
+        title = f"{'Complaint' if en else 'Pengaduan'} {number}".strip()
+        complaint = str(payload.get("complaint", ""))
+        urgency = "high" if status == "answered" else "normal"
+        tag = "k" + complaint.replace("-", "")[:31] if complaint else None
+        return Text(title, label, f"/#/complaints/{complaint}", urgency, tag)
+    if topic == "mandate.reviewed":
+        # A Disdukcapil officer's review of a parental mandate (api.accounts.mandate_review): the outcome only.
+        approved = bool(payload.get("approved"))
+        title = "Family mandate" if en else "Kuasa keluarga"
+        if approved:
+            body = (
+                "An officer checked your family card: the mandate is active."
+                if en
+                else ("Petugas sudah memeriksa KK Anda: kuasa sudah aktif.")
+            )
+        else:
+            body = (
+                "An officer could not confirm the mandate. See the reason in the app."
+                if en
+                else ("Petugas belum dapat menyetujui kuasa. Lihat alasannya di aplikasi.")
+            )
+        return Text(
+            title, body, "/#/settings/family", "normal", "m" + str(payload.get("mandate", "")).replace("-", "")[:31]
+        )
     if topic == "auth.new_sign_in":
         body = (
             "A new device signed in to your account. Not you? Sign it out in Settings."

@@ -1,24 +1,19 @@
-"""The delivery worker: outbox → in-app inbox, Web Push to every device, SMS when push cannot reach.
+"""The delivery worker: outbox (channel ``notify``) → in-app inbox, Web Push to every device, SMS when push cannot
+reach.
 
-Several workers on several machines share the work: a batch is *claimed* by pushing its rows'
-``next_attempt_at`` a lease into the future inside one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
-LOCKED)``. A worker that dies mid-batch simply lets its lease run out, and another worker takes the rows again:
-delivery is at-least-once, and the device drops the duplicate by the notification's tag (the message id).
-A worker wakes on ``NOTIFY outbox`` (sent at the commit of the change) and polls as a fallback, so a lost
-listener connection delays nothing for long; when PostgreSQL goes away the loop waits and reconnects.
+Several workers on several machines share the work as every outbox consumer does (``api.outbox.consumer``: claimed
+batches under a lease, woken by ``NOTIFY outbox`` with a poll as a fallback, surviving database restarts). Delivery
+is at-least-once, and the device drops the duplicate by the notification's tag (the message id).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
 import json
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,9 +22,11 @@ import aiohttp
 import asyncpg
 from webpush import WebPush, WebPushSubscription
 
+from api.lib import retry
 from api.lib.sms import SmsError, SmsGateway
 from api.notifications.messages import MAX_PAYLOAD_BYTES, Text, needs_action, render, sms_text
 from api.notifications.vapid import Vapid
+from api.outbox import consumer
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +40,12 @@ PUSH_TTL_SECONDS = 24 * 3600
 SMS_CHANNEL = uuid.UUID(int=0)  # the "device" an SMS went to, in notifications_delivery
 
 
+CHANNEL = "notify"
+
+
 def backoff(attempt: int, retry_after: float | None) -> float:
     """Seconds before the next try: exponential (2, 4, 8 … 15 min), never sooner than the service asked."""
-    return max(retry_after or 0.0, min(2.0**attempt, 900.0))
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    with contextlib.suppress(TypeError, ValueError):
-        when = parsedate_to_datetime(value)
-        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-    return None
+    return retry.backoff(attempt, retry_after, first=2.0, most=900.0)
 
 
 @dataclass
@@ -168,24 +156,12 @@ class Deliverer:
         self.sms = sms
         self.public_url = public_url
         self.pusher = Pusher(vapid)
-        self.wake = asyncio.Event()
 
     async def close(self) -> None:
         await self.pusher.close()
 
     async def claim(self) -> list[asyncpg.Record]:
-        async with self.pool.acquire() as conn:
-            rows: list[asyncpg.Record] = await conn.fetch(
-                """UPDATE outbox_message SET attempts = attempts + 1,
-                       next_attempt_at = now() + make_interval(secs => $2)
-                   WHERE id IN (SELECT id FROM outbox_message
-                                WHERE processed_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
-                                ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                   RETURNING *""",
-                BATCH,
-                self.lease_seconds,
-            )
-        return rows
+        return await consumer.claim(self.pool, channel=CHANNEL, batch=BATCH, lease_seconds=self.lease_seconds)
 
     async def run_once(self) -> int:
         """Deliver one batch; returns how many messages it handled."""
@@ -219,16 +195,19 @@ class Deliverer:
                 sends += [self._push(row["id"], device, body, text) for device in pending]
             if not mine and needs_action(row["topic"], payload):
                 sms.append(self._sms(row, person["phone"], text, outcomes[row["id"]]))
+        for row in batch:
+            if row["recipient"] is None and (phone := json.loads(row["payload"]).get("phone")):
+                # A phone given at the kiosk with a walk-in ticket (no account): the heads-up can only go by SMS,
+                # in Indonesian, the kiosk's language.
+                payload = json.loads(row["payload"])
+                sms.append(self._sms(row, phone, render(row["topic"], payload, "id"), outcomes[row["id"]]))
         results: list[Sent] = list(await asyncio.gather(*sends)) if sends else []
         await asyncio.gather(*sms)
         async with self.pool.acquire() as conn:
             await self._record(conn, results, outcomes)
             finished = [m for m, outcome in outcomes.items() if not outcome.transient]
             if finished:
-                await conn.execute(
-                    "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
-                    finished,
-                )
+                await consumer.finish(conn, finished)
             for row in batch:
                 if outcomes[row["id"]].transient:
                     await self._retry(conn, row, outcomes[row["id"]])
@@ -343,7 +322,7 @@ class Deliverer:
             return Sent(message_id, device["id"], 0, error=type(exc).__name__)
         if 200 <= status < 300 or status in (404, 410):
             return Sent(message_id, device["id"], status)
-        retry_after = parse_retry_after(retry_header) if status == 429 or status >= 500 else None
+        retry_after = retry.parse_retry_after(retry_header) if status == 429 or status >= 500 else None
         return Sent(message_id, device["id"], status, error=f"HTTP {status}", retry_after=retry_after)
 
     async def _sms(self, row: asyncpg.Record, phone: str, text: Text, outcome: Outcome) -> None:
@@ -367,80 +346,19 @@ class Deliverer:
                 SMS_CHANNEL,
             )
 
-    async def _finish(self, conn: asyncpg.Connection, message_id: int) -> None:
-        await conn.execute(
-            "UPDATE outbox_message SET processed_at = now(), last_error = NULL WHERE id = $1", message_id
-        )
-
     async def _retry(self, conn: asyncpg.Connection, row: asyncpg.Record, outcome: Outcome) -> None:
-        error = "; ".join(outcome.errors)[:300]
+        error = "; ".join(outcome.errors)
         if row["attempts"] >= MAX_ATTEMPTS:
-            await conn.execute(
-                "UPDATE outbox_message SET dead_at = now(), last_error = $2 WHERE id = $1", row["id"], error
-            )
-            log.error("outbox %s dead-lettered after %s attempts: %s", row["id"], row["attempts"], error)
+            await consumer.dead(conn, row["id"], error=error)
+            log.error("outbox %s dead-lettered after %s attempts: %s", row["id"], row["attempts"], error[:300])
             return
-        delay = backoff(row["attempts"], outcome.retry_after)
-        await conn.execute(
-            "UPDATE outbox_message SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 "
-            "WHERE id = $1",
-            row["id"],
-            delay,
-            error,
-        )
+        await consumer.retry(conn, row["id"], delay=backoff(row["attempts"], outcome.retry_after), error=error)
 
     async def run(self, stop: asyncio.Event, dsn: str) -> None:
         """Deliver until ``stop`` is set; survive database restarts."""
-        listener = asyncio.create_task(self._listen(dsn, stop), name="outbox-listener")
-        try:
-            while not stop.is_set():
-                handled = 0
-                try:
-                    handled = await self.run_once()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("delivery worker: database unavailable: %s", exc)
-                    await _sleep(stop, POLL_SECONDS)
-                    continue
-                if handled:
-                    continue  # more may be waiting
-                self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(stop.wait(), self.wake.wait()), timeout=POLL_SECONDS)
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-
-    async def _listen(self, dsn: str, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(dsn, timeout=5)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener("outbox", lambda *_: self.wake.set())
-                self.wake.set()  # messages may have arrived while we were not listening
-                await _first(lost.wait(), stop.wait())
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.info("outbox listener: %s", exc)
-            finally:
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await _sleep(stop, 1.0)
-
-
-async def _first(*waits: Any) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+        await consumer.consume(
+            dsn, stop, self.run_once, channel=CHANNEL, poll_seconds=POLL_SECONDS, name="delivery worker", logger=log
+        )
 
 
 async def run_worker(
@@ -453,13 +371,7 @@ async def run_worker(
     lease_seconds: int = LEASE_SECONDS,
 ) -> None:
     """The whole worker, with its own small pool (separate from the API's)."""
-    pool: asyncpg.Pool | None = None
-    while pool is None and not stop.is_set():
-        try:
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=8, timeout=5)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("delivery worker: waiting for the database: %s", exc)
-            await _sleep(stop, 2.0)
+    pool = await consumer.open_pool(dsn, stop, max_size=8, name="delivery worker")
     if pool is None:
         return
     deliverer = Deliverer(pool, vapid=vapid, sms=sms, public_url=public_url, lease_seconds=lease_seconds)

@@ -16,18 +16,21 @@ async def enqueue(
     recipient: uuid.UUID | None,
     subject: uuid.UUID | None,
     payload: dict[str, Any],
+    channel: str = "notify",
 ) -> int:
     # One round trip: the insert, and the NOTIFY that wakes the delivery worker (PostgreSQL delivers it only
     # when the transaction commits, so a rolled-back change wakes nobody).
     message_id: int = await conn.fetchval(
         """WITH queued AS (
-               INSERT INTO outbox_message (created_at, topic, recipient, subject, payload, attempts, next_attempt_at)
-               VALUES (now(), $1, $2, $3, $4::jsonb, 0, now()) RETURNING id)
-           SELECT id FROM queued, pg_notify('outbox', '')""",
+               INSERT INTO outbox_message
+                   (created_at, topic, channel, recipient, subject, payload, attempts, next_attempt_at)
+               VALUES (now(), $1, $5, $2, $3, $4::jsonb, 0, now()) RETURNING id)
+           SELECT id FROM queued, pg_notify('outbox', $5)""",
         topic,
         recipient,
         subject,
         json.dumps(payload, default=str),
+        channel,
     )
     return message_id
 

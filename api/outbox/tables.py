@@ -16,6 +16,9 @@ class OutboxMessage(Table, tablename="outbox_message"):
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     # e.g. application.status_changed, document.verified, document.expiring
     topic = Varchar(length=40, null=False)
+    # Which consumer takes it: notify (push, SMS, in-app: api.notifications.worker), lapor (SP4N-LAPOR!
+    # hand-off), and the integrations to come (webhooks, back-channel logout). Each claims only its own.
+    channel = Varchar(length=16, null=False, default="notify")
     # Whom it concerns (the citizen to notify).
     recipient = UUID(null=True, default=None, index=True)
     # What it is about (an application, a document).

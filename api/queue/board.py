@@ -8,8 +8,8 @@ once (from the pool) and the encoded event is handed to every board of that regi
 calls costs at most one read per region every ``min_interval`` (100 ms), however many boards watch it. Several
 API processes on several machines each LISTEN, so a call made through any of them reaches every board.
 
-Notifications sent while the LISTEN connection is down are lost, so a reconnect (with backoff, like
-``CatalogueRuntime``) re-reads every watched board and pushes it. A board's event id is a digest of what it shows
+Notifications sent while the LISTEN connection is down are lost, so a reconnect (``api.lib.listener``, with backoff
+and jitter) re-reads every watched board and pushes it. A board's event id is a digest of what it shows
 (the same in every process), so a board reconnecting with ``Last-Event-ID`` to any process gets nothing new when it
 is already current, and the whole board otherwise.
 
@@ -29,7 +29,6 @@ import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -37,6 +36,7 @@ import msgspec
 from api.catalogue.service import get_region
 from api.lib.errors import DomainError
 from api.lib.language import Lang
+from api.lib.listener import ChannelListener
 from api.lib.wire import Struct
 from api.queue import rules
 from api.queue.callout import callout_text
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "queue_board"
 # How many of the day's latest calls the board lists (besides the latest call at each counter).
 RECENT_CALLS = 10
-# The defaults of the limits; `mpp serve` reads MPP_BOARD_MAX_STREAMS / MPP_BOARD_MAX_STREAMS_PER_IP.
+# The defaults of the limits; `mpp serve` passes its typed settings (api.config.BoardSettings, MPP_BOARD_*).
 MAX_STREAMS = 2000
 # A building's TVs usually share one public address (NAT): room for many, not for one client opening thousands.
 MAX_STREAMS_PER_IP = 50
@@ -217,8 +217,14 @@ class _Channel:
     task: asyncio.Task[None] | None = None
 
 
-class BoardHub:
+class BoardHub(ChannelListener):
     """Per-process: one LISTEN connection, one channel per watched (region, language), the stream limits."""
+
+    channel = CHANNEL
+    # Quiet for a while: make sure the connection is really there (a half-open socket is not).
+    keepalive_seconds = 30.0
+    application_name = "mpp-board-listener"
+    jitter = 0.5
 
     def __init__(
         self,
@@ -227,67 +233,45 @@ class BoardHub:
         *,
         max_streams: int = MAX_STREAMS,
         max_per_ip: int = MAX_STREAMS_PER_IP,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        lifetime: float = MAX_STREAM_SECONDS,
         min_interval: float = 0.1,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        self.dsn, self._acquire, self._now = dsn, acquire, now
+        super().__init__(dsn)
+        self._acquire, self._now = acquire, now
         self.max_streams, self.max_per_ip, self.min_interval = max_streams, max_per_ip, min_interval
+        # What each stream of this hub uses (``stream``'s heartbeat and lifetime).
+        self.heartbeat, self.lifetime = heartbeat, lifetime
         self._channels: dict[tuple[str, Lang], _Channel] = {}
         self._per_ip: dict[str, int] = {}
         self.streams = 0
         self.reads = 0  # board reads made by the channels (a measure of the coalescing)
         self.listening = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     # -- life ----------------------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="board-listener")
-
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *(c.task for c in self._channels.values())) if t is not None]
+        tasks = [c.task for c in self._channels.values() if c.task is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._task = None
+        await super().stop()
 
-    async def _listen(self) -> None:
-        delay = 0.5
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(
-                    self.dsn, timeout=5, server_settings={"application_name": "mpp-board-listener"}
-                )
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, self._notified)
-                self.listening.set()
-                # Whatever changed while nobody listened was not announced: read every watched board again.
-                for channel in self._channels.values():
-                    channel.dirty.set()
-                delay = 0.5
-                while not lost.is_set():
-                    try:
-                        await asyncio.wait_for(lost.wait(), timeout=30)
-                    except TimeoutError:
-                        # Quiet for a while: make sure the connection is really there (a half-open socket is not).
-                        await conn.fetchval("SELECT 1", timeout=5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database went away; keep trying
-                log.warning("board listener: %s; retrying in %.1fs", exc, delay)
-            finally:
-                self.listening.clear()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            # Jitter: processes that lost the database together should not all come back in the same instant.
-            await asyncio.sleep(delay * (0.75 + random.random() / 2))  # noqa: S311 (not a secret)
-            delay = min(delay * 2, 10.0)
+    async def reload(self, conn: asyncpg.Connection) -> None:
+        """(Re)connected: whatever changed while nobody listened was not announced, so every watched board is read
+        again."""
+        self.listening.set()
+        for channel in self._channels.values():
+            channel.dirty.set()
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def disconnected(self) -> None:
+        self.listening.clear()
+
+    def notified(self, payload: str) -> None:
+        """A call in the region the payload names (every region when empty): its boards are read again."""
         for (region, _lang), channel in self._channels.items():
             if not payload or region == payload:
                 channel.dirty.set()

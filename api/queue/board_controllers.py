@@ -4,7 +4,6 @@ stream's limits and headers; the fan-out is ``api.queue.board.BoardHub`` (one pe
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +15,7 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
 from api.catalogue.service import region_exists
+from api.config import BoardSettings
 from api.lib.auth import public
 from api.lib.db import connection
 from api.lib.errors import NotFoundError
@@ -37,20 +37,18 @@ LastEventId = Annotated[
 ]
 
 
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
-
-
 @asynccontextmanager
 async def board_lifespan(app: Litestar) -> AsyncIterator[None]:
     """One board hub per process: its LISTEN connection runs from start-up to shutdown (entered after the main
     lifespan, which has made the database and its pool ready)."""
+    limits: BoardSettings = app.state.settings.board
     hub = BoardHub(
         app.state.database.dsn,
         connection,
-        max_streams=_limit("MPP_BOARD_MAX_STREAMS", board.MAX_STREAMS),
-        max_per_ip=_limit("MPP_BOARD_MAX_STREAMS_PER_IP", board.MAX_STREAMS_PER_IP),
+        max_streams=limits.max_streams,
+        max_per_ip=limits.max_streams_per_ip,
+        heartbeat=float(limits.heartbeat_seconds),
+        lifetime=float(limits.stream_seconds),
     )
     hub.start()
     app.state.board = hub
@@ -60,7 +58,8 @@ async def board_lifespan(app: Litestar) -> AsyncIterator[None]:
         await hub.stop()
 
 
-async def _region(code: str) -> str:
+async def known_region(code: str) -> str:
+    """A region's BPS code from a public path (the board's, the queue's): 404 unless the region exists."""
     if not re.fullmatch(r"[0-9]{2,10}", code):
         raise NotFoundError("region")
     async with connection() as conn:
@@ -84,7 +83,7 @@ class BoardController(Controller):
     ) -> Response[Board]:
         """The region's display board now: today's calls (newest first: the latest at each counter and the last
         few) and how many wait, per agency."""
-        region = await _region(code)
+        region = await known_region(code)
         found = await _hub(request).board(region, lang or language(request))
         return Response(found, headers={"Cache-Control": "no-store", "ETag": f'"{found.version}"'})
 
@@ -100,9 +99,10 @@ class BoardController(Controller):
         on every change, a heartbeat comment every 15 s. Reconnecting with Last-Event-ID resumes: nothing is sent
         again if the board has not changed meanwhile. A client that does not accept text/event-stream gets one
         board and the end of the stream. 429 when this server (or this address) has too many streams."""
-        region = await _region(code)
+        region = await known_region(code)
         once = "text/event-stream" not in request.headers.get("accept", "")
-        subscription = _hub(request).subscribe(
+        hub = _hub(request)
+        subscription = hub.subscribe(
             region, lang or language(request), client_ip(request), None if once else last_event_id
         )
 
@@ -110,7 +110,7 @@ class BoardController(Controller):
             subscription.close()
 
         return Stream(
-            board.stream(subscription, once=once, lifetime=30.0 if once else board.MAX_STREAM_SECONDS),
+            board.stream(subscription, once=once, heartbeat=hub.heartbeat, lifetime=30.0 if once else hub.lifetime),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
             # Also released here (on the event loop: a sync function would run in a thread): when the client leaves

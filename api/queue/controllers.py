@@ -13,7 +13,6 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from api.catalogue.service import region_exists
 from api.lib.auth import (
     CITIZEN,
     KIOSK,
@@ -28,9 +27,10 @@ from api.lib.auth import (
     public,
 )
 from api.lib.db import connection
-from api.lib.errors import NotFoundError, ProblemError
-from api.lib.http import Page, PageSize, client_ip, language
+from api.lib.errors import ProblemError
+from api.lib.http import Page, PageSize, client_ip, language, required_revision, tagged
 from api.queue import schemas, service
+from api.queue.board_controllers import known_region
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 DATE = re.compile(r"^(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
@@ -67,31 +67,10 @@ def _idempotency_key(value: str | None, *, required: bool) -> str | None:
     return value
 
 
-def _revision(if_match: str | None) -> int:
-    """The revision an edit is based on: If-Match is required (428), and must be an ETag we gave (400)."""
-    if not if_match:
-        raise ProblemError(
-            428, "precondition_required", 'Send If-Match with the revision you read (its ETag, e.g. "3").'
-        )
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 9:
-        raise ProblemError(400, "invalid_request", "If-Match must be the ETag you read.")
-    return int(tag)
-
-
 def _site(request: Request[Any, Any, Any]) -> str:
     """This site's own origin: the configured public URL; in development, the address the kiosk used."""
     configured: str = request.app.state.settings.public_url
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
-
-
-async def _region(code: str) -> str:
-    if not re.fullmatch(r"[0-9]{2,10}", code):
-        raise NotFoundError("region")
-    async with connection() as conn:
-        if not await region_exists(conn, code):
-            raise NotFoundError("region")
-    return code
 
 
 class QueuePublicController(Controller):
@@ -104,7 +83,7 @@ class QueuePublicController(Controller):
     ) -> Response[schemas.QueueServiceList]:
         """The region's services with a queue: open on the date (default today), walk-in tickets left today, how
         many wait now."""
-        region = await _region(code)
+        region = await known_region(code)
         async with connection() as conn:
             found = await service.list_services(
                 conn, region=region, day=_date(date), now=_now(), lang=language(request)
@@ -119,7 +98,7 @@ class QueuePublicController(Controller):
         date: Annotated[str, QueryParameter(name="date", pattern=DATE.pattern, description="YYYY-MM-DD")],
     ) -> Response[schemas.SlotList]:
         """A service's slots on a day, each with the seats left (none on days off, closures, past days)."""
-        region = await _region(code)
+        region = await known_region(code)
         day = _date(date)
         assert day is not None
         async with connection() as conn:
@@ -408,7 +387,7 @@ class QueueAdminController(Controller):
             found = await service.get_setting(
                 conn, service_id=service_id, scope=admin_region(principal), lang=language(request)
             )
-        return Response(found, headers={"ETag": f'"{found.revision}"', "Cache-Control": "no-store"})
+        return tagged(found, found.revision)
 
     @put("/services/{service_id:uuid}", operation_id="updateQueueSetting", opt=ADMINS)
     async def update_setting(
@@ -419,7 +398,7 @@ class QueueAdminController(Controller):
         data: JSONBody[schemas.QueueSettingUpdate],
         if_match: IfMatch = None,
     ) -> Response[schemas.QueueSetting]:
-        revision = _revision(if_match)
+        revision = required_revision(if_match, missing='Send If-Match with the revision you read (its ETag, e.g. "3").')
         async with connection() as conn:
             found = await service.update_setting(
                 conn,
@@ -432,4 +411,4 @@ class QueueAdminController(Controller):
                 lang=language(request),
                 ip=client_ip(request),
             )
-        return Response(found, headers={"ETag": f'"{found.revision}"', "Cache-Control": "no-store"})
+        return tagged(found, found.revision)

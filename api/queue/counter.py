@@ -3,9 +3,11 @@
 **Call next** is one statement: the first waiting ticket this counter may serve, in line order, locked with
 ``FOR UPDATE SKIP LOCKED`` — two counters calling at the same instant lock different rows, so no ticket is called
 twice and none is passed over (a row another counter holds is skipped only because that counter is taking it) —
-updated to ``called``, its call appended to ``queue_call``, and ``pg_notify('queue_board', region)`` raised, all
-delivered at commit. An officer acts only for their agency in their region: another agency's counter or ticket is
-404. Actions on a ticket that carries a person (a booking's account, a phone) are audited.
+updated to ``called``, its call appended to ``queue_call``, and returned with the names the answer shows. The
+boards are woken after the commit (``queries.announce_board``: a NOTIFY inside the transaction would serialise
+every counter's commit on PostgreSQL's notification lock). An officer acts only for their agency in their region:
+another agency's counter or ticket is 404. Actions on a ticket that carries a person (a booking's account, a
+phone) are audited.
 """
 
 # The SQL here is composed of constants of ours (rules.LINE_KEY, column lists); values are always parameters.
@@ -21,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from api.audit.service import record
+from api.feedback import surveys as feedback
 from api.lib.errors import FieldError
 from api.lib.language import Lang, pick
 from api.lib.staff import Officer
@@ -46,33 +49,14 @@ from api.queue.schemas import (
     Transfer,
 )
 
-_CALL_NEXT = f"""
-WITH next AS (
-    SELECT t.id FROM queue_ticket t
-    WHERE t.agency = $1 AND t.day = $2 AND t.status = 'waiting'
-      AND (t.target_counter IS NULL OR t.target_counter = $3)
-      AND (t.service IS NULL OR $4::uuid[] IS NULL OR t.service = ANY($4::uuid[]))
-    ORDER BY {rules.line_key("t", "$5::timestamptz")}
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED),
-called AS (
-    UPDATE queue_ticket t SET status = 'called', counter = $3, officer = $6, calls = 1, called_at = $5,
-                              first_called_at = coalesce(t.first_called_at, $5)
-    FROM next WHERE t.id = next.id
-    RETURNING t.id, t.region, t.number, t.account, t.phone),
-logged AS (
-    INSERT INTO queue_call (ticket, region, counter, counter_number, number, officer, kind, at)
-    SELECT id, region, $3, $7, number, $6, 'call', $5 FROM called)
-SELECT called.*, pg_notify('queue_board', called.region) FROM called
-"""
-
 # The tickets within HEADS_UP_PLACES of the front of the agency's line not yet told, marked told, with what the
 # message needs. A ticket with neither an account nor a phone has no one to tell. Rows another transaction holds
 # (a counter calling it this instant) are skipped, never waited for: two calls at once must not deadlock.
 _HEADS_UP = f"""
 WITH front AS (
     SELECT t.id, {rules.line_key("t", "$3::timestamptz")} AS place
-    FROM queue_ticket t WHERE t.agency = $1 AND t.day = $2 AND t.status = 'waiting'
+    FROM queue_ticket t
+    WHERE t.id = ANY(ARRAY({queries.front("$4", "t.agency = $1 AND t.day = $2 AND t.status = 'waiting'")}))
     ORDER BY place LIMIT $4),
 line AS (SELECT id, row_number() OVER (ORDER BY place) - 1 AS ahead FROM front),
 due AS (
@@ -323,6 +307,14 @@ async def _event(
     ip: str = "",
 ) -> None:
     """The ticket's history row, and an audit event when the ticket carries a person."""
+    if action == "done":
+        # Whether it served an application, as it was then: the figures count counter transactions from the record
+        # (api/stats), and erasing the citizen later unlinks the ticket's application.
+        detail = {**(detail or {}), "withApplication": ticket["application"] is not None}
+    elif action == "transferred":
+        # The unit it leaves, where the figures count its issue (api/stats): the ticket row keeps only the new one.
+        left = {"fromAgency": str(ticket["agency"]), "fromService": ticket["service"] and str(ticket["service"])}
+        detail = {**(detail or {}), **left}
     await conn.execute(
         """INSERT INTO queue_ticket_event (ticket, action, actor, counter, detail, at)
            VALUES ($1, $2, $3, $4, $5::jsonb, $6)""",
@@ -350,41 +342,47 @@ async def call_next(
     """Call the next ticket to the counter (None: nobody waits for it)."""
     today = rules.local_today(officer.region, now)
     async with conn.transaction():
-        counter = await _counter(conn, officer, number)
-        await _take_counter(conn, officer, counter, take_over=False, now=now)
+        counter = await queries.fetch_my_open_counter(
+            conn, officer=officer.id, region=officer.region, agency_code=officer.agency_code, number=number
+        )
+        if counter is None:  # not open by this officer yet: open it (409 when a colleague has it)
+            counter = await _counter(conn, officer, number)
+            await _take_counter(conn, officer, counter, take_over=False, now=now)
         current = await conn.fetch(
             "SELECT * FROM queue_ticket WHERE counter = $1 AND day = $2 AND status IN ('called', 'serving') FOR UPDATE",
             counter["id"],
             today,
         )
+        finished = []
         for ticket in current:
             if ticket["status"] == "called":
                 raise TicketOpenError()
             await conn.execute("UPDATE queue_ticket SET status = 'done', done_at = $2 WHERE id = $1", ticket["id"], now)
             await _event(conn, ticket, "done", officer, counter=counter["id"], now=now, ip=ip)
-        called = await conn.fetchrow(
-            _CALL_NEXT,
-            counter["agency"],
-            today,
-            counter["id"],
-            counter["services"],
-            now,
-            officer.id,
-            counter["number"],
-        )
+            finished.append(ticket)
+        args = (counter["agency"], today, counter["id"], counter["services"], now, officer.id, counter["number"])
+        called = await conn.fetchrow(queries.CALL_NEXT, *args, queries.CALL_CANDIDATES)
         if called is None:
-            return None
-        if called["account"] is not None or called["phone"] is not None:
-            await record(
-                conn,
-                action="queue.ticket.called",
-                actor=officer.id,
-                subject=called["account"],
-                detail={"ticket": str(called["id"]), "number": called["number"], "counter": counter["number"]},
-                ip=ip,
-            )
-        await heads_up(conn, agency=counter["agency"], day=today, now=now)
-    return await get_ticket(conn, officer=officer, ticket_id=called["id"], now=now, lang=lang)
+            called = await conn.fetchrow(queries.CALL_NEXT_ALL, *args, queries.CALL_CANDIDATES)
+        if called is not None:
+            if called["account"] is not None or called["phone"] is not None:
+                await record(
+                    conn,
+                    action="queue.ticket.called",
+                    actor=officer.id,
+                    subject=called["account"],
+                    detail={"ticket": str(called["id"]), "number": called["number"], "counter": counter["number"]},
+                    ip=ip,
+                )
+            await heads_up(conn, agency=counter["agency"], day=today, now=now)
+        # Last before the commit: the invitation adds the ticket to its unit's running sums, a row that every
+        # counter of the agency updates, so its lock is held from here to the commit only (bench/RESULTS.md).
+        for ticket in finished:
+            await feedback.invite_for_ticket(conn, ticket, officer=officer.id, now=now)
+    if called is None:
+        return None
+    await queries.announce_board(conn, called["region"])
+    return officer_ticket(called, now, lang)
 
 
 async def _at_my_counter(conn: asyncpg.Connection, officer: Officer, ticket: asyncpg.Record) -> None:
@@ -428,7 +426,6 @@ async def recall(
             officer.id,
             now,
         )
-        await conn.execute("SELECT pg_notify('queue_board', $1)", ticket["region"])
         if ticket["account"] is not None or ticket["phone"] is not None:
             await record(
                 conn,
@@ -438,6 +435,7 @@ async def recall(
                 detail={"ticket": str(ticket_id), "number": ticket["number"], "calls": ticket["calls"] + 1},
                 ip=ip,
             )
+    await queries.announce_board(conn, ticket["region"])
     return await get_ticket(conn, officer=officer, ticket_id=ticket_id, now=now, lang=lang)
 
 
@@ -468,6 +466,7 @@ async def done(
         await _at_my_counter(conn, officer, ticket)
         await conn.execute("UPDATE queue_ticket SET status = 'done', done_at = $2 WHERE id = $1", ticket_id, now)
         await _event(conn, ticket, "done", officer, counter=ticket["counter"], now=now, ip=ip)
+        await feedback.invite_for_ticket(conn, ticket, officer=officer.id, now=now)
     return await get_ticket(conn, officer=officer, ticket_id=ticket_id, now=now, lang=lang)
 
 
@@ -549,8 +548,8 @@ async def transfer(
             **({"counter": data.counter} if data.counter else {}),
         }
         await _event(conn, ticket, "transferred", officer, counter=ticket["counter"], now=now, detail=detail, ip=ip)
-        await conn.execute("SELECT pg_notify('queue_board', $1)", ticket["region"])
         today = rules.local_today(officer.region, now)
         await heads_up(conn, agency=ticket["agency"], day=today, now=now)
+    await queries.announce_board(conn, ticket["region"])
     row = await conn.fetchrow(queries.TICKET_SELECT + " WHERE t.id = $1", ticket_id)
     return officer_ticket(row, now, lang)

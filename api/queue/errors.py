@@ -1,12 +1,15 @@
 """What the queue refuses, each with its HTTP status and stable code (``api.lib.errors``). The details are the
-English sentences; the PWA says each code in the reader's language (``pwa/js/lib/problem.js``)."""
+English sentences; the PWA says each code in the reader's language (``pwa/js/lib/problem.js``). Where a screen
+needs a value (a date, a time) the problem carries it as a member of its own, and the detail is in the reader's
+language."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from api.lib.errors import DomainError, FieldError, NotFoundError
-from api.queue.rules import SUSPENSION_RULE
+from api.lib.language import Lang
+from api.queue.rules import SUSPENSION_RULE, SUSPENSION_RULE_FIGURES, SUSPENSION_RULE_ID, clock_id, date_id
 
 
 class QueueNotFoundError(NotFoundError):
@@ -27,17 +30,30 @@ class AlreadyBookedError(DomainError):
 
 
 class BookingSuspendedError(DomainError):
-    """403 with the date booking opens again and the rule, for the screen to show."""
+    """403 with the date booking opens again (``until``, the building's date) and the rule (``rule``: its figures
+    and its words in both languages), for the screen to show; the detail in the reader's language."""
 
     status = 403
     code = "booking_suspended"
 
-    def __init__(self, until: dt.date) -> None:
-        super().__init__(
-            f"Online booking is suspended until {until.isoformat()}: {SUSPENSION_RULE}. "
-            "You can still take a ticket at the MPP's kiosk."
-        )
+    def __init__(self, until: dt.date, lang: Lang = "id") -> None:
+        figures = SUSPENSION_RULE_FIGURES
+        if lang == "en":
+            detail = (
+                f"Online booking is suspended until {until.isoformat()}: {SUSPENSION_RULE}. "
+                "You can still take a ticket at the MPP's kiosk."
+            )
+        else:
+            detail = (
+                f"Pemesanan online ditangguhkan sampai {date_id(until)} karena {figures['noShows']} kali tidak hadir "
+                f"dalam {figures['windowDays']} hari. Anda tetap bisa mengambil nomor antrean di kios MPP."
+            )
+        super().__init__(detail)
         self.until = until
+        self.extensions = {
+            "until": until.isoformat(),
+            "rule": {**figures, "text": {"id": SUSPENSION_RULE_ID, "en": SUSPENSION_RULE}},
+        }
 
 
 class BookingNotChangeableError(DomainError):
@@ -83,8 +99,20 @@ class WalkInFullError(DomainError):
 
 
 class TooEarlyError(DomainError):
+    """409: a booking's check-in before its window; ``opensAt`` is when it opens (the building's local time, with
+    its offset), the detail in the reader's language."""
+
     status = 409
     code = "too_early"
+
+    def __init__(self, opens_at: dt.datetime, lang: Lang = "id") -> None:
+        if lang == "en":
+            detail = f"Check in from {opens_at:%H:%M} (an hour before your booked time)."
+        else:
+            detail = f"Check-in dibuka mulai pukul {clock_id(opens_at)} (satu jam sebelum jadwal Anda)."
+        super().__init__(detail)
+        self.opens_at = opens_at
+        self.extensions = {"opensAt": opens_at.isoformat()}
 
 
 class BookingNotTodayError(DomainError):

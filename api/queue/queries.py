@@ -219,6 +219,50 @@ ORDER BY length(c.number), c.number
 """
 
 
+async def announce_board(conn: asyncpg.Connection, region: str) -> None:
+    """Wake the display boards of ``region`` (every API process's ``BoardHub`` LISTENs on ``queue_board``) once the
+    change is committed.
+
+    Not inside the change's transaction: a transaction that has NOTIFYed takes PostgreSQL's one notification lock
+    at its commit and holds it through the commit's WAL flush, so 50 counters calling at once would commit one
+    after another (``Lock:object`` at COMMIT; bench/RESULTS.md). Here the NOTIFY is a transaction of its own that
+    does not wait for the flush (``synchronous_commit`` off for it alone: a crash in that instant costs a board
+    one refresh, never data), so the lock is held for microseconds and the changes' commits share their flushes.
+    Inside a caller's transaction it is raised there, delivered at that commit as before.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("SELECT pg_notify('queue_board', $1)", region)
+        return
+    if not region.isdigit():  # a BPS code; it is spliced into the one-round-trip script below
+        raise ValueError(f"not a region code: {region!r}")
+    await conn.execute(
+        f"BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('queue_board', '{region}'); COMMIT;"
+    )
+
+
+# The officer's own open counter by its number, its session row locked (as ``counter._take_counter`` locks it):
+# call-next's usual case in one round trip instead of two.
+_MY_OPEN_COUNTER = """
+SELECT c.id, c.number, c.agency, a.code AS agency_code, a.name_id AS agency_name_id, a.name_en AS agency_name_en,
+       (SELECT array_agg(x.service) FROM catalogue_counter_service x WHERE x.counter = c.id) AS services
+FROM queue_counter_session q
+JOIN catalogue_counter c ON c.id = q.counter
+JOIN catalogue_agency a ON a.id = c.agency
+JOIN catalogue_mpp m ON m.id = c.mpp
+WHERE q.officer = $1 AND q.closed_at IS NULL AND m.region = $2 AND a.code = $3 AND upper(c.number) = upper($4)
+  AND c.retired_at IS NULL
+FOR UPDATE OF q
+"""
+
+
+async def fetch_my_open_counter(
+    conn: asyncpg.Connection, *, officer: uuid.UUID, region: str, agency_code: str, number: str
+) -> asyncpg.Record | None:
+    """The counter ``number`` if the officer has it open (its session locked for the transaction), else None."""
+    row: asyncpg.Record | None = await conn.fetchrow(_MY_OPEN_COUNTER, officer, region, agency_code, number)
+    return row
+
+
 async def fetch_counters(
     conn: asyncpg.Connection, *, region: str, agency_code: str | None = None, number: str | None = None
 ) -> list[asyncpg.Record]:
@@ -286,3 +330,65 @@ LEFT JOIN catalogue_service s ON s.id = t.service
 LEFT JOIN catalogue_counter c ON c.id = t.counter
 LEFT JOIN queue_booking b ON b.id = t.booking
 """
+
+
+# --- call next ------------------------------------------------------------------------------------------------
+
+# Who this counter may call (a ticket sent to another counter is not ours; a counter that chose services calls
+# only those), for a waiting ticket row aliased ``t``.
+_ELIGIBLE = """t.agency = $1 AND t.day = $2 AND t.status = 'waiting'
+      AND (t.target_counter IS NULL OR t.target_counter = $3)
+      AND (t.service IS NULL OR $4::uuid[] IS NULL OR t.service = ANY($4::uuid[]))"""
+
+
+def front(limit: str, eligible: str) -> str:
+    """The first ``limit`` tickets of each priority (transferred, booked, walk-in) in line order, from the line's
+    index (``queue_ticket_line_idx``: agency, day, priority, due_at, seq) instead of sorting the whole line.
+
+    Within one priority the index order *is* the line's order (a booked ticket whose slot has not started counts as
+    a walk-in at its slot's start; those come after the started ones, still by due time), so the first n of the
+    whole line are among the first n of each priority."""
+    parts = [
+        f"(SELECT t.id FROM queue_ticket t WHERE {eligible} AND t.priority = {p} ORDER BY t.due_at, t.seq "
+        f"LIMIT {limit})"
+        for p in (rules.TRANSFERRED, rules.BOOKED, rules.WALK_IN)
+    ]
+    return " UNION ALL ".join(parts)
+
+
+# The next ticket, locked with SKIP LOCKED, among the first CALL_CANDIDATES of each priority. Exact as long as fewer
+# than that many of one priority are locked at once by others — calls of the agency's other counters (one each),
+# heads-ups (the first few), transfers: bounded by the agency's counters, far below it. When every candidate is
+# locked it finds nothing, and ``counter.call_next`` asks again over the whole line (CALL_NEXT_ALL).
+CALL_CANDIDATES = 128
+_NEXT_FAST = f"""
+    SELECT t.id FROM queue_ticket t
+    WHERE t.id = ANY(ARRAY({front("$8", _ELIGIBLE)})) AND {_ELIGIBLE}
+    ORDER BY {rules.line_key("t", "$5::timestamptz")}
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED"""
+_NEXT_ALL = f"""
+    SELECT t.id FROM queue_ticket t
+    WHERE {_ELIGIBLE} AND $8::int IS NOT NULL
+    ORDER BY {rules.line_key("t", "$5::timestamptz")}
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED"""
+_CALL_NEXT_TAIL = """
+called AS (
+    UPDATE queue_ticket t SET status = 'called', counter = $3, officer = $6, calls = 1, called_at = $5,
+                              first_called_at = coalesce(t.first_called_at, $5)
+    FROM next WHERE t.id = next.id
+    RETURNING t.*),
+logged AS (
+    INSERT INTO queue_call (ticket, region, counter, counter_number, number, officer, kind, at)
+    SELECT id, region, $3, $7, number, $6, 'call', $5 FROM called)
+SELECT t.*, s.name_id AS service_name_id, s.name_en AS service_name_en,
+       a.code AS agency_code, a.name_id AS agency_name_id, a.name_en AS agency_name_en,
+       $7::text AS counter_number, b.starts_at AS booking_start, b.ends_at AS booking_end
+FROM called t
+JOIN catalogue_agency a ON a.id = t.agency
+LEFT JOIN catalogue_service s ON s.id = t.service
+LEFT JOIN queue_booking b ON b.id = t.booking
+"""
+CALL_NEXT = f"WITH next AS ({_NEXT_FAST}),{_CALL_NEXT_TAIL}"
+CALL_NEXT_ALL = f"WITH next AS ({_NEXT_ALL}),{_CALL_NEXT_TAIL}"

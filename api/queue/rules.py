@@ -37,6 +37,28 @@ SUSPEND_WINDOW = dt.timedelta(days=90)
 SUSPEND_FOR = dt.timedelta(days=30)
 SUSPENSION_RULE = "3 no-shows in 90 days suspend online booking for 30 days"
 SUSPENSION_RULE_ID = "3 kali tidak hadir dalam 90 hari: booking online ditangguhkan 30 hari"
+# The same rule as figures, for a screen that words it itself (the problem's `rule` member).
+SUSPENSION_RULE_FIGURES = {
+    "noShows": SUSPEND_AFTER_NO_SHOWS,
+    "windowDays": SUSPEND_WINDOW.days,
+    "suspendDays": SUSPEND_FOR.days,
+}
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
+
+def date_id(day: dt.date) -> str:
+    """A date as Indonesian writes it: 12 Januari 2027."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def clock_id(moment: dt.time | dt.datetime) -> str:
+    """A time of day as Indonesian writes it: 07.30 (a dot, 24 hours)."""
+    return f"{moment.hour:02d}.{moment.minute:02d}"
+
+
 # The morning heads-up of a booking's day goes out from this local time.
 REMINDER_FROM = dt.time(6, 0)
 # The estimate: the last handling times of the agency today, and how many are enough to trust them.

@@ -123,6 +123,10 @@ class Booking(Struct):
     cancelled_at: dt.datetime | None = None
     seat_returns_at: dt.datetime | None = None
     ticket: BookingTicket | None = None
+    # Why a cancelled booking was cancelled: "citizen", or "closure" (the MPP closed that day after it was booked;
+    # ``cancelNote`` is the closure's reason in the reader's language).
+    cancel_reason: Literal["citizen", "closure"] | None = None
+    cancel_note: str | None = None
 
 
 class Suspension(Struct):

@@ -20,13 +20,14 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     SmallInt,
+    Text,
     Timestamptz,
     Varchar,
 )
 from piccolo.table import Table
 
 from api.accounts.tables import Account
-from api.catalogue.tables import Agency, Counter, Region, Service
+from api.catalogue.tables import Agency, Counter, Mpp, Region, Service
 
 
 class ServiceSetting(Table, tablename="queue_service_setting"):
@@ -114,6 +115,11 @@ class Booking(Table, tablename="queue_booking"):
     no_show_at = Timestamptz(null=True, default=None)
     # The morning heads-up ("your booking is today") went out.
     reminded_at = Timestamptz(null=True, default=None)
+    # Why it was cancelled: "citizen" (its holder), "closure" (the building closed that day after it was booked,
+    # with the closure's reason as it was then).
+    cancel_reason = Varchar(length=12, null=True, default=None)
+    cancel_note_id = Text(null=True, default=None)
+    cancel_note_en = Text(null=True, default=None)
 
 
 class SeatHold(Table, tablename="queue_seat_hold"):
@@ -138,6 +144,9 @@ class Ticket(Table, tablename="queue_ticket"):
 
     id = UUID(primary_key=True)
     region = ForeignKey(references=Region, null=False, on_delete=OnDelete.restrict)
+    # The building it was issued in (the region's, as the queue's plan named it then): the figures count a ticket
+    # where it was, whatever buildings the region adds later. (The migration filled in the tickets issued before it.)
+    mpp = ForeignKey(references=Mpp, null=False, on_delete=OnDelete.restrict)
     agency = ForeignKey(references=Agency, null=False, on_delete=OnDelete.restrict)
     # Null after a transfer to an agency without naming a service: any counter of that agency serves it.
     service = ForeignKey(references=Service, null=True, default=None, on_delete=OnDelete.restrict)

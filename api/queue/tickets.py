@@ -237,9 +237,9 @@ async def _walk_in_plan(
 _INSERT = """
 INSERT INTO queue_ticket (id, region, agency, service, day, letter, seq, number, kind, booking, account, phone,
                           application, kiosk, idempotency_key, status, priority, due_at, calls, follow_token,
-                          issued_at, estimate_low, estimate_high, heads_up_at)
+                          issued_at, estimate_low, estimate_high, heads_up_at, mpp)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'waiting', $16, $17, 0, $18, $19, $20, $21,
-        $22)
+        $22, $23)
 """
 
 
@@ -256,6 +256,8 @@ async def issue(
 ) -> tuple[KioskTicket, bool]:
     """A ticket for a walk-in or a booking's check-in (True), or the one a retry or a second check-in already
     made (False)."""
+    # Long on purpose: a booking's check-in and a walk-in share one idempotent path (the existing ticket first, then
+    # the booking's checks, then the store and its race with a retry); kept together so the replay rules read at once.
     code, phone = _checked_request(data)
     today = rules.local_today(region, now)
     booking = None
@@ -274,10 +276,7 @@ async def issue(
             raise BookingNotTodayError()
         on_time = rules.is_on_time(booking["starts_at"], booking["ends_at"], now)
         if on_time is None:
-            raise TooEarlyError(
-                f"Check in from {_clock(region, booking['starts_at'] - rules.CHECK_IN_EARLY)} (an hour before your "
-                "booked time)."
-            )
+            raise TooEarlyError(rules.local(region, booking["starts_at"] - rules.CHECK_IN_EARLY), lang)
         plan = await queries.fetch_plan(conn, booking["service"], today)
         if plan is None:
             raise QueueNotFoundError("service")
@@ -325,6 +324,8 @@ async def _store(
     today: dt.date,
     now: dt.datetime,
 ) -> None:
+    # Long on purpose: one transaction under the agency's day-sequence lock (quota, number, place, estimate, ticket,
+    # its event, the booking's check-in, the board's NOTIFY), in the order the lock requires.
     agency: uuid.UUID = plan["agency"]
     letter = await letter_of(conn, agency=agency, region=plan.region)
     seq = await _next_seq(conn, agency, today)  # from here on, this agency's issues wait for this transaction
@@ -371,6 +372,7 @@ async def _store(
         window.high,
         # Already near the front: no "your turn is near" message to someone standing at the kiosk.
         now if ahead < rules.HEADS_UP_PLACES else None,
+        plan["mpp"],
     )
     await conn.execute(
         "INSERT INTO queue_ticket_event (ticket, action, actor, detail, at) VALUES ($1, $2, NULL, $3::jsonb, $4)",

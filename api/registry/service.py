@@ -69,8 +69,10 @@ __all__ = [
 ACCOUNT_LIMITS = ((5, 3600), (20, 24 * 3600))
 NIK_LIMITS = ((10, 24 * 3600),)
 CHANNELS = frozenset({"app", "kiosk", "counter", "system"})
-# Under 18 on the day of the check: a parental mandate is possible (UU 23/2002 on child protection).
-ADULT_AGE = 18
+# Under 17 on the day of the check: a parental mandate is possible. At 17 (or on marrying) a person gets their own
+# KTP-el and acts for themselves in civil registration (UU 24/2013), so from then on only their consent gives a
+# mandate. One age for the whole app: accounts reads it from here.
+ADULT_AGE = 17
 
 # The fake's credentials in development and tests: it is never reachable in production.
 DEV_BASE_URL = "http://registry.fake"

@@ -242,6 +242,7 @@ class OfficerDocumentController(Controller):
                 valid=data.valid,
                 reason=data.reason,
                 ip=client_ip(request),
+                listed_niks=data.listed_niks,
             )
 
 

@@ -92,6 +92,12 @@ class LinkCreate(Input):
 class Review(Input):
     valid: bool
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    # Verifying a family card (KK): the NIKs printed on it, as the officer read them. A parental mandate between
+    # the card's owner and a child it lists is then proven by the card (api.accounts.mandate_review).
+    listed_niks: (
+        Annotated[list[Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$")]], msgspec.Meta(min_length=1, max_length=20)]
+        | None
+    ) = None
 
 
 class Verification(Struct):
@@ -123,7 +129,7 @@ class SharedDocument(Struct):
 
 class AccessEntry(Struct):
     at: dt.datetime
-    what: str  # document.read | document.content
+    what: str  # document.read | document.content | application.read | complaint.read
     document: uuid.UUID | None = None
     via: str | None = None  # officer | link
     agency: Ref | None = None

@@ -19,8 +19,8 @@ const $settings = /** @type {HTMLAnchorElement} */ (document.getElementById('set
  */
 const NAV = {
   citizen: [['#/', 'navHome', 'home'], ['#/applications', 'navApplications', 'applications'], ['#/wallet', 'navWallet', 'wallet'], ['#/notifications', 'navNotifications', 'notifications']],
-  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/counter', 'navCounter', 'counter'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/workload', 'navWorkload', 'workload']],
-  admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/services', 'navAdminServices', 'applications'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk']],
+  staff: [['#/officer', 'navInbox', 'inbox'], ['#/officer/counter', 'navCounter', 'counter'], ['#/officer/identity', 'navIdentityCheck', 'identityCheck'], ['#/officer/mandates', 'navMandates', 'staff'], ['#/officer/complaints', 'navComplaints', 'complaints'], ['#/officer/skm', 'navSkm', 'skm'], ['#/officer/stats', 'navStats', 'stats'], ['#/officer/workload', 'navWorkload', 'workload']],
+  admin: [['#/admin', 'navAdminHome', 'home'], ['#/admin/services', 'navAdminServices', 'applications'], ['#/admin/staff', 'navAdminStaff', 'staff'], ['#/admin/kiosks', 'navAdminKiosks', 'kiosk'], ['#/admin/complaints', 'navComplaints', 'complaints'], ['#/admin/skm', 'navSkm', 'skm'], ['#/admin/stats', 'navStats', 'stats']],
   kiosk: [],
   anonymous: [['#/', 'navHome', 'home'], ['#/signin', 'navSignIn', 'signIn']],
 };
@@ -39,6 +39,9 @@ const ICONS = {
   staff: ['M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M2 21v-1a7 7 0 0 1 14 0v1', 'M16 3.5a4 4 0 0 1 0 7', 'M19 14a6 6 0 0 1 3 5v2'],
   failed: ['M4 6h16v12H4z', 'M4 6l8 7 8-7', 'M12 16v.01'],
   counter: ['M3 12h18', 'M5 12v8', 'M19 12v8', 'M8 8a4 4 0 0 1 8 0', 'M12 4v0'],
+  complaints: ['M4 4h16v12H9l-5 4z', 'M12 7v4', 'M12 13.5v.01'],
+  skm: ['M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z'],
+  stats: ['M3 3v18h18', 'M7 15l4-4 3 3 5-6'],
 };
 
 /** @param {keyof typeof ICONS} name */
@@ -59,8 +62,11 @@ function drawNav() {
   const mode = session.isAdmin() ? 'admin' : session.kind() ?? 'anonymous';
   document.body.dataset.mode = mode;
   $brand.href = `#${session.home()}`;
-  // The team's workload is a supervisor's screen: plain officers are not shown a link to a polite refusal.
-  const items = NAV[mode].filter(([href]) => href !== '#/officer/workload' || session.hasRole('supervisor'));
+  // The team's workload and the agency's figures (Kinerja) are a supervisor's screens: plain officers are not
+  // shown a link to a polite refusal.
+  // Family mandates are checked against the KK by Disdukcapil's officers only (api/identity/service.py).
+  const items = NAV[mode].filter(([href]) => ((href !== '#/officer/workload' && href !== '#/officer/stats') || session.hasRole('supervisor'))
+    && (href !== '#/officer/mandates' || session.me()?.agency?.code === 'DISDUKCAPIL'));
   $nav.hidden = items.length === 0;
   const here = location.hash.split('?')[0] || '#/';
   $nav.replaceChildren(h('ul', {}, items.map(([href, key, name]) => h('li', {}, [

@@ -29,18 +29,31 @@ export const routes = [
   { pattern: '/notifications', load: () => import('./views/citizen/notifications.js'), access: 'citizen', title: 'titleNotifications' },
   { pattern: '/settings', load: () => import('./views/citizen/settings.js'), access: 'public', title: 'titleSettings' },
   { pattern: '/settings/identity', load: () => import('./views/citizen/identity.js'), access: 'citizen', title: 'titleIdentity' },
+  { pattern: '/settings/family', load: () => import('./views/citizen/family.js'), access: 'citizen', title: 'titleFamily' },
   // The queue (antrian): bookings at the counters, and following a ticket from its QR (no sign-in).
   { pattern: '/queue', load: () => import('./views/citizen/bookings.js'), access: 'citizen', title: 'titleQueueMine' },
   { pattern: '/queue/book/:serviceId', load: () => import('./views/citizen/booking.js'), access: 'citizen', title: 'titleQueueBook' },
   { pattern: '/queue/:id', load: () => import('./views/citizen/booking-detail.js'), access: 'citizen', title: 'titleQueueBooking' },
   { pattern: '/q/:token', load: () => import('./views/citizen/ticket.js'), access: 'public', title: 'titleQueueFollow' },
+  // Feedback (issue 17): rating a service (SKM) and complaints (pengaduan).
+  { pattern: '/applications/:id/survey', load: () => import('./views/citizen/survey.js'), access: 'citizen', title: 'titleSurvey' },
+  { pattern: '/surveys/:invitationId', load: () => import('./views/citizen/survey.js'), access: 'citizen', title: 'titleSurvey' },
+  { pattern: '/complaints', load: () => import('./views/citizen/complaints.js'), access: 'citizen', title: 'titleComplaints' },
+  { pattern: '/complaints/new', load: () => import('./views/citizen/complaint-new.js'), access: 'citizen', title: 'titleComplaintNew' },
+  { pattern: '/complaints/:id', load: () => import('./views/citizen/complaint.js'), access: 'citizen', title: 'titleComplaint' },
   // Officer mode: staff accounts.
   { pattern: '/officer', load: () => import('./views/officer/inbox.js'), access: 'staff', title: 'titleInbox' },
   { pattern: '/officer/applications/:id', load: () => import('./views/officer/review.js'), access: 'staff', title: 'titleReview' },
   { pattern: '/officer/workload', load: () => import('./views/officer/workload.js'), access: 'staff', title: 'titleWorkload' },
   { pattern: '/officer/identity', load: () => import('./views/officer/identity.js'), access: 'staff', title: 'titleCounterCheck' },
+  { pattern: '/officer/mandates', load: () => import('./views/officer/mandates.js'), access: 'staff', title: 'titleOfficerMandates' },
   { pattern: '/officer/counter', load: () => import('./views/officer/counter.js'), access: 'staff', title: 'titleQueueCounter' },
   { pattern: '/officer/queue-stats', load: () => import('./views/officer/queue-stats.js'), access: 'staff', title: 'titleQueueStats' },
+  // Feedback (issue 17): the agency's complaints and its SKM index with the survey comments.
+  { pattern: '/officer/complaints', load: () => import('./views/officer/complaints.js'), access: 'staff', title: 'titleStaffComplaints' },
+  { pattern: '/officer/complaints/:id', load: () => import('./views/officer/complaint.js'), access: 'staff', title: 'titleStaffComplaint' },
+  { pattern: '/officer/skm', load: () => import('./views/officer/skm.js'), access: 'staff', title: 'titleStaffSkm' },
+  { pattern: '/officer/skm/comments', load: () => import('./views/officer/skm-comments.js'), access: 'staff', title: 'titleStaffSkmComments' },
   // Admin mode: region and national admins (staff accounts), after their passkey step.
   { pattern: '/admin', load: () => import('./views/admin/home.js'), access: 'admin', title: 'titleAdminHome' },
   { pattern: '/admin/kiosks', load: () => import('./views/admin/kiosks.js'), access: 'admin', title: 'titleAdminKiosks' },
@@ -53,6 +66,16 @@ export const routes = [
   { pattern: '/admin/calendar', load: () => import('./views/admin/calendar.js'), access: 'admin', title: 'titleAdminCalendar' },
   { pattern: '/admin/transfer', load: () => import('./views/admin/transfer.js'), access: 'admin', title: 'titleAdminTransfer' },
   { pattern: '/admin/queue', load: () => import('./views/admin/queue.js'), access: 'admin', title: 'titleAdminQueue' },
+  { pattern: '/admin/complaints', load: () => import('./views/admin/complaints.js'), access: 'admin', title: 'titleStaffComplaints' },
+  { pattern: '/admin/complaints/:id', load: () => import('./views/admin/complaints.js'), access: 'admin', title: 'titleStaffComplaint' },
+  { pattern: '/admin/skm', load: () => import('./views/admin/skm.js'), access: 'admin', title: 'titleStaffSkm' },
+  { pattern: '/admin/skm/comments', load: () => import('./views/officer/skm-comments.js'), access: 'admin', title: 'titleStaffSkmComments' },
+  // Figures (issue 18): the performance dashboard (a supervisor's agency in officer mode, an admin's region or the
+  // nation), the national ranking, and an MPP's public page (its region's code or its id in the address).
+  { pattern: '/officer/stats', load: () => import('./views/stats/dashboard.js'), access: 'staff', title: 'titleStats' },
+  { pattern: '/admin/stats', load: () => import('./views/stats/dashboard.js'), access: 'admin', title: 'titleStats' },
+  { pattern: '/admin/stats/ranking', load: () => import('./views/stats/ranking.js'), access: 'admin', title: 'titleStatsRanking' },
+  { pattern: '/mpp/:id', load: () => import('./views/stats/public-mpp.js'), access: 'public', title: 'titleMppPerformance' },
   // Kiosk mode: a registered kiosk device.
   { pattern: '/kiosk', load: () => import('./views/kiosk/home.js'), access: 'public', title: 'titleKiosk' },
   { pattern: '/kiosk/services/:id', load: () => import('./views/kiosk/service.js'), access: 'kiosk', title: 'titleService' },
@@ -62,6 +85,7 @@ export const routes = [
   { pattern: '/board/:region', load: () => import('./views/board/board.js'), access: 'public', title: 'titleBoard' },
   { pattern: '/kiosk/queue', load: () => import('./views/kiosk/queue.js'), access: 'kiosk', title: 'titleKioskQueue' },
   { pattern: '/kiosk/queue/checkin', load: () => import('./views/kiosk/queue-checkin.js'), access: 'kiosk', title: 'titleKioskCheckIn' },
+  { pattern: '/kiosk/queue/survey', load: () => import('./views/kiosk/queue-survey.js'), access: 'kiosk', title: 'titleKioskSurvey' },
 ];
 
 /**

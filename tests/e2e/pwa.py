@@ -66,6 +66,8 @@ class PwaServer:
     database_url: str
     # Each staff member's one-time enrolment code, as `mpp users create` printed it (see enrolment_code).
     enrolment_codes: dict[str, str] = field(default_factory=dict)
+    # How many codes each number had on file when last_code last handed one out (see last_code).
+    _handed_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -77,25 +79,37 @@ class PwaServer:
         transport = httpx.HTTPTransport(local_address=f"127.0.0.{random.randint(2, 254)}")
         return httpx.Client(base_url=f"http://127.0.0.1:{self.server.port}", timeout=20, transport=transport)
 
-    def last_code(self, phone: str) -> str:
-        # The code is written by a background task after the 202, so on a busy machine it can lag a little.
-        deadline = time.monotonic() + 10
-        while True:
-            path = self.data_dir / "dev-messages.jsonl"
-            lines = path.read_text().splitlines() if path.exists() else []
-            codes = [m["code"] for m in map(json.loads, lines) if m.get("to") == phone and "code" in m]
-            if codes or time.monotonic() > deadline:
-                break
+    def codes_sent(self, phone: str) -> list[str]:
+        """Every sign-in code sent to the number so far, oldest first (dev-messages.jsonl)."""
+        path = self.data_dir / "dev-messages.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [str(m["code"]) for m in map(json.loads, lines) if m.get("to") == phone and "code" in m]
+
+    def code_count(self, phone: str) -> int:
+        """How many codes the number has been sent: taken before a request, it is the ``after`` of last_code."""
+        return len(self.codes_sent(phone))
+
+    def last_code(self, phone: str, *, after: int | None = None) -> str:
+        """The code of the request just made: the newest one, once more than ``after`` codes are on file (the
+        count taken before the request). Without ``after``, more than there were when this object last handed a
+        code of the number out: a number signing in again must not get its old, used code back, and the new one
+        is written by a background task after the 202, so on a busy machine it lags a little."""
+        floor = self._handed_out.get(phone, 0) if after is None else after
+        deadline = time.monotonic() + 15
+        while len(codes := self.codes_sent(phone)) <= floor:
+            assert time.monotonic() < deadline, f"no new code was sent to {phone} ({len(codes)} on file)"
             time.sleep(0.1)
-        assert codes, f"no code was sent to {phone}"
-        return str(codes[-1])
+        self._handed_out[phone] = len(codes)
+        return codes[-1]
 
     def sign_in(self, phone: str | None = None) -> dict[str, Any]:
         """Sign in by SMS code through the API; returns the token pair plus `phone`."""
         phone = phone or new_phone()
         with self.api() as client:
+            before = self.code_count(phone)
             assert client.post("/api/v1/auth/otp", json={"phone": phone}).status_code == 202
-            response = client.post("/api/v1/auth/otp/verify", json={"phone": phone, "code": self.last_code(phone)})
+            code = self.last_code(phone, after=before)
+            response = client.post("/api/v1/auth/otp/verify", json={"phone": phone, "code": code})
             assert response.status_code == 200, response.text
         tokens: dict[str, Any] = response.json()
         tokens["phone"] = phone
@@ -366,9 +380,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """A factory of phone-sized browser contexts (closed after the test): `ctx = phone(); page = ctx.new_page()`."""
+def phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., BrowserContext]]:
+    """A factory of phone-sized browser contexts (closed after the test): `ctx = phone(); page = ctx.new_page()`.
+
+    With MPP_E2E_TRACE=<folder>, every context records a Playwright trace there (`playwright show-trace`): a
+    failure seen only on a loaded CI machine can then be read step by step, network included."""
     contexts: list[BrowserContext] = []
+    traces = os.environ.get("MPP_E2E_TRACE")
 
     def make(**overrides: Any) -> BrowserContext:
         options: dict[str, Any] = {
@@ -380,9 +398,14 @@ def phone(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
         }
         options.update(overrides)
         context = browser.new_context(**options)
+        if traces:
+            context.tracing.start(screenshots=True, snapshots=True)
         contexts.append(context)
         return context
 
     yield make
-    for context in contexts:
+    for number, context in enumerate(contexts):
+        if traces:
+            Path(traces).mkdir(parents=True, exist_ok=True)
+            context.tracing.stop(path=str(Path(traces) / f"{request.node.name}-{number}.zip"))
         context.close()

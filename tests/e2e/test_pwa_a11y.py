@@ -12,7 +12,6 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.e2e.a11y import AXE, axe_violations, describe
 from tests.e2e.pwa import *  # noqa: F403
 from tests.e2e.pwa import PwaServer, citizen_with_documents, kk_service, submit
 from tests.support.attestation import attestation
@@ -27,8 +27,6 @@ from tests.support.kiosks import paired_secret
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 REGION = "3302"
 
 
@@ -177,27 +175,6 @@ def quiet(page: Page) -> None:
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_load_state("networkidle", timeout=5_000)
     time.sleep(0.3)  # views that render in two steps (skeleton, then data)
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", TAGS
-    )
-    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-
-
-def describe(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}  [{v['helpUrl']}]")
-        for node in v["nodes"][:6]:
-            target = " ".join(str(t) for t in node["target"])
-            summary = " ".join(str(node.get("failureSummary", "")).split())
-            lines.append(f"    at {target}: {summary[:300]}")
-        if len(v["nodes"]) > 6:
-            lines.append(f"    … and {len(v['nodes']) - 6} more")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=[s.name.replace(" ", "-") for s in SCREENS])

@@ -87,7 +87,7 @@ def test_admin_home_kiosks_enrolment_codes_and_failed_notifications(
     expect(page.get_by_role("heading", level=1, name="Admin MPP")).to_be_visible(timeout=20_000)
     assert page.evaluate("location.hash") == "#/admin"
     nav = page.locator("#nav")
-    expect(nav.get_by_role("link")).to_have_text(["Beranda", "Layanan", "Petugas", "Kiosk"])
+    expect(nav.get_by_role("link")).to_have_text(["Beranda", "Layanan", "Petugas", "Kiosk", "Aduan", "SKM", "Kinerja"])
     expect(nav).not_to_contain_text("Kotak masuk")
     expect(page.locator("main")).to_contain_text("Anda mengelola wilayah")
     check_screen(page, "admin-home")

@@ -2,8 +2,9 @@
 
 A citizen's first visit to the home in a fresh profile must transfer ≤ 100 KB (compressed bodies plus headers,
 as DevTools counts them), of which JavaScript ≤ 50 KB; no officer, kiosk or admin code may reach a citizen's
-phone — neither through the page nor through the service worker's precache. Staff, admins and kiosks load their
-own code and not each other's. Lighthouse's timings are measured by bench/pwa_budget.py, not here.
+phone — neither through the page nor through the service worker's precache, nor the figures' dashboards (the public
+page of an MPP loads its own view only). Staff, admins and kiosks load their own code and not each other's.
+Lighthouse's timings are measured by bench/pwa_budget.py, not here.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ BUDGET_JS = 50 * KB
 OFFICER = ("/js/views/officer/", "/css/officer.css")
 KIOSK = ("/js/views/kiosk/", "/css/kiosk.css")
 ADMIN = ("/js/views/admin/", "/css/admin.css")
+# The figures' dashboards (issue 18): staff and admin mode only. The public page of an MPP (public-mpp.js, with the
+# definitions and number formats of common.js and stats.css) is the one part of stats a citizen may load.
+STATS_STAFF = (
+    "/js/views/stats/dashboard.js",
+    "/js/views/stats/ranking.js",
+    "/js/views/stats/officers.js",
+    "/js/components/chart.js",
+)
+STATS = ("/js/views/stats/", "/css/stats.css", "/js/components/chart.js")
 
 
 @dataclass
@@ -138,6 +148,7 @@ def test_citizen_home_first_load_within_budget(pwa_server: PwaServer, sw_browser
     assert record.total("js") <= BUDGET_JS, f"JavaScript {record.total('js'):,} B > {BUDGET_JS:,} B; {detail}"
     assert any(t.by_worker for t in record.transfers), "the service worker's downloads were not seen; " + detail
     assert record.loaded(OFFICER + KIOSK + ADMIN) == [], f"staff, kiosk or admin code reached a citizen; {detail}"
+    assert record.loaded(STATS) == [], f"the figures' code reached a citizen's first visit; {detail}"
 
 
 def test_signed_in_citizen_loads_no_staff_or_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
@@ -149,9 +160,56 @@ def test_signed_in_citizen_loads_no_staff_or_kiosk_code(pwa_server: PwaServer, s
             page.wait_for_load_state("networkidle")
         settle(page, wait_for_worker=False)
     assert "/js/views/citizen/home.js" in record.paths(), record.table()
-    assert record.loaded(OFFICER + KIOSK + ADMIN) == [], (
-        f"staff, kiosk or admin code reached a citizen:\n{record.table()}"
+    assert record.loaded(OFFICER + KIOSK + ADMIN + STATS) == [], (
+        f"staff, kiosk, admin or figures code reached a citizen:\n{record.table()}"
     )
+
+
+def test_the_public_mpp_page_loads_its_own_view_and_no_dashboard_code(
+    pwa_server: PwaServer, sw_browser: Browser
+) -> None:
+    with recording(pwa_server, sw_browser) as (page, record):
+        page.goto(pwa_server.url + "/#/mpp/3302")
+        settle(page)
+        page.wait_for_selector("#pub-months", timeout=20_000)
+    assert "/js/views/stats/public-mpp.js" in record.paths(), record.table()
+    assert record.loaded(STATS_STAFF + OFFICER + KIOSK + ADMIN) == [], (
+        f"dashboard, staff, kiosk or admin code reached the public page:\n{record.table()}"
+    )
+
+
+def test_a_supervisors_dashboard_loads_the_figures_code_and_no_admin_or_kiosk_code(
+    pwa_server: PwaServer, sw_browser: Browser
+) -> None:
+    tokens = pwa_server.staff_sign_in("supervisor", agency="DISDUKCAPIL", region="3302")
+    with recording(pwa_server, sw_browser) as (page, record):
+        pwa_server.open_signed_in(page, tokens, "/officer/stats")
+        settle(page)
+        page.wait_for_selector("#stats-scope", timeout=20_000)
+    for path in ("/js/views/stats/dashboard.js", "/js/components/chart.js", "/css/stats.css"):
+        assert path in record.paths(), f"{path} not loaded:\n{record.table()}"
+    assert record.loaded(KIOSK + ADMIN) == [], f"kiosk or admin code reached a supervisor:\n{record.table()}"
+
+
+def test_the_admins_dashboard_and_ranking_load_the_figures_code_and_no_officer_or_kiosk_code(
+    pwa_server: PwaServer, sw_browser: Browser
+) -> None:
+    tokens = pwa_server.staff_sign_in("national_admin")
+    with recording(pwa_server, sw_browser) as (page, record):
+        pwa_server.open_signed_in(page, tokens, "/admin/stats")
+        settle(page)
+        page.wait_for_selector("#stats-scope", timeout=20_000)
+        page.evaluate("() => { location.hash = '#/admin/stats/ranking'; }")
+        page.wait_for_selector("#stats-ranking", timeout=20_000)
+        page.wait_for_load_state("networkidle")
+    for path in (
+        "/js/views/stats/dashboard.js",
+        "/js/views/stats/ranking.js",
+        "/js/components/chart.js",
+        "/css/stats.css",
+    ):
+        assert path in record.paths(), f"{path} not loaded:\n{record.table()}"
+    assert record.loaded(OFFICER + KIOSK) == [], f"officer or kiosk code reached an admin:\n{record.table()}"
 
 
 def test_officer_mode_loads_officer_code_and_no_kiosk_code(pwa_server: PwaServer, sw_browser: Browser) -> None:
@@ -181,4 +239,6 @@ def test_kiosk_screen_loads_no_officer_code(pwa_server: PwaServer, sw_browser: B
         page.goto(pwa_server.url + "/#/kiosk")
         settle(page)
     assert "/js/views/kiosk/home.js" in record.paths(), record.table()
-    assert record.loaded(OFFICER + ADMIN) == [], f"officer or admin code reached a kiosk:\n{record.table()}"
+    assert record.loaded(OFFICER + ADMIN + STATS) == [], (
+        f"officer, admin or figures code reached a kiosk:\n{record.table()}"
+    )

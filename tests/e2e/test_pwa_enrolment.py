@@ -24,8 +24,9 @@ REGION = "3471"  # Kota Yogyakarta: away from the officer tests' inbox
 def code_step(page: Page, pwa_server: PwaServer, mobile: str) -> None:
     """On the sign-in screen (opened from the link, or plainly): number, SMS code, then the passkey step."""
     page.get_by_label("Nomor HP").fill(mobile)
+    sent = pwa_server.code_count(mobile)
     page.get_by_role("button", name="Kirim kode").click()
-    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile))
+    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile, after=sent))
     page.get_by_role("button", name="Masuk", exact=True).click()
     expect(page).to_have_url(f"{pwa_server.url}/#/signin?step=passkey")
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium fixture)
-from tests.support.server import Server, running_server
+from tests.e2e.pwa import *  # noqa: F403  (the shared Chromium and server fixtures)
+from tests.e2e.pwa import PwaServer, bearer, watch_errors
+from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Server]:
-    # A real server process on the session's test database (it migrates and seeds it if nobody has yet).
-    with running_server(tmp_path_factory.mktemp("pwa") / "var", database_url=database_url) as s:
-        yield s
+def server(pwa_server: PwaServer) -> Server:
+    # The shared real server process on the session's test database (it migrates and seeds it if nobody has yet).
+    return pwa_server.server
 
 
 @pytest.fixture
@@ -105,6 +105,48 @@ def test_the_region_is_remembered_on_the_device(server: Server, page: Page) -> N
     page.reload()
     expect(page.locator(".result").first).to_contain_text("Tersedia di 21 daerah", timeout=10_000)
     expect(page.get_by_label("Daerah")).to_have_value("")
+
+
+def address(regency: str) -> dict[str, str]:
+    return {
+        "street": "Jl. Malioboro 1",
+        "village": "Sosromenduran",
+        "district": "Gedongtengen",
+        "regency": regency,
+        "province": "DI Yogyakarta",
+    }
+
+
+@pytest.mark.parametrize("regency", ["Kota Yogyakarta", "yogyakarta"])
+def test_a_signed_in_citizen_starts_at_their_own_region(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext], regency: str
+) -> None:
+    """Issue 13, item 12: home search began at "Semua daerah" for everyone. A citizen whose address is in Kota
+    Yogyakarta (written in full or bare) opens the app on a device that has never chosen a region: the search
+    starts at their region, and its services come first, one row each, not grouped across regions."""
+    tokens = pwa_server.sign_in()
+    with pwa_server.api() as client:
+        me = client.patch(
+            "/api/v1/me", json={"name": "Wahyu Pratama", "address": address(regency)}, headers=bearer(tokens)
+        )
+        assert me.status_code == 200, me.text
+        own = client.get("/api/v1/services", params={"region": "3471", "pageSize": 1}).json()["total"]
+    page = phone().new_page()
+    errors = watch_errors(page)
+    pwa_server.open_signed_in(page, tokens, "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Halo, Wahyu Pratama", timeout=15_000)
+    region = page.get_by_label("Daerah")
+    expect(region).to_have_value("3471", timeout=15_000)
+    assert region.evaluate("(s) => s.selectedOptions[0].textContent") == "Kota Yogyakarta"
+    expect(page.locator("#status")).to_have_text(f"{own} layanan ditemukan", timeout=15_000)
+    rows = page.locator("#results > li")
+    expect(rows).to_have_count(min(own, 20))
+    texts = rows.all_inner_texts()
+    assert all("Kota Yogyakarta" in text for text in texts), texts
+    assert "Tersedia di" not in page.locator("#results").inner_text()
+    # Nothing was chosen on the device: the person's own region is where it starts, not a remembered choice.
+    assert page.evaluate("localStorage.getItem('mpp-region')") is None
+    assert errors == []
 
 
 def test_page_has_no_console_errors(server: Server, page: Page) -> None:

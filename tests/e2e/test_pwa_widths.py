@@ -1,6 +1,8 @@
 """No screen is wider than a small phone (issue 13, item 9): every citizen screen at 320 px and 360 px, signed in
-with real data (documents, an application, unread notifications), and the officer inbox and review and the kiosk
-home at 360 px. A screen wider than the viewport makes the whole page pan sideways under the user's thumb.
+with real data (documents, an application, unread notifications, a queue booking and tickets), the officer's
+screens (inbox, review, identity check, queue counter) and the admin screens at 320 px and 360 px, the figures'
+screens (dashboards, ranking, the public page of an MPP; the staff tab bar's labels) at 320 and 360 px, and the
+kiosk's at 360 px. A screen wider than the viewport makes the whole page pan sideways under the user's thumb.
 
 Each screen is measured as `document.documentElement.scrollWidth <= window.innerWidth`, and the window as no
 wider than the phone (a phone browser zooms out to fit a wider page, and innerWidth grows with it); a failure names
@@ -11,9 +13,11 @@ Screenshots go to $MPP_WIDTH_SHOTS (default /tmp/mpp-widths) to be looked at.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ from tests.e2e.pwa import (
     submit,
     wait_for_unread,
 )
+from tests.e2e.queue_world import queue_region
 from tests.support.applications import answers_for
 from tests.support.attestation import attestation
 from tests.support.files import jpeg
@@ -104,6 +109,61 @@ def world(pwa_server: PwaServer) -> World:
     return World(tokens, service, application, ids, kiosk_secret)
 
 
+@dataclass
+class Queue:
+    """The queue's records for the citizen and counter screens, in a region made for the module (open around the
+    clock; see tests/e2e/queue_world.py): the world's citizen's booking on a later day, a walk-in ticket called to
+    counter A1 and one waiting behind it."""
+
+    region: dict[str, Any]
+    booking: dict[str, Any]
+    called: dict[str, Any]
+    waiting: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def queue(pwa_server: PwaServer, world: World) -> Iterator[Queue]:
+    with queue_region(pwa_server) as region:
+        code, service = region["code"], region["service"]["id"]
+        today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=region["offset"])).date()
+        with pwa_server.api() as api:
+            start = None
+            for ahead in range(1, 15):
+                day = (today + dt.timedelta(days=ahead)).isoformat()
+                slots = api.get(f"/api/v1/regions/{code}/queue/slots", params={"service": service, "date": day})
+                assert slots.status_code == 200, slots.text
+                free = [s["start"] for s in slots.json()["items"] if s["available"] > 0]
+                if free:
+                    start = free[0]
+                    break
+            assert start, f"no free slot in the next two weeks in {code}"
+            booked = api.post(
+                "/api/v1/queue/bookings",
+                json={"serviceId": service, "start": start},
+                headers={**bearer(world.citizen), "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert booked.status_code == 201, booked.text
+            registered = api.post(
+                "/api/v1/admin/kiosks", json={"name": "Kios antrean lebar"}, headers=bearer(region["admin"])
+            )
+            kiosk = api.post("/api/v1/auth/kiosk", json={"deviceSecret": paired_secret(api, registered)}).json()
+
+            def walk_in() -> dict[str, Any]:
+                ticket = api.post("/api/v1/kiosk/queue/tickets", json={"serviceId": service}, headers=bearer(kiosk))
+                assert ticket.status_code == 201, f"no walk-in ticket today in {code}: {ticket.text}"
+                issued: dict[str, Any] = ticket.json()
+                return issued
+
+            called = walk_in()
+            officer = pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region=code)
+            opened = api.post("/api/v1/officer/queue/counters/A1/open", headers=bearer(officer))
+            assert opened.status_code == 200, opened.text
+            call = api.post("/api/v1/officer/queue/next", json={"counter": "A1"}, headers=bearer(officer))
+            assert call.status_code == 200 and call.json()["number"] == called["number"], call.text
+            waiting = walk_in()
+        yield Queue(region, booked.json(), called, waiting)
+
+
 def settle(page: Page) -> None:
     """Until the screen's data has arrived: network idle, or 5 s for screens that keep polling."""
     page.wait_for_selector("main h1, body > header h1", state="attached", timeout=20_000)
@@ -161,7 +221,7 @@ def keep_draft(page: Page, world: World, step: int) -> None:
     )
 
 
-def walk_citizen_screens(srv: PwaServer, page: Page, world: World, widths: Widths) -> None:
+def walk_citizen_screens(srv: PwaServer, page: Page, world: World, queue: Queue, widths: Widths) -> None:
     # Signed out.
     page.goto(f"{srv.url}/#/")
     settle(page)
@@ -212,6 +272,10 @@ def walk_citizen_screens(srv: PwaServer, page: Page, world: World, widths: Width
     widths.check("applications")
     visit(page, f"#/applications/{world.application['id']}")
     widths.check("application")
+    visit(page, f"#/complaints/new?application={world.application['id']}")
+    widths.check("complaint-new")
+    visit(page, "#/complaints")
+    widths.check("complaints")
     visit(page, "#/notifications")
     expect(page.locator(".notif-unread").first).to_be_visible()
     widths.check("notifications")
@@ -224,6 +288,26 @@ def walk_citizen_screens(srv: PwaServer, page: Page, world: World, widths: Width
     widths.check("settings-access-log")
     visit(page, "#/settings/identity")
     widths.check("identity")
+    # The queue: my bookings, a booking with its QR code, booking a time (a day and a time chosen), and following
+    # a ticket, waiting and called (public pages, opened from the ticket's QR code).
+    visit(page, "#/queue")
+    expect(page.locator("#q-bookings > li").first).to_be_visible(timeout=15_000)
+    widths.check("queue-bookings")
+    visit(page, f"#/queue/{queue.booking['id']}")
+    expect(page.locator("#q-booking-qr")).to_be_visible(timeout=15_000)
+    widths.check("queue-booking")
+    visit(page, f"#/queue/book/{queue.region['service']['id']}")
+    page.locator("#q-days label:has(input:not([disabled]))").nth(1).click()
+    page.locator("#q-slots label:has(input:not([disabled]))").first.click()
+    expect(page.locator("#q-chosen")).not_to_be_empty()
+    widths.check("queue-book")
+    visit(page, f"#/q/{queue.waiting['followToken']}")
+    expect(page.locator("#q-state")).to_be_visible(timeout=15_000)
+    widths.check("queue-ticket-waiting")
+    visit(page, f"#/q/{queue.called['followToken']}")
+    expect(page.locator("#q-called")).to_be_visible(timeout=15_000)
+    widths.check("queue-ticket-called")
+    world.keep(page)
     # The public check page of a document's QR code.
     page.goto(f"{srv.url}/v/#{attestation(srv.data_dir)}")
     page.wait_for_selector("[data-verdict]", timeout=20_000)
@@ -232,7 +316,7 @@ def walk_citizen_screens(srv: PwaServer, page: Page, world: World, widths: Width
 
 @pytest.mark.parametrize(("width", "lang"), [(320, "id"), (360, "id"), (320, "en")], ids=["320-id", "360-id", "320-en"])
 def test_no_citizen_screen_is_wider_than_the_phone(
-    pwa_server: PwaServer, world: World, phone: Callable[..., BrowserContext], width: int, lang: str
+    pwa_server: PwaServer, world: World, queue: Queue, phone: Callable[..., BrowserContext], width: int, lang: str
 ) -> None:
     context = phone(viewport={"width": width, "height": HEIGHT}, locale="en-GB" if lang == "en" else "id-ID")
     # The language the person chose last time (the app keeps it on the device).
@@ -241,16 +325,17 @@ def test_no_citizen_screen_is_wider_than_the_phone(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     widths = Widths(page, width, f"{width}-{lang}")
-    walk_citizen_screens(pwa_server, page, world, widths)
+    walk_citizen_screens(pwa_server, page, world, queue, widths)
     widths.assert_none()
     assert errors == []
 
 
-def test_officer_and_kiosk_screens_fit_360(
-    pwa_server: PwaServer, world: World, phone: Callable[..., BrowserContext]
+@pytest.mark.parametrize("width", [320, 360])
+def test_officer_screens_fit_the_phone(
+    pwa_server: PwaServer, world: World, queue: Queue, phone: Callable[..., BrowserContext], width: int
 ) -> None:
-    page = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
-    widths = Widths(page, 360, "360-staff", citizen=False)
+    page = phone(viewport={"width": width, "height": HEIGHT}).new_page()
+    widths = Widths(page, width, f"{width}-officer", citizen=False)
     officer = pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region="3302")
     pwa_server.open_signed_in(page, officer, "/officer")
     settle(page)
@@ -264,11 +349,26 @@ def test_officer_and_kiosk_screens_fit_360(
     expect(page.locator("#off-id-card")).to_be_visible()
     widths.check("officer-identity")
 
+    # The queue counter, taken over by an officer of the queue's region: a ticket called, one waiting.
+    desk = pwa_server.staff_sign_in("officer", agency="DISDUKCAPIL", region=queue.region["code"])
+    with pwa_server.api() as api:
+        taken = api.post("/api/v1/officer/queue/counters/A1/open", headers=bearer(desk))
+        assert taken.status_code == 200, taken.text
+    counter = phone(viewport={"width": width, "height": HEIGHT}).new_page()
+    pwa_server.open_signed_in(counter, desk, "/officer/counter")
+    settle(counter)
+    expect(counter.locator("#qc-number")).to_have_text(queue.called["number"], timeout=15_000)
+    widths.page = counter
+    widths.check("officer-counter")
+    widths.assert_none()
+
+
+def test_kiosk_screens_fit_360(pwa_server: PwaServer, world: World, phone: Callable[..., BrowserContext]) -> None:
     kiosk = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
+    widths = Widths(kiosk, 360, "360-kiosk", citizen=False)
     # The pairing screen (issue 15), with a code filled in from the admin's link.
     kiosk.goto(f"{pwa_server.url}/#/kiosk/pair?code=K7Q29MXD")
     settle(kiosk)
-    widths.page = kiosk
     widths.check("kiosk-pair")
     kiosk.goto(f"{pwa_server.url}/")
     status = kiosk.evaluate(
@@ -280,12 +380,14 @@ def test_officer_and_kiosk_screens_fit_360(
     assert status == 200
     kiosk.goto(f"{pwa_server.url}/#/kiosk")
     settle(kiosk)
-    widths.page = kiosk
     widths.check("kiosk-home")
     widths.assert_none()
 
 
-def test_admin_standards_screens_fit_360(pwa_server: PwaServer, phone: Callable[..., BrowserContext]) -> None:
+@pytest.mark.parametrize("width", [320, 360])
+def test_admin_standards_screens_fit_the_phone(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext], width: int
+) -> None:
     """Service standards (issue 15): the list, an inherited national standard with its note form open, and a draft
     of a local service in the editor, its preview and its changes — long names, notes and lists included."""
     admin = pwa_server.staff_sign_in("region_admin", region="3302")
@@ -319,8 +421,8 @@ def test_admin_standards_screens_fit_360(pwa_server: PwaServer, phone: Callable[
         created = client.post("/api/v1/admin/drafts", json={"scope": "3302", "content": content}, headers=bearer(admin))
         assert created.status_code == 201, created.text
     draft = created.json()
-    page = phone(viewport={"width": 360, "height": HEIGHT}).new_page()
-    widths = Widths(page, 360, "360-admin-standards", citizen=False)
+    page = phone(viewport={"width": width, "height": HEIGHT}).new_page()
+    widths = Widths(page, width, f"{width}-admin-standards", citizen=False)
     pwa_server.open_signed_in(page, admin, "/admin/services")
     settle(page)
     expect(page.locator("#std-list .std-row").first).to_be_visible(timeout=15_000)
@@ -345,3 +447,126 @@ def test_admin_standards_screens_fit_360(pwa_server: PwaServer, phone: Callable[
         )
         assert gone.status_code == 204, gone.text
     widths.assert_none()
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_admin_screens_fit_the_phone(
+    pwa_server: PwaServer, world: World, queue: Queue, phone: Callable[..., BrowserContext], width: int
+) -> None:
+    """The region admin's other screens (home, kiosks, staff, failed notifications, building, calendar, import and
+    export, queue settings with a service opened), on the region with the world's kiosk and the queue's region."""
+    page = phone(viewport={"width": width, "height": HEIGHT}).new_page()
+    widths = Widths(page, width, f"{width}-admin", citizen=False)
+    admin = pwa_server.staff_sign_in("region_admin", region=queue.region["code"])
+    pwa_server.open_signed_in(page, admin, "/admin")
+    settle(page)
+    expect(page.get_by_role("heading", level=1, name="Admin MPP")).to_be_visible(timeout=15_000)
+    widths.check("admin-home")
+    for path, name in (
+        ("#/admin/kiosks", "admin-kiosks"),
+        ("#/admin/staff", "admin-staff"),
+        ("#/admin/notifications", "admin-notifications"),
+        ("#/admin/building", "admin-building"),
+        ("#/admin/calendar", "admin-calendar"),
+        ("#/admin/transfer", "admin-transfer"),
+        ("#/admin/queue", "admin-queue"),
+    ):
+        visit(page, path)
+        widths.check(name)
+    page.locator(".aq-item summary").first.click()
+    widths.check("admin-queue-service")
+    widths.assert_none()
+
+
+# Each tab's label on one line per word: a word wider than its tab is broken mid-word (``overflow-wrap: anywhere``
+# keeps it from widening the page, so the page check alone would not see it) or clipped.
+TAB_LABELS = """() => [...document.querySelectorAll('#nav a')].map((a) => {
+    const label = a.querySelector('.nav-label');
+    const style = getComputedStyle(a);
+    const room = a.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const ctx = document.createElement('canvas').getContext('2d');
+    const font = getComputedStyle(label);
+    ctx.font = `${font.fontWeight} ${font.fontSize} ${font.fontFamily}`;
+    const words = label.textContent.split(/\\s+/).filter(Boolean);
+    const widest = Math.max(...words.map((w) => ctx.measureText(w).width));
+    const box = a.getBoundingClientRect();
+    return {text: label.textContent, room, widest, clipped: label.scrollWidth > label.clientWidth + 0.5,
+            right: box.right, tall: label.getBoundingClientRect().height};
+})"""
+
+
+def tab_bar_problems(page: Page, width: int, name: str) -> list[str]:
+    """The staff tab bar's labels that break a word, are clipped, or end past the phone's edge."""
+    found = []
+    for tab in page.evaluate(TAB_LABELS):
+        if tab["widest"] > tab["room"] + 0.5 or tab["clipped"] or tab["right"] > width + 0.5:
+            found.append(f"{name}: tab {tab['text']!r} does not fit its {tab['room']:.1f} px ({tab})")
+    return found
+
+
+@pytest.mark.parametrize(("width", "lang"), [(320, "id"), (360, "id"), (320, "en")], ids=["320-id", "360-id", "320-en"])
+def test_stats_screens_fit_the_phone(
+    pwa_server: PwaServer, world: World, phone: Callable[..., BrowserContext], width: int, lang: str
+) -> None:
+    """The figures (issue 18): a supervisor's agency dashboard under the eight-tab bar (its last tab "Beban kerja"),
+    with the officers' workload shown; a region admin's dashboard with the table behind the chart opened; a national
+    admin's ranking; and the public page of an MPP (``#/mpp/<region>``) with its services opened, signed out."""
+
+    def page_in(lang: str) -> Page:
+        context = phone(viewport={"width": width, "height": HEIGHT}, locale="en-GB" if lang == "en" else "id-ID")
+        context.add_init_script(f"localStorage.setItem('lang', '{lang}')")
+        return context.new_page()
+
+    label = f"{width}-{lang}-stats"
+    supervisor = pwa_server.staff_sign_in("supervisor", agency="DISDUKCAPIL", region="3302")
+    page = page_in(lang)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    widths = Widths(page, width, label, citizen=False)
+    pwa_server.open_signed_in(page, supervisor, "/officer/stats")
+    settle(page)
+    expect(page.locator("#stats-scope")).to_be_visible(timeout=20_000)
+    expect(page.locator("#nav li")).to_have_count(8)
+    widths.check("stats-supervisor")
+    # Indonesian, the app's first language, keeps every tab's words whole even with eight tabs at 320 px ("Beban
+    # kerja" wraps at its space). English words do not fit 40 px tabs ("Complaints" needs 59 px): they wrap inside
+    # the tab, which the page check above still holds to the phone's width.
+    if lang == "id":
+        widths.problems += tab_bar_problems(page, width, "stats-supervisor")
+    page.locator("#stats-officers-show").click()
+    expect(page.locator("#stats-officers-table, #stats-officers-none")).to_be_visible(timeout=20_000)
+    widths.check("stats-supervisor-officers")
+
+    admin = pwa_server.staff_sign_in("region_admin", region="3302")
+    page = widths.page = page_in(lang)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    pwa_server.open_signed_in(page, admin, "/admin/stats")
+    settle(page)
+    expect(page.locator("#stats-trend-toggle")).to_be_visible(timeout=20_000)
+    widths.check("stats-region")
+    if lang == "id":
+        widths.problems += tab_bar_problems(page, width, "stats-region")
+    page.locator("#stats-trend-toggle").click()
+    expect(page.locator("#stats-trend-table")).to_be_visible()
+    widths.check("stats-region-table")
+
+    national = pwa_server.staff_sign_in("national_admin")
+    page = widths.page = page_in(lang)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    pwa_server.open_signed_in(page, national, "/admin/stats/ranking")
+    settle(page)
+    expect(page.locator("#stats-ranking")).to_be_visible(timeout=20_000)
+    widths.check("stats-ranking")
+
+    page = widths.page = page_in(lang)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    widths.citizen = True  # a public page: dates in words too
+    page.goto(f"{pwa_server.url}/#/mpp/3302")
+    settle(page)
+    expect(page.locator("#pub-months")).to_be_visible(timeout=20_000)
+    widths.check("stats-public-mpp")
+    page.locator("#pub-services-details summary").click()
+    expect(page.locator("#pub-services")).to_be_visible()
+    widths.check("stats-public-mpp-services")
+    widths.assert_none()
+    assert errors == []

@@ -14,25 +14,21 @@ Real server, real API, Debian's Chromium; screenshots into docs/screenshots/ (qu
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
-import time
-import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import asyncpg
 import pypdf
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.a11y import AXE, axe_violations, describe
 from tests.e2e.pwa import *  # noqa: F403  (fixtures: pwa_server, browser, phone)
 from tests.e2e.pwa import PwaServer, bearer, virtual_authenticator, watch_errors
+from tests.e2e.queue_world import *  # noqa: F403  (fixture: region, a region of the test's own)
 from tests.support.identity import random_nik
 from tests.support.kiosks import paired_secret
-from tests.support.regions import remove_regions
 
 pytestmark = pytest.mark.e2e
 
@@ -40,115 +36,7 @@ PHONE_360 = {"width": 360, "height": 740}
 TABLET = {"width": 800, "height": 1280}
 DESK = {"width": 1280, "height": 900}
 TV = {"width": 1280, "height": 720}
-# A province of each time zone (BPS code, name, UTC offset).
-PROVINCES = [("33", "Jawa Tengah", 7), ("51", "Bali", 8), ("94", "Papua", 9)]
-ALL_DAY = {day: ["00:00-23:59"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 MM_PER_PT = 25.4 / 72
-T = TypeVar("T")
-
-
-def in_database(pwa_server: PwaServer, work: Callable[[asyncpg.Connection], Coroutine[Any, Any, T]]) -> T:
-    """Run ``work`` on a connection to the server's database (Playwright's sync API holds this thread's loop)."""
-
-    async def run() -> T:
-        conn = await asyncpg.connect(pwa_server.database_url)
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
-
-
-def province_with_time_left() -> tuple[str, str, int]:
-    """The first time zone whose local time leaves at least one 30-minute slot today with room to spare
-    (before 22:30): WIB, else WITA, else WIT — at any moment one of them does."""
-    now = dt.datetime.now(dt.UTC)
-    for code, name, offset in PROVINCES:
-        local = now + dt.timedelta(hours=offset)
-        if local.hour < 22 or (local.hour == 22 and local.minute < 30):
-            return code, name, offset
-    raise AssertionError("no time zone has a slot left today")  # cannot happen: WIT is two hours ahead of WIB
-
-
-async def free_code(conn: asyncpg.Connection, province: str) -> str:
-    taken = {
-        r["code"] for r in await conn.fetch("SELECT code FROM catalogue_region WHERE code LIKE $1", f"{province}%")
-    }
-    free = [f"{province}{n:02d}" for n in range(40, 70) if f"{province}{n:02d}" not in taken]
-    assert free, f"no free region code left in province {province}"
-    return free[uuid.uuid4().int % len(free)]
-
-
-async def remove_queue_region(conn: asyncpg.Connection, code: str) -> None:
-    """Everything the queue and the kiosks wrote in the test's region, then the region itself. The queue's call
-    history is append-only (triggers refuse DELETE): for this throwaway region only, the test turns triggers off
-    for the three append-only tables' rows (`session_replication_role`), inside one transaction."""
-    tickets = "SELECT id FROM queue_ticket WHERE region = $1"
-    async with conn.transaction():
-        await conn.execute("SET LOCAL session_replication_role = replica")
-        await conn.execute(f"DELETE FROM queue_estimate_shown WHERE ticket IN ({tickets})", code)
-        await conn.execute(f"DELETE FROM queue_ticket_event WHERE ticket IN ({tickets})", code)
-        await conn.execute("DELETE FROM queue_call WHERE region = $1", code)
-        await conn.execute("SET LOCAL session_replication_role = origin")
-        await conn.execute("DELETE FROM queue_ticket WHERE region = $1", code)
-        await conn.execute("DELETE FROM queue_booking WHERE region = $1", code)
-        await conn.execute("DELETE FROM queue_slot WHERE region = $1", code)
-        for table in ("queue_counter_session", "queue_service_setting", "queue_agency_letter", "auth_kiosk"):
-            await conn.execute(f"DELETE FROM {table} WHERE region = $1", code)
-    await remove_regions(conn, [code])
-
-
-@pytest.fixture
-def region(pwa_server: PwaServer) -> Iterator[dict[str, Any]]:
-    """A region of the test's own, open around the clock, with Disdukcapil and its counter A1 serving KK Baru."""
-    province, province_name, offset = province_with_time_left()
-    code = in_database(pwa_server, lambda conn: free_code(conn, province))
-    national = pwa_server.staff_sign_in("national_admin")
-    try:
-        with pwa_server.api() as api:
-            created = api.post(
-                "/api/v1/admin/regions",
-                json={
-                    "code": code,
-                    "name": f"Kabupaten Uji Antrean {code}",
-                    "nameEn": f"Uji Antrean {code} Regency",
-                    "place": f"Uji Antrean {code}",
-                    "kind": "kabupaten",
-                    "provinceCode": province,
-                    "provinceName": province_name,
-                    "mpp": {"name": f"MPP Uji Antrean {code}", "address": "Jl. Antrean No. 1", "openingHours": ALL_DAY},
-                },
-                headers=bearer(national),
-            )
-            assert created.status_code == 201, created.text
-            admin = pwa_server.staff_sign_in("region_admin", region=code)
-            agency = api.post("/api/v1/admin/agencies", json={"code": "DISDUKCAPIL"}, headers=bearer(admin))
-            assert agency.status_code == 201, agency.text
-            service = wait_for_service(pwa_server, code, "kk-baru")
-            counter = api.post(
-                "/api/v1/admin/counters",
-                json={"number": "A1", "agencyId": agency.json()["id"], "serviceIds": [service["id"]]},
-                headers=bearer(admin),
-            )
-            assert counter.status_code == 201, counter.text
-        yield {"code": code, "offset": offset, "admin": admin, "service": service}
-    finally:
-        in_database(pwa_server, lambda conn: remove_queue_region(conn, code))
-
-
-def wait_for_service(pwa_server: PwaServer, region: str, code: str) -> dict[str, Any]:
-    """The region's service once search has it (the catalogue reloads in every process within seconds)."""
-    deadline = time.monotonic() + 20
-    with pwa_server.api() as api:
-        while True:
-            found = api.get("/api/v1/services", params={"region": region, "q": code, "pageSize": 100}).json()
-            match = [i for i in found["items"] if i["code"] == code]
-            if match:
-                return dict(match[0])
-            assert time.monotonic() < deadline, f"{code} not searchable in {region}"
-            time.sleep(0.3)
 
 
 def fits(page: Page, name: str) -> None:
@@ -334,8 +222,9 @@ def officer_signs_in(pwa_server: PwaServer, browser: Browser, code: str) -> Page
     virtual_authenticator(page)
     page.goto(pwa_server.enrolment_link(mobile))
     page.get_by_label("Nomor HP").fill(mobile)
+    sent = pwa_server.code_count(mobile)
     page.get_by_role("button", name="Kirim kode").click()
-    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile))
+    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile, after=sent))
     page.get_by_role("button", name="Masuk", exact=True).click()
     page.get_by_role("button", name="Buat passkey").click()
     expect(page).to_have_url(f"{pwa_server.url}/#/officer", timeout=20_000)
@@ -457,8 +346,6 @@ def test_the_queue_screens_pass_axe(
 ) -> None:
     """axe-core (WCAG 2.2 AA tags, serious and critical) on the queue's screens: booking, a booking with its QR, my
     bookings, following a ticket, the kiosk's service list, and the officer's counter with a ticket called."""
-    from tests.e2e.test_pwa_a11y import AXE, axe_violations, describe
-
     assert AXE.exists(), f"{AXE} is missing: run `npm ci --prefix tools`"
     service = region["service"]["id"]
     citizen = pwa_server.sign_in()

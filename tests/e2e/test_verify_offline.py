@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -58,4 +59,49 @@ def test_expired_attestation_online(server: tuple[Server, Path], browser: Browse
     page.goto(srv.url + "/v/#" + token)
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "expired")
     expect(page.locator("#result")).to_contain_text("server MPP Digital")
+    context.close()
+
+
+def test_the_check_page_speaks_the_language_chosen_in_the_app(server: tuple[Server, Path], browser: Browser) -> None:
+    """Issue 13, item 10: the QR check page said everything in Indonesian after a person had chosen English in the
+    app. Indonesian is the default; English chosen (kept on the device) gives English words, English dates."""
+    srv, data_dir = server
+    token = attestation(data_dir)
+    context = browser.new_context(locale="en-GB")  # the browser's own language does not choose: Indonesian first
+    page = context.new_page()
+    page.goto(srv.url + "/v/#" + token)
+    result = page.locator("#result")
+    expect(page.locator("[data-verdict]")).to_have_text("Sah", timeout=15_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verifikasi dokumen")
+    expect(result).to_contain_text("Instansi")
+    expect(result).to_contain_text("Diperiksa dengan server MPP Digital.")
+    expect(page.get_by_label("NIK pada KTP-el pemegang")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "id"
+    assert page.title() == "Verifikasi dokumen — MPP Digital"
+
+    # English chosen in the app on this device (the same origin keeps the choice), then a QR code scanned.
+    page.goto(srv.url + "/#/")
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_role("button", name="Ganti ke Bahasa Indonesia")).to_be_visible()
+    page.goto(srv.url + "/v/#" + token)
+    expect(page.locator("[data-verdict]")).to_have_text("Valid", timeout=15_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Document check")
+    for words in ("Agency", "Valid until", "Checked with the MPP Digital server.", "Match with the holder's NIK"):
+        expect(result).to_contain_text(words)
+    for words in ("Instansi", "Berlaku sampai", "Diperiksa", "Cocokkan"):
+        expect(result).not_to_contain_text(words)
+    # Dates in English too ("5 December 2027"), not "5 Desember 2027".
+    english_months = "January|February|March|April|May|June|July|August|September|October|November|December"
+    expect(result.locator("dd").nth(3)).to_have_text(re.compile(rf"^\d{{1,2}} ({english_months}) \d{{4}}$"))
+    page.get_by_label("NIK on the holder's KTP-el").fill("3302015708900002")
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("The NIK matches this document.")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.title() == "Document check — MPP Digital"
+
+    # Switched back on the check page itself: Indonesian again, and kept for the app.
+    page.get_by_role("button", name="Ganti ke Bahasa Indonesia").click()
+    expect(page.locator("[data-verdict]")).to_have_text("Sah")
+    expect(result).to_contain_text("Instansi")
+    assert page.evaluate("localStorage.getItem('lang')") == "id"
     context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -260,6 +261,12 @@ async def test_a_parent_on_the_childs_card_gets_an_active_mandate_and_a_stranger
     mine = (await client.get("/api/v1/me/mandates", headers=bearer(stranger))).json()["items"]
     assert [(m["status"], m["reviewReason"]) for m in mine] == [("refused", "Tidak tercantum di KK anak.")]
     assert "mandate.reviewed" in await trail(db, account_id(stranger))
+    # The parent is told the outcome (push, in-app), without the child's name.
+    told = await db.fetch(
+        "SELECT payload FROM outbox_message WHERE topic = 'mandate.reviewed' AND recipient = $1",
+        account_id(stranger),
+    )
+    assert [json.loads(m["payload"]) for m in told] == [{"mandate": waiting["id"], "approved": False}]
 
     # A parent whose own NIK is not proven waits for an officer too, who may approve after seeing the KK.
     unproven = await create_citizen(client, name="Wulan Sari", kk=card)

@@ -16,6 +16,7 @@ import pytest
 from litestar import Litestar
 
 from api.notifications.worker import MAX_ATTEMPTS
+from api.outbox.service import enqueue
 from tests.fakes.push_service import FakePushService
 from tests.support.auth import bearer, sign_in
 from tests.support.factories import create_application, create_officer
@@ -241,3 +242,47 @@ async def test_the_outbox_is_vacuumed_like_a_queue(db: asyncpg.Connection) -> No
     options = await db.fetchval("SELECT reloptions FROM pg_class WHERE relname = 'outbox_message'")
     assert "autovacuum_vacuum_scale_factor=0" in options
     assert "autovacuum_vacuum_threshold=2000" in options
+
+
+async def test_a_heads_up_for_a_kiosk_phone_goes_by_sms(app: Litestar, db: asyncpg.Connection) -> None:
+    """A walk-in ticket's phone (given at the kiosk, no account) gets the queue's heads-up by SMS, once."""
+    phone = f"+62812{uuid.uuid4().int % 10**7:07d}"
+    number = f"Z-{uuid.uuid4().int % 1000:03d}"
+    payload = {"number": number, "ahead": 2, "agencyName": {"id": "Disdukcapil", "en": "Disdukcapil"}, "phone": phone}
+    async with db.transaction():
+        await enqueue(db, topic="queue.heads_up", recipient=None, subject=None, payload=payload)
+    path = app.state.settings.dev_messages_path
+
+    async def texted() -> list[dict[str, Any]]:
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        return [m for m in lines if m["to"] == phone]
+
+    messages = await wait_db(texted)
+    assert len(messages) == 1 and number in messages[0]["body"]
+
+
+async def test_the_notification_worker_takes_only_its_own_channel(app: Litestar, db: asyncpg.Connection) -> None:
+    """The outbox carries messages for several consumers (SP4N-LAPOR!, webhooks to come): the notification worker
+    delivers channel "notify" only and leaves the others untouched, even with a topic it knows."""
+    phone = f"+62812{uuid.uuid4().int % 10**7:07d}"
+    payload = {"number": "Y-001", "ahead": 2, "agencyName": {"id": "Disdukcapil", "en": "Disdukcapil"}}
+    async with db.transaction():
+        other = await enqueue(
+            db,
+            topic="queue.heads_up",
+            recipient=None,
+            subject=None,
+            payload={**payload, "phone": phone},
+            channel="webhook",
+        )
+        mine = await enqueue(
+            db, topic="queue.heads_up", recipient=None, subject=None, payload={**payload, "phone": phone}
+        )
+
+    async def done() -> bool:
+        return bool(await db.fetchval("SELECT processed_at IS NOT NULL FROM outbox_message WHERE id = $1", mine))
+
+    await wait_db(done)
+    row = await db.fetchrow("SELECT attempts, processed_at FROM outbox_message WHERE id = $1", other)
+    assert row["attempts"] == 0 and row["processed_at"] is None
+    await db.execute("DELETE FROM outbox_message WHERE id = $1", other)

@@ -148,7 +148,9 @@ async def test_a_booked_check_in_goes_ahead_of_walk_ins_once_its_slot_starts_and
     assert checked_in.kind == "booked" and checked_in.booking.on_time
     with pytest.raises(TooEarlyError) as too_early:
         await ticket(db, at(day, "12:59"), check_in_code=early.check_in_code)
-    assert "13:00" in too_early.value.detail
+    # The kiosk is told when check-in opens, as a value of its own (the building's clock) and in Indonesian words.
+    assert too_early.value.extensions == {"opensAt": at(day, "13:00").isoformat()}
+    assert "pukul 13.00" in too_early.value.detail
     came_late = await ticket(db, at(day, "11:05"), booking_id=late.id)
     assert came_late.kind == "walk_in" and came_late.booking.on_time is False
     clerk = await officer(db, "DINSOS")
@@ -226,7 +228,11 @@ async def test_three_no_shows_in_ninety_days_suspend_online_booking_for_thirty_d
     with pytest.raises(BookingSuspendedError) as suspended:
         await booking(db, account, sid, at(open_day(days[2] + dt.timedelta(days=3)), "09:00"), later)
     until = (at(days[2], "09:07") + rules.SUSPEND_FOR).date()
-    assert until.isoformat() in suspended.value.detail and "3 no-shows in 90 days" in suspended.value.detail
+    assert suspended.value.detail.startswith(
+        f"Pemesanan online ditangguhkan sampai {rules.date_id(until)} karena 3 kali tidak hadir dalam 90 hari."
+    )
+    assert suspended.value.extensions is not None and suspended.value.extensions["until"] == until.isoformat()
+    assert suspended.value.extensions["rule"]["noShows"] == 3
     shown = await queue.suspension(db, account=account, now=later)
     assert shown is not None and shown.until == until and shown.no_shows == 3
     # Thirty days on, booking is open again.

@@ -29,8 +29,9 @@ async def waiting_ticket(db: asyncpg.Connection, *, region: str = REGION, agency
         try:
             await db.execute(
                 """INSERT INTO queue_ticket (id, region, agency, day, letter, seq, number, kind, status, priority,
-                                             due_at, calls, follow_token, issued_at, estimate_low, estimate_high)
-                   VALUES ($1, $2, $3, $4, 'Q', $5, $6, 'walk_in', 'waiting', 0, $7, 0, $8, $7, 0, 1)""",
+                                             due_at, calls, follow_token, issued_at, estimate_low, estimate_high, mpp)
+                   VALUES ($1, $2, $3, $4, 'Q', $5, $6, 'walk_in', 'waiting', 0, $7, 0, $8, $7, 0, 1,
+                           (SELECT m.id FROM catalogue_mpp m WHERE m.region = $2::varchar ORDER BY m.name LIMIT 1))""",
                 uuid.uuid4(),
                 region,
                 agency_id,

@@ -206,6 +206,49 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     # the queue's display board (issue 16): public, a TV in the building with nobody signed in
     ("GET", "/api/v1/regions/{}/queue/board"): PUBLIC,
     ("GET", "/api/v1/regions/{}/queue/board/events"): PUBLIC,
+    # the SKM survey (issue 17): citizens rate their own transactions, walk-ins at the kiosk; the index and the
+    # answered comments are public; staff read their unit's figures and comments; supervisors and region admins
+    # answer comments publicly
+    ("GET", "/api/v1/me/surveys"): {"citizen"},
+    ("POST", "/api/v1/applications/{}/survey"): {"citizen"},
+    ("POST", "/api/v1/surveys/{}"): {"citizen"},
+    ("GET", "/api/v1/kiosk/queue/survey/{}"): {"kiosk"},
+    ("POST", "/api/v1/kiosk/queue/survey/{}"): {"kiosk"},
+    ("GET", "/api/v1/skm"): PUBLIC,
+    ("GET", "/api/v1/skm/comments"): PUBLIC,
+    ("GET", "/api/v1/staff/skm"): {"officer", "supervisor", "region_admin", "national_admin"},
+    ("GET", "/api/v1/staff/skm/comments"): {"officer", "supervisor", "region_admin", "national_admin"},
+    ("PUT", "/api/v1/staff/skm/comments/{}/reply"): {"supervisor", "region_admin"},
+    ("DELETE", "/api/v1/staff/skm/comments/{}/reply"): {"supervisor", "region_admin"},
+    # complaints (issue 17): the categories are public; citizens file and follow their own; staff read their
+    # agency's (admins their region's), officers, supervisors and region admins answer, region admins reassign
+    ("GET", "/api/v1/complaints/categories"): PUBLIC,
+    ("POST", "/api/v1/complaints"): {"citizen"},
+    ("GET", "/api/v1/complaints"): {"citizen"},
+    ("GET", "/api/v1/complaints/{}"): {"citizen"},
+    ("POST", "/api/v1/complaints/{}/confirm"): {"citizen"},
+    ("POST", "/api/v1/complaints/{}/dispute"): {"citizen"},
+    ("POST", "/api/v1/complaints/{}/withdraw"): {"citizen"},
+    ("GET", "/api/v1/staff/complaints"): {"officer", "supervisor", "region_admin", "national_admin"},
+    ("GET", "/api/v1/staff/complaints/{}"): {"officer", "supervisor", "region_admin", "national_admin"},
+    ("GET", "/api/v1/staff/complaints/{}/attachment"): {"officer", "supervisor", "region_admin", "national_admin"},
+    ("POST", "/api/v1/staff/complaints/{}/answer"): {"officer", "supervisor", "region_admin"},
+    ("POST", "/api/v1/staff/complaints/{}/reassign"): {"region_admin"},
+    # open data (issue 18): the daily release, public outside /api; an MPP's public performance page; the
+    # compliance evidence pack (supervisors their agency, admins their region or all)
+    ("GET", "/open-data/datapackage.json"): PUBLIC,
+    ("GET", "/open-data/{}"): PUBLIC,
+    ("GET", "/open-data/{}/datapackage.json"): PUBLIC,
+    ("GET", "/open-data/{}/{}"): PUBLIC,
+    ("GET", "/api/v1/stats/public/mpps/{}"): PUBLIC,
+    ("GET", "/api/v1/stats/evidence"): {"supervisor", "region_admin", "national_admin"},
+    # figures (issue 18): what each figure means is public; supervisors read their agency, region admins their
+    # region, national admins everything and the ranking; per-officer workload only the agency's supervisor and
+    # its region's admin (audited)
+    ("GET", "/api/v1/stats/definitions"): PUBLIC,
+    ("GET", "/api/v1/stats/figures"): {"supervisor", "region_admin", "national_admin"},
+    ("GET", "/api/v1/stats/ranking"): {"national_admin"},
+    ("GET", "/api/v1/stats/officers"): {"supervisor", "region_admin"},
 }
 
 

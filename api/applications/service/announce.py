@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from api.applications.service.rules import Row
+from api.catalogue.service import service_names
 from api.outbox.service import enqueue
 
 TOPIC = "application.status_changed"
@@ -14,12 +15,9 @@ async def announce(conn: asyncpg.Connection, row: Row, to_status: str, service: 
     """What the notifications need to word the message, no personal data beyond it. Submission passes the
     service it already read; the other changes read its names here."""
     if service is None:
-        # Cross-domain read (catalogue), kept: the catalogue has no function for a service's names alone (its
-        # find_service reads the whole service in two statements), and each decision would pay for them.
-        service = await conn.fetchrow(
-            "SELECT name_id, name_en, region FROM catalogue_service WHERE id = $1", row["service"]
-        )
-        assert service is not None, "applications_application.service is a foreign key"
+        names = await service_names(conn, row["service"])
+        assert names is not None, "applications_application.service is a foreign key"
+        service = {"name_id": names.name_id, "name_en": names.name_en, "region": names.region}
     await enqueue(
         conn,
         topic=TOPIC,

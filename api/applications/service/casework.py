@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from api.accounts import service as accounts
 from api.applications import result_pdf, schemas
 from api.applications.service import queries
 from api.applications.service.announce import announce
@@ -33,6 +34,8 @@ from api.applications.service.rules import (
 from api.applications.statuses import NEEDS_CORRECTION, OPEN, OfficerAction
 from api.audit.service import mask_nik, record, record_read
 from api.calendar.service import ensure_loaded, working_calendar
+from api.catalogue import service as catalogue
+from api.feedback import surveys as feedback
 from api.lib.errors import FieldError
 from api.lib.staff import Officer
 from api.wallet import service as wallet
@@ -133,8 +136,8 @@ async def assign(
     """Claim (to myself) or hand to a colleague of the same agency and region."""
     target = to or officer.id
     if to is not None and to != officer.id:
-        colleague = await conn.fetchval(queries.COLLEAGUE, to, officer.agency_code, officer.region)
-        if colleague is None:
+        agency = await conn.fetchval(queries.AGENCY_ID, officer.agency_code, officer.region)
+        if agency is None or not await accounts.is_officer_of(conn, to, agency=agency, region=officer.region):
             raise InvalidApplicationError([FieldError(field="officerId", message="is not an officer of your agency")])
     async with conn.transaction():
         row = await _officer_row(conn, officer, application_id, lock=True)
@@ -177,6 +180,7 @@ async def decide(
             conn, row, actor=officer.id, role=OFFICER, to_status=target, action=action, reason=reason
         )
         await announce(conn, row, target)
+        await feedback.invite_for_application(conn, row, status=target, officer=officer.id)
         await record(
             conn,
             action=f"application.{action}",
@@ -217,24 +221,27 @@ async def _issue_result(
     """Render the service's result (a signed PDF) and issue it into the applicant's wallet. It names whom it is
     for (name and masked NIK), who applied if someone else did, the agency and its officers: a document that
     names nobody proves nothing at a counter."""
-    info = await conn.fetchrow(queries.RESULT_INFO, row["service"], officer.id, row["applicant"], row["id"])
-    applicant = info["applicant_name"] or None
-    officer_name = info["officer_name"] or "-"
+    service = await catalogue.service_names(conn, row["service"])
+    assert service is not None, "applications_application.service is a foreign key"
+    decider = await conn.fetchval(queries.DECIDER, row["id"])
+    people = await accounts.people(conn, [officer.id, row["applicant"], decider])
+    nobody = accounts.Person(name="", phone="", nik=None, language="id", active=False)
+    applicant = people.get(row["applicant"], nobody)
     document = result_pdf.ResultDocument(
         number=row["number"],
-        title=info["output_id"] or info["name_id"],
-        service=info["name_id"],
-        agency=info["agency_name"],
-        region=info["region_name"],
-        holder=row["subject_name"] or applicant or "-",
-        holder_nik=mask_nik(row["subject_nik"] or info["applicant_nik"]),
+        title=service.output_id or service.name_id,
+        service=service.name_id,
+        agency=service.agency_name_id,
+        region=service.region_name,
+        holder=row["subject_name"] or applicant.name or "-",
+        holder_nik=mask_nik(row["subject_nik"] or applicant.nik),
         decided_on=local_today(row["region"]),
-        officer=officer_name,
-        applicant=applicant,
-        decided_by=info["decider_name"] or None,
+        officer=people.get(officer.id, nobody).name or "-",
+        applicant=applicant.name or None,
+        decided_by=people.get(decider, nobody).name or None,
     )
-    type_code = output_types().get(info["code"], "HASIL_LAYANAN")
-    valid_months = await conn.fetchval(queries.VALIDITY_MONTHS, type_code)
+    type_code = output_types().get(service.code, "HASIL_LAYANAN")
+    valid_months = await catalogue.validity_months(conn, type_code)
     valid_until = dt.datetime.now(dt.UTC) + dt.timedelta(days=30 * valid_months) if valid_months is not None else None
     return await wallet.issue(
         conn,
@@ -279,10 +286,11 @@ async def workload(conn: asyncpg.Connection, *, officer: Officer) -> schemas.Wor
     await ensure_loaded(conn)
     soon = working_calendar(officer.region).add_working_days(today, DUE_SOON_WORKING_DAYS)
     rows = await conn.fetch(queries.WORKLOAD, agency, today, soon, list(OPEN))
+    names = await accounts.names(conn, [r["assigned_to"] for r in rows])
     items = [
         schemas.OfficerWorkload(
             officer=r["assigned_to"],
-            name=r["name"] or "(belum ditugaskan)",
+            name=names.get(r["assigned_to"]) or "(belum ditugaskan)",
             open=r["open"],
             overdue=r["overdue"],
             due_soon=r["due_soon"],
@@ -295,5 +303,18 @@ async def workload(conn: asyncpg.Connection, *, officer: Officer) -> schemas.Wor
 async def broker_flags(conn: asyncpg.Connection, *, officer: Officer) -> schemas.FlagList:
     """The region's unreviewed broker flags, newest first."""
     rows = await conn.fetch(queries.BROKER_FLAGS, officer.region)
-    items = [schemas.Flag(**{f: r[f] for f in schemas.Flag.__struct_fields__}) for r in rows]
+    people = await accounts.people(conn, [r["account"] for r in rows])
+    items = [
+        schemas.Flag(
+            id=r["id"],
+            account=r["account"],
+            name=people[r["account"]].name,
+            phone=people[r["account"]].phone,
+            people=r["people"],
+            window_days=r["window_days"],
+            created_at=r["created_at"],
+        )
+        for r in rows
+        if r["account"] in people  # as the inner join before: a flag whose account is gone is not listed
+    ]
     return schemas.FlagList(items=items, total=len(items))

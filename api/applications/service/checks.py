@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from api.accounts.service import AssuranceRequiredError, mandate_allows, meets
+from api.accounts.service import AssuranceRequiredError, mandate_allows, mandate_member_name, meets
 from api.applications import schemas
 from api.applications.forms import check_answers
 from api.applications.service import queries
@@ -149,12 +149,7 @@ async def _subject(
     mandate = await mandate_allows(conn, holder=applicant, member_nik=for_nik, service_code=context["code"])
     if mandate is None:
         raise NoMandateError
-    # Not a hot path (only applications for someone else); accounts has no function for a mandate's member name.
-    name = await conn.fetchval(
-        "SELECT member_name FROM accounts_family_member f JOIN accounts_mandate m ON m.member = f.id WHERE m.id = $1",
-        mandate,
-    )
-    return for_nik, name or "", mandate
+    return for_nik, await mandate_member_name(conn, mandate), mandate
 
 
 async def check(

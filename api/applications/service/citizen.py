@@ -57,42 +57,34 @@ async def readiness(conn: asyncpg.Connection, *, owner: uuid.UUID, service_id: u
     service = await find_service(conn, service_id, "id")
     if service is None:
         raise no_such_service()
-    # Not a hot path, but the wallet has no function listing an owner's documents of some types without its
-    # runtime (keys, blob store); this reads its table for the four columns the states need.
-    documents = await conn.fetch(
-        """SELECT id, document_type, status, valid_until, title, created_at FROM wallet_document
-           WHERE owner = $1 AND deleted_at IS NULL AND document_type = ANY($2::text[])
-           ORDER BY created_at DESC""",
-        owner,
-        [r.code for r in service.requirements],
-    )
+    documents = await wallet.documents_of_types(conn, owner=owner, types=[r.code for r in service.requirements])
     now = dt.datetime.now(dt.UTC)
     rank = {"satisfied": 0, "pending": 1, "expired": 2, "rejected": 3}
     states = []
     for req in service.requirements:
         best: tuple[str, uuid.UUID | None] = ("missing", None)
         attachable: list[schemas.AttachableDocument] = []
-        for doc in (d for d in documents if d["document_type"] == req.code):
+        for doc in (d for d in documents if d.document_type == req.code):
             # The same rule as the submission's (checks._check_documents): expired or rejected cannot be attached.
-            if doc["valid_until"] is not None and doc["valid_until"] < now:
+            if doc.valid_until is not None and doc.valid_until < now:
                 state = "expired"
-            elif doc["status"] in ("verified", "issued"):
+            elif doc.status in ("verified", "issued"):
                 state = "satisfied"
-            elif doc["status"] == "uploaded":
+            elif doc.status == "uploaded":
                 state = "pending"
             else:
                 state = "rejected"
             if state in ("satisfied", "pending"):
                 attachable.append(
                     schemas.AttachableDocument(
-                        id=doc["id"],
-                        title=doc["title"],
+                        id=doc.id,
+                        title=doc.title,
                         state=state,  # type: ignore[arg-type]
-                        created_at=doc["created_at"],
+                        created_at=doc.created_at,
                     )
                 )
             if best[0] == "missing" or rank[state] < rank[best[0]]:
-                best = (state, doc["id"])
+                best = (state, doc.id)
         attachable.sort(key=lambda d: rank[d.state])  # stable: newest first within each state
         states.append(
             schemas.RequirementState(

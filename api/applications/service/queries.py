@@ -96,40 +96,23 @@ COUNT_STRANGERS = """
 # inbox's included; the catalogue has no look-up by code and region.
 AGENCY_ID = "SELECT id FROM catalogue_agency WHERE code = $1 AND region = $2"
 
-# Not hot paths, but the owning domain has no function for them yet (docs/ARCHITECTURE.md lists what is
-# wanted); each reads only what it shows.
-# assign: is this person an active officer of my agency in my region (accounts + catalogue)?
-COLLEAGUE = """
-    SELECT a.id FROM accounts_account a JOIN catalogue_agency g ON g.id = a.agency
-    WHERE a.id = $1 AND g.code = $2 AND a.region = $3 AND a.status = 'active'
-      AND a.roles && ARRAY['officer', 'supervisor']::varchar[]"""
-# complete: what the issued result document prints (catalogue names; the issuing officer's, the applicant's
-# and the name of the officer who approved it, from the timeline).
-RESULT_INFO = """
-    SELECT s.code, s.name_id, s.output_id, g.name_id AS agency_name, r.name AS region_name,
-           o.name AS officer_name, a.name AS applicant_name, a.nik AS applicant_nik,
-           (SELECT d.name FROM applications_event e JOIN accounts_account d ON d.id = e.actor
-            WHERE e.application = $4 AND e.action = 'approve' ORDER BY e.id DESC LIMIT 1) AS decider_name
-    FROM catalogue_service s JOIN catalogue_agency g ON g.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    JOIN accounts_account o ON o.id = $2 JOIN accounts_account a ON a.id = $3
-    WHERE s.id = $1"""
-VALIDITY_MONTHS = "SELECT validity_months FROM catalogue_document_type WHERE code = $1"
-# The supervisor's workload per officer, with the officers' names (accounts).
+# --- our own tables ------------------------------------------------------------------------------------------
+
+# complete: who approved the application (its last approval on the timeline), named on the result document.
+DECIDER = """
+    SELECT actor FROM applications_event WHERE application = $1 AND action = 'approve' ORDER BY id DESC LIMIT 1"""
+# The supervisor's workload per officer (their names come from accounts.service.names).
 WORKLOAD = f"""
-    SELECT a.assigned_to, o.name,
+    SELECT a.assigned_to,
            count(*) AS open,
            count(*) FILTER (WHERE a.due_date < $2 AND a.status <> '{NEEDS_CORRECTION}') AS overdue,
            count(*) FILTER (WHERE a.due_date BETWEEN $2 AND $3 AND a.status <> '{NEEDS_CORRECTION}') AS due_soon
-    FROM applications_application a LEFT JOIN accounts_account o ON o.id = a.assigned_to
+    FROM applications_application a
     WHERE a.agency = $1 AND a.status = ANY($4::text[])
-    GROUP BY a.assigned_to, o.name ORDER BY overdue DESC, open DESC"""
-# The open broker flags of a region, with the flagged account's name and phone (accounts).
+    GROUP BY a.assigned_to ORDER BY overdue DESC, open DESC"""
+# The open broker flags of a region (the flagged person's name and phone come from accounts.service.people).
 BROKER_FLAGS = """
-    SELECT f.*, a.name, a.phone FROM applications_broker_flag f JOIN accounts_account a ON a.id = f.account
-    WHERE f.region = $1 AND f.reviewed_at IS NULL ORDER BY f.created_at DESC"""
-
-# --- our own tables ------------------------------------------------------------------------------------------
+    SELECT * FROM applications_broker_flag WHERE region = $1 AND reviewed_at IS NULL ORDER BY created_at DESC"""
 
 # The open statuses written into the SQL, not passed: a generic plan can then still prove the partial inbox
 # index (WHERE status IN the open ones) applies.

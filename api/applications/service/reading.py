@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from typing import Any
 
 import asyncpg
 
+from api.accounts.service import people
 from api.applications import schemas
 from api.applications.service import queries
 from api.applications.service.errors import ApplicationNotFoundError
@@ -121,16 +123,18 @@ async def list_for_citizen(
 # --- reads for the kiosk status look-up (api/kiosk): the number's owner, then the bare status -------------
 
 
-async def owner_by_number(conn: asyncpg.Connection, number: str) -> asyncpg.Record | None:
-    """The submitted application with this number and its applicant's phone and language (to send the look-up
-    code to, in the language the applicant chose)."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        f"""SELECT a.id, acc.phone, acc.language FROM applications_application a
-           JOIN accounts_account acc ON acc.id = a.applicant
-           WHERE a.number = $1 AND a.status <> '{DRAFT}' AND acc.status = 'active'""",
-        number,
+async def owner_by_number(conn: asyncpg.Connection, number: str) -> dict[str, Any] | None:
+    """The submitted application with this number (``id``) and its applicant's ``phone`` and ``language`` (to send
+    the look-up code to, in the language the applicant chose); None unless the applicant's account is active."""
+    row = await conn.fetchrow(
+        f"SELECT id, applicant FROM applications_application WHERE number = $1 AND status <> '{DRAFT}'", number
     )
-    return row
+    if row is None:
+        return None
+    person = (await people(conn, [row["applicant"]])).get(row["applicant"])
+    if person is None or not person.active:
+        return None
+    return {"id": row["id"], "phone": person.phone, "language": person.language}
 
 
 async def status_row(conn: asyncpg.Connection, application_id: uuid.UUID) -> asyncpg.Record | None:

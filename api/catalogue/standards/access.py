@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+import asyncpg
+
+from api.audit.service import record
 from api.catalogue.standards.content import NATIONAL
 from api.catalogue.standards.errors import NationalScopeForbiddenError, StandardNotFoundError
 
@@ -45,3 +49,7 @@ class Admin:
         """The scope a list shows: the one named, else a region admin's own region (None: a national admin named
         none)."""
         return scope or self.region
+
+    async def audit(self, conn: asyncpg.Connection, action: str, **detail: Any) -> None:
+        """The audit event of this admin's change to a standard (no subject: a standard is no person's data)."""
+        await record(conn, action=action, actor=self.id, subject=None, detail=detail, ip=self.ip)

@@ -10,7 +10,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from api.audit.service import record
 from api.catalogue import schemas
 from api.catalogue.datafiles import ServiceFile, Slug
 from api.catalogue.standards.access import Admin
@@ -92,14 +91,7 @@ async def code_taken(conn: asyncpg.Connection, scope: str, code: str) -> bool:
 
 
 async def _audit(conn: asyncpg.Connection, admin: Admin, action: str, row: asyncpg.Record, **detail: Any) -> None:
-    await record(
-        conn,
-        action=action,
-        actor=admin.id,
-        subject=None,
-        detail={"scope": scope_of(row["region"]), "code": row["code"], "draft": str(row["id"]), **detail},
-        ip=admin.ip,
-    )
+    await admin.audit(conn, action, scope=scope_of(row["region"]), code=row["code"], draft=str(row["id"]), **detail)
 
 
 _INSERT = """

@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from api.audit.service import record
 from api.catalogue import schemas
 from api.catalogue.standards.access import Admin
 from api.catalogue.standards.errors import (
@@ -32,14 +31,7 @@ async def _lock(conn: asyncpg.Connection, admin: Admin, service: uuid.UUID, revi
 
 
 async def _audit(conn: asyncpg.Connection, admin: Admin, action: str, row: asyncpg.Record, **detail: Any) -> None:
-    await record(
-        conn,
-        action=action,
-        actor=admin.id,
-        subject=None,
-        detail={"scope": row["region"], "code": row["code"], "service": str(row["id"]), **detail},
-        ip=admin.ip,
-    )
+    await admin.audit(conn, action, scope=row["region"], code=row["code"], service=str(row["id"]), **detail)
 
 
 def _reason(reason: str | None) -> str | None:

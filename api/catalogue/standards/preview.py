@@ -59,6 +59,8 @@ async def detail(
     local_note: schemas.LocalNote | None = None,
 ) -> schemas.ServiceDetail:
     """``content`` as region ``region``'s service ``service`` would show it (placeholders filled for the region)."""
+    # Long on purpose: one constructor mapping a standard's content to the public detail field by field, the same
+    # shape as the catalogue's own reader.
     service = service or stable_service_id(region, content.code)
     place = await conn.fetchrow(_PLACE, region, content.agency, service)
     if place is None:

@@ -14,7 +14,6 @@ import uuid
 import asyncpg
 import msgspec
 
-from api.audit.service import record
 from api.catalogue import schemas
 from api.catalogue.datafiles import ServiceFile
 from api.catalogue.standards.access import Admin
@@ -62,6 +61,8 @@ async def publish_content(
     ``national_service``). A region's version lands in its row; a national one in the row of every region whose
     MPP has the agency, each region's overlay (hidden, note) and lifecycle kept.
     """
+    # Long on purpose: check, lock, number, insert the version and materialise it are one transaction in the caller's,
+    # whose order is the rule.
     assert conn.is_in_transaction(), "publish_content runs in the caller's transaction"
     reason = clean_reason(reason)
     checked, problems = await check_content(conn, scope=scope, raw=msgspec.to_builtins(content))
@@ -131,13 +132,8 @@ async def publish_draft(
             conn, scope=scope, content=content, author=admin.id, author_name=admin.name, reason=reason
         )
         await conn.execute("DELETE FROM catalogue_service_draft WHERE id = $1", draft_id)
-        await record(
-            conn,
-            action="standard.published",
-            actor=admin.id,
-            subject=None,
-            detail={"scope": scope, "code": code, "version": version, "reason": clean_reason(reason)},
-            ip=admin.ip,
+        await admin.audit(
+            conn, "standard.published", scope=scope, code=code, version=version, reason=clean_reason(reason)
         )
         service: uuid.UUID | None = (
             await conn.fetchval("SELECT id FROM catalogue_service WHERE region = $1 AND code = $2", scope, code)

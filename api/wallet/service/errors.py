@@ -63,6 +63,14 @@ class ReasonRequiredError(DomainError, ValueError):
     detail = "Say why the document is rejected, so the citizen can fix it."
 
 
+class NotAFamilyCardError(DomainError, ValueError):
+    """422: only a family card (KK) being verified lists NIKs (``listedNiks``)."""
+
+    status = 422
+    code = "unprocessable"
+    detail = "Only a family card (KK) that is being verified lists NIKs."
+
+
 class NotAttestedError(DomainError):
     """409: only a verified or issued document has an attestation, and so a QR code."""
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 
+from api.accounts.service import family_card_verified
 from api.audit.service import record
 from api.lib.staff import Officer
 from api.outbox.service import enqueue
@@ -14,7 +16,9 @@ from api.wallet.service import cross_domain, queries
 from api.wallet.service.attestations import sign
 from api.wallet.service.content import Content, Wallet, open_sealed, served
 from api.wallet.service.documents import record_read, to_document
-from api.wallet.service.errors import ReasonRequiredError, ReviewConflictError
+from api.wallet.service.errors import NotAFamilyCardError, ReasonRequiredError, ReviewConflictError
+
+FAMILY_CARD = "KK"
 
 
 async def _shared_row(conn: asyncpg.Connection, officer: Officer, document_id: uuid.UUID) -> asyncpg.Record:
@@ -55,15 +59,24 @@ async def review(
     valid: bool,
     reason: str | None,
     ip: str,
+    listed_niks: Sequence[str] | None = None,
 ) -> schemas.Document:
     """Verify (sign an attestation) or reject (with a reason) a document shared with the officer's agency.
 
     Once: a verified document is accepted by every agency without checking again, so a second review is a
     conflict — and so is a review racing another one (the row is locked).
+
+    Verifying a family card (KK), the officer may record the NIKs it lists (``listed_niks``): they are kept in
+    the ``verified`` history row with the content's hash, and the card then proves the owner's parental mandates
+    over a child it lists — those waiting for an officer become active now, later ones at once
+    (``family_card_listing``).
     """
     if not valid and not (reason and reason.strip()):
         raise ReasonRequiredError
-    await _shared_row(conn, officer, document_id)
+    shared = await _shared_row(conn, officer, document_id)
+    niks = sorted(set(listed_niks or ()))
+    if niks and (not valid or shared["document_type"] != FAMILY_CARD):
+        raise NotAFamilyCardError
     async with conn.transaction():
         row = await cross_domain.fetch_document(conn, document_id, lock=True)
         if row["status"] != "uploaded":
@@ -72,7 +85,14 @@ async def review(
             await _verify(conn, wallet, officer, row)
         else:
             await queries.save_reviewed(conn, document_id, "rejected", reason.strip() if reason else None)
-        await _tell_owner(conn, officer, row, action="verified" if valid else "rejected", reason=reason, ip=ip)
+        listing = {"listed_niks": niks, "hash": row["content_hash"]} if niks else {}
+        await _tell_owner(
+            conn, officer, row, action="verified" if valid else "rejected", reason=reason, ip=ip, **listing
+        )
+        if niks:
+            await family_card_verified(
+                conn, owner=row["owner"], niks=niks, officer=officer.id, document=document_id, ip=ip
+            )
     return await to_document(conn, wallet, await cross_domain.fetch_document(conn, document_id))
 
 
@@ -97,11 +117,20 @@ async def _verify(conn: asyncpg.Connection, wallet: Wallet, officer: Officer, ro
 
 
 async def _tell_owner(
-    conn: asyncpg.Connection, officer: Officer, row: asyncpg.Record, *, action: str, reason: str | None, ip: str
+    conn: asyncpg.Connection,
+    officer: Officer,
+    row: asyncpg.Record,
+    *,
+    action: str,
+    reason: str | None,
+    ip: str,
+    **listing: object,
 ) -> None:
     """The review's history row, the owner's notification (outbox) and the audit event, in its transaction."""
     document_id = row["id"]
-    await queries.save_event(conn, document_id, action, officer.id, agency=officer.agency_code, reason=reason)
+    await queries.save_event(
+        conn, document_id, action, officer.id, agency=officer.agency_code, reason=reason, **listing
+    )
     type_name = await cross_domain.fetch_document_type(conn, row["document_type"])
     await enqueue(
         conn,
@@ -122,3 +151,12 @@ async def _tell_owner(
         detail={"document": str(document_id), "agency": officer.agency_code},
         ip=ip,
     )
+
+
+async def family_card_listing(conn: asyncpg.Connection, *, owner: uuid.UUID, niks: Sequence[str]) -> uuid.UUID | None:
+    """The owner's verified family card (KK) whose officer-recorded listing holds every one of ``niks``, or None.
+
+    Only the listing recorded when the card's current content was verified counts: a replaced file is
+    ``uploaded`` again, and the listing of an earlier file proves nothing about it.
+    """
+    return await queries.fetch_family_card_listing(conn, owner=owner, document_type=FAMILY_CARD, niks=list(niks))

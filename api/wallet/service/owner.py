@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -33,7 +34,7 @@ from api.wallet.service.errors import (
 )
 
 # What the access log lists: reads of a document (officers, share links) and of an application.
-ACCESS_LOG_ACTIONS = ["document.read", "document.content", "application.read"]
+ACCESS_LOG_ACTIONS = ["document.read", "document.content", "application.read", "complaint.read"]
 
 
 def _valid_until(
@@ -171,6 +172,23 @@ async def delete(conn: asyncpg.Connection, wallet: Wallet, *, owner: uuid.UUID, 
         await queries.save_revoked(conn, document_id, "deleted")
         await queries.save_event(conn, document_id, "deleted", owner)
     await wallet.blobs.delete(row["blob_key"])
+
+
+@dataclass(frozen=True)
+class HeldDocument:
+    """A document the owner holds, as applying checks it against a service's requirements (no content)."""
+
+    id: uuid.UUID
+    document_type: str
+    status: str
+    valid_until: dt.datetime | None
+    title: str
+    created_at: dt.datetime
+
+
+async def documents_of_types(conn: asyncpg.Connection, *, owner: uuid.UUID, types: list[str]) -> list[HeldDocument]:
+    """The owner's documents of these types, newest first (deleted ones left out); needs no ``Wallet`` runtime."""
+    return [HeldDocument(**dict(r)) for r in await queries.fetch_of_types(conn, owner, types)]
 
 
 async def access_log(conn: asyncpg.Connection, *, owner: uuid.UUID, limit: int = 500) -> schemas.AccessLog:

@@ -17,6 +17,17 @@ import asyncpg
 from api.wallet.service.content import StoredFile
 
 
+async def fetch_of_types(conn: asyncpg.Connection, owner: uuid.UUID, types: list[str]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT id, document_type, status, valid_until, title, created_at FROM wallet_document
+           WHERE owner = $1 AND deleted_at IS NULL AND document_type = ANY($2::text[])
+           ORDER BY created_at DESC""",
+        owner,
+        types,
+    )
+    return rows
+
+
 async def save_event(
     conn: asyncpg.Connection, document: uuid.UUID, action: str, actor: uuid.UUID | None, **detail: Any
 ) -> None:
@@ -113,6 +124,26 @@ async def save_reviewed(
         status,
         rejection_reason,
     )
+
+
+async def fetch_family_card_listing(
+    conn: asyncpg.Connection, *, owner: uuid.UUID, document_type: str, niks: list[str]
+) -> uuid.UUID | None:
+    """The newest verified, undeleted document of this type and owner whose ``verified`` history row (for its
+    current content) lists all ``niks``."""
+    found: uuid.UUID | None = await conn.fetchval(
+        """SELECT d.id FROM wallet_document d
+           JOIN LATERAL (SELECT detail FROM wallet_document_event e
+                         WHERE e.document = d.id AND e.action = 'verified' ORDER BY e.at DESC, e.id DESC LIMIT 1) v
+             ON true
+           WHERE d.owner = $1 AND d.document_type = $2 AND d.status = 'verified' AND d.deleted_at IS NULL
+             AND v.detail->>'hash' = d.content_hash AND v.detail->'listed_niks' @> to_jsonb($3::text[])
+           ORDER BY d.updated_at DESC LIMIT 1""",
+        owner,
+        document_type,
+        niks,
+    )
+    return found
 
 
 async def save_deleted(conn: asyncpg.Connection, document_id: uuid.UUID) -> None:

@@ -77,17 +77,18 @@ export function createDraftKeeper(initial, { onServerSave }) {
   /**
    * Send the application. The key is kept with the draft before the first try, so a retry after a crash
    * reuses it and the server makes one application, not two.
-   * @param {{ answers: Record<string, any>, documentIds: string[], title: string }} submission
+   * `forNik`: applying for a family member under a mandate (absent: for myself).
+   * @param {{ answers: Record<string, any>, documentIds: string[], title: string, forNik?: string | null }} submission
    * @returns {Promise<SubmitResult>}
    */
-  async function submit({ answers, documentIds, title }) {
+  async function submit({ answers, documentIds, title, forNik }) {
     if (submitting) return { outcome: 'busy' };
     submitting = true;
     clearTimeout(serverTimer);
     await syncing;
     if (!draft.submissionKey) draft = { ...draft, submissionKey: newId() };
     await drafts.keep(draft);
-    const body = { serviceId: draft.serviceId, answers, documentIds, ...(draft.draftId ? { draftId: draft.draftId } : {}) };
+    const body = { serviceId: draft.serviceId, answers, documentIds, ...(draft.draftId ? { draftId: draft.draftId } : {}), ...(forNik ? { forNik } : {}) };
     let result;
     try {
       result = await outbox.submit({ id: /** @type {string} */ (draft.submissionKey), path: '/api/v1/applications', body, title, serviceId: draft.serviceId });

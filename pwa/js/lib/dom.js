@@ -68,6 +68,18 @@ export function formatDate(value, withTime = false) {
     : { day: 'numeric', month: 'long', year: 'numeric' }).format(date);
 }
 
+/**
+ * A month ("2026-12") in the page's language: "Desember 2026". Feedback shows months, not days, where a day could
+ * point at the one person who answered.
+ * @param {string} value
+ */
+export function formatMonth(value) {
+  const match = /^(\d{4})-(\d{2})$/.exec(value || '');
+  if (!match) return String(value || '');
+  const lang = document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID';
+  return new Intl.DateTimeFormat(lang, { month: 'long', year: 'numeric' }).format(new Date(Number(match[1]), Number(match[2]) - 1, 1));
+}
+
 const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
 /** @param {number} amount */
 export const formatRupiah = (amount) => rupiah.format(amount);

@@ -19,6 +19,8 @@ export default async function render($main) {
     ['#/admin/building', t('adminBuildingTitle'), t('adminBuildingIntro')],
     ['#/admin/calendar', t('adminCalendarTitle'), t('adminCalendarIntro')],
     ['#/admin/queue', t('aqTitle'), t('aqHomeIntro')],
+    ['#/admin/complaints', t('stcAdminTitle'), t('stcAdminHomeIntro')],
+    ['#/admin/skm', t('sskmRegionTitle'), t('sskmAdminHomeIntro')],
     ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
     ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
     ['#/admin/transfer', t('adminTransferTitle'), t('adminTransferIntro')],

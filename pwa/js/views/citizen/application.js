@@ -29,6 +29,8 @@ export default async function render($main, ctx) {
   /** @type {any} the service definition, fetched when needed (correction, readable answers) */
   let service = null;
   const $detail = h('article', { class: 'detail', id: 'application' });
+  // Rating and complaining (issue 17): filled once the open survey invitations are known; kept across redraws.
+  const $feedback = h('div', { class: 'fb-app', id: 'fb-app' });
   $main.append($detail);
 
   const draw = (/** @type {boolean} */ offline, /** @type {string} */ at) => {
@@ -57,6 +59,7 @@ export default async function render($main, ctx) {
         ? h('p', {}, [h('a', { class: 'button', href: `#/wallet/${a.resultDocument}` }, [t('applicationResult')])]) : '',
       a.decisionReason && a.status !== STATUS.needs_correction ? h('p', {}, [`${t('applicationDecisionReason')}: ${a.decisionReason}`]) : '',
       a.status === STATUS.draft ? h('p', {}, [h('button', { type: 'button', disabled: offline, onclick: continueDraft }, [t('applicationContinueDraft')])]) : '',
+      offline || a.status === STATUS.draft ? '' : $feedback,
       ...answers(),
       h('h2', {}, [t('applicationTimeline')]),
       h('ol', { class: 'timeline', id: 'timeline' }, statusChanges(a.timeline).map((/** @type {any} */ e) => h('li', {}, [
@@ -210,6 +213,26 @@ export default async function render($main, ctx) {
   }
 
   draw(snapshot.offline, snapshot.at);
+  if (!snapshot.offline && a.status !== STATUS.draft) feedbackCard(a, $feedback);
   // Added in place rather than redrawn, so focus (on the <h1>) stays where the router put it.
   loadService().then(() => { if (!$detail.querySelector('#answers')) $detail.querySelector('#timeline')?.previousElementSibling?.before(...answers()); }).catch(() => undefined);
+}
+
+/**
+ * "Beri penilaian" while the application's survey is open (completed or rejected, not yet rated), and the way to
+ * complain about it. Loaded lazily: most visits to an application are not about feedback.
+ * @param {any} a @param {HTMLElement} $slot
+ */
+async function feedbackCard(a, $slot) {
+  const complain = h('p', { class: 'fb-complain' }, [h('a', { href: `#/complaints/new?application=${a.id}`, id: 'fb-app-complain' }, [t('fbComplainLink')])]);
+  $slot.replaceChildren(complain);
+  if (a.status !== STATUS.completed && a.status !== STATUS.rejected) return;
+  const { openInvitations } = await import('../../components/feedback-common.js');
+  const open = (await openInvitations()).some((i) => i.kind === 'application' && i.ref === a.id);
+  if (!open) return;
+  $slot.replaceChildren(h('section', { class: 'card fb-rate', id: 'fb-app-rate', 'aria-labelledby': 'fb-app-rate-title' }, [
+    h('h2', { id: 'fb-app-rate-title' }, [t('fbRateCardTitle')]),
+    h('p', {}, [t('fbRateCardText')]),
+    h('p', {}, [h('a', { class: 'button', href: `#/applications/${a.id}/survey`, id: 'fb-app-rate-link' }, [t('fbRateButton')])]),
+  ]), complain);
 }

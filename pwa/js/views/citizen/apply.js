@@ -94,6 +94,8 @@ export default async function render($main, ctx) {
     } catch { /* offline: carry on with this device's copy */ }
   }
 
+  // For whom: myself, or a family member under an active mandate that covers this service (the server checks it).
+  const whom = await whomChooser(service);
   const $step = h('h2', { tabindex: '-1', id: 'apply-step' });
   const $body = h('div', { class: 'apply-body' });
   const $saved = h('p', { class: 'hint', role: 'status', id: 'apply-saved' });
@@ -101,6 +103,7 @@ export default async function render($main, ctx) {
     h('p', {}, [h('a', { href: `#/services/${serviceId}`, class: 'back' }, [t('applyBackToService')])]),
     h('h1', {}, [t('applyHeading', { name: service.name })]),
     h('p', { class: 'meta' }, [`${service.agency.name} · ${service.region.name}`]),
+    ...(whom ? [whom.$el] : []),
     h('section', { class: 'detail apply', 'aria-labelledby': 'apply-step' }, [$step, $body, $saved]),
   );
 
@@ -161,8 +164,10 @@ export default async function render($main, ctx) {
 
   /** @param {{ busy: (on: boolean) => void, refused: (problem: import('../../components/apply-review.js').Problem) => void }} review */
   async function send(review) {
+    const forNik = whom ? whom.nik() : null;
+    if (forNik === undefined) return; // a family member chosen without their NIK: said next to the field
     review.busy(true);
-    const result = await keeper.submit({ answers: form.values(), documentIds: docs.ids(), title: service.name });
+    const result = await keeper.submit({ answers: form.values(), documentIds: docs.ids(), title: service.name, forNik });
     if (result.outcome === 'busy') return;
     if (result.outcome === 'refused' && result.problem?.code === 'profile_incomplete') {
       // The profile changed on another device (or the check above ran on an old copy): the same way out.
@@ -192,6 +197,51 @@ export default async function render($main, ctx) {
 }
 
 const LEVELS = ['phone', 'registry', 'in_person'];
+
+/**
+ * "Untuk siapa?": shown only to someone holding an active mandate that covers this service. The API lists a
+ * member's NIK masked, so the person types it (checked against the masked digits here, and the mandate by the
+ * server, which refuses with no_mandate). `nik()` is null for myself, the NIK for a member, undefined (and the
+ * field says why) when a member is chosen without a NIK that fits.
+ * @param {Service & { code?: string }} service
+ * @returns {Promise<{ $el: HTMLElement, nik: () => string | null | undefined } | null>}
+ */
+async function whomChooser(service) {
+  const me = session.me()?.id;
+  const [mandates, family] = await Promise.all([get('/api/v1/me/mandates'), get('/api/v1/me/family')]).catch(() => [{ items: [] }, { items: [] }]);
+  const masked = new Map(family.items.map((/** @type {any} */ m) => [m.id, m.nik]));
+  const choices = mandates.items.filter((/** @type {any} */ m) => m.holder.id === me && m.status === 'active' && masked.has(m.member.id)
+    && (m.services.includes('*') || m.services.includes(service.code)));
+  if (!choices.length) return null;
+  const $select = /** @type {HTMLSelectElement} */ (h('select', { id: 'apply-for' }, [
+    h('option', { value: '' }, [t('applyForMyself')]),
+    ...choices.map((/** @type {any} */ m) => h('option', { value: m.member.id }, [m.member.name])),
+  ]));
+  const $nik = /** @type {HTMLInputElement} */ (h('input', { id: 'apply-for-nik', inputmode: 'numeric', autocomplete: 'off', maxlength: '16', pattern: '[0-9]{16}' }));
+  const $hint = h('p', { class: 'hint', id: 'apply-for-nik-hint' });
+  const $error = h('p', { class: 'error', id: 'apply-for-nik-error', role: 'alert', hidden: true });
+  const $nikRow = h('div', { class: 'field', hidden: true }, [h('label', { for: 'apply-for-nik' }, [t('applyForNik')]), $hint, $error, $nik]);
+  $select.addEventListener('change', () => {
+    $nikRow.hidden = !$select.value;
+    $hint.textContent = $select.value ? t('applyForNikHint', { nik: masked.get($select.value) }) : '';
+    $error.hidden = true;
+  });
+  const $el = h('section', { class: 'card', id: 'apply-whom' }, [
+    h('div', { class: 'field' }, [h('label', { for: 'apply-for' }, [t('applyFor')]), $select]),
+    $nikRow,
+  ]);
+  const nik = () => {
+    if (!$select.value) return null;
+    const typed = $nik.value.trim();
+    const shown = String(masked.get($select.value) || '');
+    if (/^[0-9]{16}$/.test(typed) && typed.slice(0, 4) === shown.slice(0, 4) && typed.slice(-4) === shown.slice(-4)) return typed;
+    $error.textContent = t('applyForNikWrong');
+    $error.hidden = false;
+    $nik.focus();
+    return undefined;
+  };
+  return { $el, nik };
+}
 
 /** Whether an account at `have` may apply to a service that needs `need`. @param {string | undefined} have @param {string | undefined} need */
 function meetsAssurance(have, need) {

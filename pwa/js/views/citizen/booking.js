@@ -253,7 +253,13 @@ export default async function render($main, ctx) {
  * @param {ApiError} error
  */
 export async function suspendedText(error) {
+  const rule = error.problem?.rule;
   let until = error.problem?.until;
+  if (until && rule && typeof rule === 'object') {
+    // The problem carries the date and the rule's figures: "… sampai 12 Januari 2027 karena 3 kali tidak hadir …".
+    const figures = { date: formatDate(until), noShows: rule.noShows, windowDays: rule.windowDays, suspendDays: rule.suspendDays };
+    return `${t('queueSuspendedBecause', figures)} ${t('queueSuspendedKiosk', figures)}`;
+  }
   if (!until) until = (await get('/api/v1/queue/bookings', { pageSize: 1 }).catch(() => null))?.suspension?.until;
   return until ? t('queueSuspendedUntil', { date: formatDate(until) }) : t('accountErr_booking_suspended');
 }

@@ -66,8 +66,11 @@ export default async function render($main, ctx) {
     h('label', { for: 'region' }, [t('regionLabel')]),
     $region,
   ]);
+  // A signed-in citizen's open survey invitations and complaints (issue 17): filled after the search is drawn.
+  const $feedback = h('div', { class: 'fb-home', id: 'fb-home' });
   $main.append(
     h('h1', { class: me ? '' : 'visually-hidden' }, [me?.name ? t('homeGreeting', { name: me.name }) : t('titleHome')]),
+    $feedback,
     $form,
     h('h2', { class: 'visually-hidden' }, [t('lifeEvents')]),
     $events,
@@ -138,6 +141,26 @@ export default async function render($main, ctx) {
     });
     return h('li', {}, [$button]);
   }));
+  if (session.kind() === 'citizen') feedbackCard($feedback);
   await search();
   return () => clearTimeout(debounce);
+}
+
+/**
+ * Open survey invitations as a small card (at most three, newest first as the API gives them), and "Pengaduan
+ * saya". Its module is loaded only for a signed-in citizen, so the first visit's download stays as small as it was.
+ * @param {HTMLElement} $slot
+ */
+async function feedbackCard($slot) {
+  const { openInvitations } = await import('../../components/feedback-common.js');
+  const invitations = await openInvitations();
+  $slot.replaceChildren(
+    invitations.length ? h('section', { class: 'card fb-rate fb-home-rate', id: 'fb-home-surveys', 'aria-labelledby': 'fb-home-surveys-title' }, [
+      h('h2', { id: 'fb-home-surveys-title' }, [t('fbHomeSurveysTitle')]),
+      h('ul', { class: 'fb-home-list' }, invitations.slice(0, 3).map((i) => h('li', {}, [
+        h('a', { href: `#/surveys/${i.id}` }, [t('fbHomeSurveyItem', { what: i.serviceName || i.agencyName }) + (i.label ? ` (${i.label})` : '')]),
+      ]))),
+    ]) : '',
+    h('p', { class: 'fb-home-complaints' }, [h('a', { href: '#/complaints', id: 'fb-home-complaints' }, [t('titleComplaints')])]),
+  );
 }

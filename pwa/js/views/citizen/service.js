@@ -4,7 +4,7 @@
 // so an admin sees a draft exactly as citizens will.
 import { get } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h } from '../../lib/dom.js';
+import { formatMonth, h } from '../../lib/dom.js';
 import { feeText, slaText } from '../../components/service-facts.js';
 import * as session from '../../session.js';
 import { regionToday } from '../../components/queue-common.js';
@@ -31,6 +31,41 @@ export default async function render($main, ctx) {
   }
   $main.append(serviceArticle(s, { readiness, version }));
   if (!version && s.channels !== 'online') offerBooking(s);
+  if (!version) publicFeedback(s);
+}
+
+/**
+ * The service's public satisfaction index ("Indeks kepuasan 87,50 (B) dari 120 responden"; nothing before the first
+ * answer), the comments its agency has answered publicly, and the way to complain about it. Loaded after the
+ * service itself, which is what the person came for.
+ * @param {any} s
+ */
+async function publicFeedback(s) {
+  const $detail = document.getElementById('detail');
+  if (!$detail) return;
+  const { indexNumber } = await import('../../components/feedback-common.js');
+  const [skm, comments] = await Promise.all([
+    get('/api/v1/skm', { service: s.id }).catch(() => null),
+    get('/api/v1/skm/comments', { service: s.id, limit: 5 }).catch(() => null),
+  ]);
+  const items = comments?.items ?? [];
+  const rated = skm && skm.respondents > 0 && typeof skm.ikm === 'number';
+  if (rated || items.length) {
+    $detail.append(h('section', { class: 'fb-service', id: 'fb-service', 'aria-labelledby': 'fb-service-title' }, [
+      h('h2', { id: 'fb-service-title' }, [t('fbServiceSkmTitle')]),
+      rated ? h('p', { class: 'fb-ikm', id: 'fb-service-ikm' }, [t('fbServiceIkm', { ikm: indexNumber(skm.ikm), grade: skm.grade, n: skm.respondents })]) : '',
+      items.length ? h('h3', {}, [t('fbServiceComments')]) : '',
+      items.length ? h('ul', { class: 'fb-comments', id: 'fb-service-comments' }, items.map((/** @type {any} */ c) => h('li', { class: 'fb-comment' }, [
+        h('p', { class: 'fb-text' }, [c.comment]),
+        h('p', { class: 'meta' }, [formatMonth(c.month)]),
+        c.reply ? h('div', { class: 'fb-reply' }, [h('p', { class: 'meta' }, [t('fbServiceReply')]), h('p', { class: 'fb-text' }, [c.reply.text])]) : '',
+      ]))) : '',
+    ]));
+  }
+  // Not signed in yet: the link leads through sign-in (the route asks for a citizen).
+  if (session.kind() === 'citizen' || !session.kind()) {
+    $detail.append(h('p', { class: 'fb-complain' }, [h('a', { href: `#/complaints/new?service=${s.id}`, id: 'fb-service-complain' }, [t('fbServiceComplain')])]));
+  }
 }
 
 /**
@@ -96,6 +131,8 @@ export function serviceArticle(s, { readiness = new Map(), version = 0, preview 
     ...(s.where ? [
       h(sub, {}, [t('where')]),
       h('p', {}, [`${s.where.mpp}, ${s.where.address}` + (s.where.counters.length ? ` — ${t('counters')} ${s.where.counters.join(', ')}` : '')]),
+      // The building's public performance page (views/stats/public-mpp.js): its SLA, IKM and waits.
+      preview ? '' : h('p', {}, [h('a', { href: `#/mpp/${s.region.code}`, id: 'service-mpp-performance' }, [t('serviceMppPerformance')])]),
     ] : []),
   ]);
 }

@@ -102,6 +102,7 @@ function accountSection() {
     ...(session.kind() === 'citizen' ? [
       h('p', { id: 'settings-assurance' }, [t(level)]),
       h('p', {}, [h('a', { class: 'button secondary', id: 'settings-identity-link', href: '#/settings/identity' }, [t('identitySettingsLink')])]),
+      h('p', {}, [h('a', { class: 'button secondary', id: 'settings-family-link', href: '#/settings/family' }, [t('familySettingsLink')])]),
     ] : []),
   ]);
 }

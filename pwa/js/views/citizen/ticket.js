@@ -8,7 +8,8 @@
 import { ApiError, OfflineError, get } from '../../api.js';
 import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
-import { aheadText, clock, estimateText, ticketStatusText } from '../../components/queue-common.js';
+import { aheadText, clock, dateOf, estimateText, ticketStatusText } from '../../components/queue-common.js';
+import * as session from '../../session.js';
 
 const EVERY_MS = 10_000;
 
@@ -20,7 +21,10 @@ export default async function render($main, ctx) {
   const token = ctx.params.token;
   const $body = h('div', { class: 'q-follow', id: 'q-follow' });
   const $updated = h('p', { class: 'status', id: 'q-updated' });
-  $main.append(h('h1', {}, [t('queueFollowTitle')]), $body, $updated);
+  // Rating and complaining once served (issue 17), for the signed-in citizen whose ticket it is.
+  const $feedback = h('div', { class: 'fb-ticket', id: 'fb-ticket' });
+  $main.append(h('h1', {}, [t('queueFollowTitle')]), $body, $updated, $feedback);
+  let feedbackShown = false;
 
   /** @type {any} */
   let last = null;
@@ -45,6 +49,10 @@ export default async function render($main, ctx) {
         navigator.vibrate?.([300, 150, 300]);
       }
       lastCalls = ticket.status === 'called' ? ticket.calls : lastCalls;
+      if (ticket.status === 'done' && !feedbackShown && session.kind() === 'citizen') {
+        feedbackShown = true;
+        feedbackCard(ticket, token, $feedback);
+      }
       if (ticket.status === 'done' || ticket.status === 'no_show') return;
     } catch (error) {
       if (stopped) return;
@@ -89,4 +97,30 @@ export default async function render($main, ctx) {
     window.clearTimeout(timer);
     document.removeEventListener('visibilitychange', onVisible);
   };
+}
+
+/**
+ * "Beri penilaian" for a served ticket while its survey invitation is open (a signed-in citizen's own ticket: the
+ * invitation list is theirs), and the way to complain — about the ticket when it is known to be theirs, otherwise
+ * about its service.
+ * @param {any} ticket @param {string} token @param {HTMLElement} $slot
+ */
+async function feedbackCard(ticket, token, $slot) {
+  const { openInvitations } = await import('../../components/feedback-common.js');
+  const mine = (await openInvitations()).filter((i) => i.kind === 'ticket' && i.label === ticket.number && i.agencyName === ticket.agency.name);
+  // Ticket numbers start again every day: the day tells two of them apart.
+  const invitation = mine.find((i) => i.day === dateOf(ticket.issuedAt)) || (mine.length === 1 ? mine[0] : null);
+  const back = encodeURIComponent(`/q/${token}`);
+  const complainHref = invitation
+    ? `#/complaints/new?ticket=${invitation.ref}&label=${encodeURIComponent(ticket.number)}&back=${back}`
+    : ticket.service ? `#/complaints/new?service=${ticket.service.id}` : '';
+  const complain = complainHref ? h('p', { class: 'fb-complain' }, [h('a', { href: complainHref, id: 'fb-ticket-complain' }, [t('fbComplainLink')])]) : '';
+  $slot.replaceChildren(
+    invitation ? h('section', { class: 'card fb-rate', id: 'fb-ticket-rate', 'aria-labelledby': 'fb-ticket-rate-title' }, [
+      h('h2', { id: 'fb-ticket-rate-title' }, [t('fbRateCardTitle')]),
+      h('p', {}, [t('fbRateTicketText')]),
+      h('p', {}, [h('a', { class: 'button', href: `#/surveys/${invitation.id}`, id: 'fb-ticket-rate-link' }, [t('fbRateButton')])]),
+    ]) : '',
+    complain,
+  );
 }

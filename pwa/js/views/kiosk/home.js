@@ -104,6 +104,11 @@ async function home($main, ctx) {
         h('span', { class: 'kiosk-card-title' }, [t('kqHaveBooking')]),
         h('span', {}, [t('kqHaveBookingText')]),
       ]),
+      // After being served: rate the service with the ticket's QR code (issue 17).
+      h('a', { class: 'kiosk-status-card kq-home-card', id: 'kq-home-survey', href: '#/kiosk/queue/survey' }, [
+        h('span', { class: 'kiosk-card-title' }, [t('kqSurveyHome')]),
+        h('span', {}, [t('kqSurveyHomeText')]),
+      ]),
     ]),
     $form,
     h('h2', { class: 'kiosk-subtitle' }, [t('kioskLifeEvents')]),

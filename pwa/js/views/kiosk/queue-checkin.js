@@ -15,10 +15,8 @@ import { announce, h, newId } from '../../lib/dom.js';
 import { problemText } from '../../lib/problem.js';
 import { device, kioskBar, startIdle, useStyles } from '../../components/kiosk-shell.js';
 import { groupCode } from '../../components/queue-common.js';
+import { startQrScan } from '../../components/kiosk-qr.js';
 import { showTicket } from './queue-ticket.js';
-
-/** How often a camera frame is looked at for a QR code. */
-const SCAN_EVERY_MS = 300;
 
 /** @param {HTMLElement} $main */
 export default async function render($main) {
@@ -31,20 +29,11 @@ export default async function render($main) {
     $step,
   ]));
   const info = await device().catch(() => null);
-  /** @type {MediaStream | null} */
-  let stream = null;
-  let scanTimer = 0;
   let busy = false;
   /** @type {() => void} */
   let ticketCleanup = () => {};
   /** The key of the code being checked in: the same one for a retry of the same code. */
   let attempt = { code: '', key: '' };
-
-  const stopCamera = () => {
-    window.clearInterval(scanTimer);
-    for (const track of stream?.getTracks() || []) track.stop();
-    stream = null;
-  };
 
   const $code = /** @type {HTMLInputElement} */ (h('input', {
     id: 'kq-code', name: 'code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false',
@@ -80,39 +69,13 @@ export default async function render($main) {
     h('p', {}, [h('a', { class: 'kiosk-back', href: '#/kiosk/queue' }, [t('kqNoBooking')])]),
   );
   $code.focus();
-  startCamera();
+  // The camera, where the tablet has one and a QR detector (components/kiosk-qr.js); the field stays either way.
+  const stopCamera = startQrScan($camera, (value) => {
+    announce(t('kqScanned'));
+    checkIn(value.replace(/[\s-]/g, '').toUpperCase());
+  }, { text: t('kqCameraText'), isBusy: () => busy });
 
   return () => { stopCamera(); ticketCleanup(); };
-
-  /** The camera and the detector, where the tablet has both; otherwise nothing (the field stays). */
-  async function startCamera() {
-    const Detector = /** @type {any} */ (window).BarcodeDetector;
-    if (!Detector || !navigator.mediaDevices?.getUserMedia) return;
-    try {
-      const formats = await Detector.getSupportedFormats?.();
-      if (formats && !formats.includes('qr_code')) return;
-      const detector = new Detector({ formats: ['qr_code'] });
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user' }, audio: false });
-      const $video = /** @type {HTMLVideoElement} */ (h('video', { class: 'kq-video', id: 'kq-video', muted: true, playsinline: true, 'aria-hidden': 'true' }));
-      $video.srcObject = stream;
-      $camera.replaceChildren(h('p', { class: 'kq-camera-text' }, [t('kqCameraText')]), $video);
-      $camera.hidden = false;
-      await $video.play();
-      scanTimer = window.setInterval(async () => {
-        if (busy || $video.readyState < 2) return;
-        const found = await detector.detect($video).catch(() => []);
-        const value = found[0]?.rawValue;
-        if (value) {
-          announce(t('kqScanned'));
-          checkIn(String(value).replace(/[\s-]/g, '').toUpperCase());
-        }
-      }, SCAN_EVERY_MS);
-    } catch {
-      // No permission or no camera: the code field (and a handheld scanner) remain.
-      stopCamera();
-      $camera.hidden = true;
-    }
-  }
 
   /** @param {string} code */
   async function checkIn(code) {
@@ -153,10 +116,11 @@ function refusal(error, code) {
   switch (error.code) {
     case 'not_found': return [t('kqCodeUnknown', { code: groupCode(code) })];
     case 'too_early': {
-      // The detail is English ("… from 07:30"), but the time in it is a time: the one part shown.
-      const time = /(\d{1,2}):(\d{2})/.exec(error.problem?.detail || '');
+      // `opensAt` is the building's local time with its offset ("2027-01-12T07:30:00+07:00"): its clock part is
+      // what the kiosk's wall clock shows, whatever zone the tablet's browser thinks it is in.
+      const time = /T(\d{2}):(\d{2})/.exec(String(error.problem?.opensAt || ''));
       const sep = document.documentElement.lang === 'en' ? ':' : '.';
-      return [time ? t('kqTooEarlyAt', { time: `${time[1].padStart(2, '0')}${sep}${time[2]}` }) : t('accountErr_too_early')];
+      return [time ? t('kqTooEarlyAt', { time: `${time[1]}${sep}${time[2]}` }) : t('accountErr_too_early')];
     }
     case 'booking_not_active': return [t('accountErr_booking_not_active'), ' ', walkIn];
     case 'booking_not_today': return [t('accountErr_booking_not_today')];

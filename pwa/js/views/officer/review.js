@@ -22,7 +22,7 @@ import { timelineCard } from './review/timeline.js';
 
 /**
  * The parts of GET /api/v1/officer/applications/{id} the review shows.
- * @typedef {{ id: string, status: string, requirement: string, mediaType?: string, type?: { name: string } | null }} OfficerDocument
+ * @typedef {{ id: string, status: string, requirement: string, mediaType?: string, type?: { code?: string, name: string } | null }} OfficerDocument
  * @typedef {{ action: string, toStatus: string, at: string, actor?: string | null, reason?: string | null }} TimelineEntry
  * @typedef {{ dueDate: string | null, paused: boolean, overdue: boolean, dueSoon: boolean, workingDaysLeft?: number | null }} Deadline
  * @typedef {object} OfficerApplication

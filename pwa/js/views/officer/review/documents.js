@@ -58,6 +58,17 @@ export function createDocuments({ viewer }) {
       ]),
     ]);
     const canVerify = doc.status === 'uploaded' && isIn(OPEN, app?.status);
+    // A family card (KK): the officer may type the NIKs it lists; with the card verified they become the fact that
+    // makes a parent's mandate over a child on it active (api/wallet/service/officers.py), without a second review.
+    const niksId = `off-doc-niks-${doc.id}`;
+    const $niks = /** @type {HTMLTextAreaElement} */ (h('textarea', { id: niksId, rows: '3', inputmode: 'numeric', 'aria-describedby': `${niksId}-hint ${niksId}-error` }));
+    const $niksError = h('p', { class: 'error', id: `${niksId}-error`, hidden: true });
+    const $niksField = canVerify && doc.type?.code === 'KK' ? h('div', { class: 'field off-doc-niks' }, [
+      h('label', { for: niksId }, [t('officerKkNiks')]),
+      h('p', { class: 'hint', id: `${niksId}-hint` }, [t('officerKkNiksHint')]),
+      $niksError,
+      $niks,
+    ]) : null;
     const $open = h('button', { type: 'button', class: 'secondary', 'data-doc': doc.id, onclick: () => viewer.show(doc, name) }, [
       t('officerViewShort'), h('span', { class: 'visually-hidden' }, [` ${name}`]),
     ]);
@@ -65,13 +76,14 @@ export function createDocuments({ viewer }) {
       h('p', { class: 'off-doc-name' }, [name, h('span', { class: `badge off-st off-st-${doc.status}` }, [t(`officerDoc_${doc.status}`)])]),
       h('div', { class: 'off-actions' }, [
         $open,
-        canVerify ? h('button', { type: 'button', onclick: () => verify(doc, true, $reason, $error) }, [t('officerValid')]) : null,
+        canVerify ? h('button', { type: 'button', onclick: () => verify(doc, true, $reason, $niksField ? $niksError : $error, $niksField ? $niks : null) }, [t('officerValid')]) : null,
         canVerify ? h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', onclick: (/** @type {Event} */ e) => {
           $why.hidden = false;
           /** @type {HTMLElement} */ (e.currentTarget).setAttribute('aria-expanded', 'true');
           $reason.focus();
         } }, [t('officerInvalid')]) : null,
       ]),
+      $niksField,
       canVerify ? $why : null,
     ]);
   }
@@ -79,9 +91,19 @@ export function createDocuments({ viewer }) {
   /**
    * @param {import('../review.js').OfficerDocument} doc @param {boolean} valid
    * @param {HTMLTextAreaElement} $reason @param {HTMLElement} $error
+   * @param {HTMLTextAreaElement | null} [$niks] the NIKs a family card lists, when the document is one
    */
-  async function verify(doc, valid, $reason, $error) {
+  async function verify(doc, valid, $reason, $error, $niks = null) {
     const reason = $reason.value.trim();
+    const niks = ($niks?.value || '').split(/[\s,;]+/).filter(Boolean);
+    if (valid && niks.some((nik) => !/^[0-9]{16}$/.test(nik))) {
+      $error.hidden = false;
+      $error.textContent = t('officerKkNiksInvalid');
+      $error.setAttribute('role', 'alert');
+      $niks?.setAttribute('aria-invalid', 'true');
+      $niks?.focus();
+      return;
+    }
     if (!valid && !reason) {
       $error.hidden = false;
       $error.textContent = t('officerReasonRequired');
@@ -92,7 +114,9 @@ export function createDocuments({ viewer }) {
     }
     const name = doc.type?.name || doc.requirement;
     try {
-      const result = await api(`/api/v1/officer/documents/${doc.id}/verify`, { method: 'POST', body: valid ? { valid } : { valid, reason } });
+      const result = await api(`/api/v1/officer/documents/${doc.id}/verify`, {
+        method: 'POST', body: valid ? (niks.length ? { valid, listedNiks: [...new Set(niks)] } : { valid }) : { valid, reason },
+      });
       doc.status = result.status;
       delete reasons[doc.id];
       const $old = document.getElementById(`off-doc-${doc.id}`);
