@@ -141,7 +141,9 @@ export default async function render($main, ctx) {
     });
     return h('li', {}, [$button]);
   }));
-  if (session.kind() === 'citizen') feedbackCard($feedback);
+  // The card is optional: when its module cannot load (offline before the service worker has cached it) the home
+  // screen stays as it is instead of raising an unhandled rejection.
+  if (session.kind() === 'citizen') feedbackCard($feedback).catch(() => undefined);
   await search();
   return () => clearTimeout(debounce);
 }
