@@ -40,6 +40,7 @@ from api.catalogue.building_controllers import BuildingController
 from api.catalogue.controllers import CatalogueController
 from api.catalogue.service import CatalogueRuntime
 from api.config import Settings, get_settings
+from api.federation.controllers import NationalSignInController
 from api.feedback.complaint_controllers import CONTROLLERS as COMPLAINT_CONTROLLERS
 from api.feedback.jobs import run_forever as run_complaint_jobs
 from api.feedback.lapor_worker import run_configured as run_lapor
@@ -63,6 +64,10 @@ from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
 from api.notifications.vapid import load_vapid
 from api.notifications.worker import run_worker
+from api.oidc.admin_controllers import OidcClientAdminController
+from api.oidc.controllers import CONTROLLERS as OIDC_CONTROLLERS
+from api.oidc.logout import run_worker as run_oidc_logout
+from api.oidc.service import Provider as OidcProvider
 from api.queue.board_controllers import BoardController, board_lifespan
 from api.queue.controllers import (
     BookingController,
@@ -155,6 +160,8 @@ def _state_for(settings: Settings) -> dict[str, Any]:
         ),
         "sms": gateway_for(settings),
         "vapid": load_vapid(settings),
+        # Single sign-on: the provider's issuer is the address people open (discovery lives under it).
+        "oidc": OidcProvider.configured(settings, key_ring),
         # Loaded now: a malformed MPP_MASTER_KEYS stops the process at boot, not at the first upload.
         "wallet": Wallet(
             master_keys=load_master_keys(settings),
@@ -175,11 +182,14 @@ CONTROLLERS: tuple[Any, ...] = (
     BuildingController,
     TransferController,
     AuthController,
+    NationalSignInController,
     PasskeyController,
     JwksController,
     KioskAdminController,
     KioskPairingController,
     StaffAdminController,
+    OidcClientAdminController,
+    *OIDC_CONTROLLERS,
     KioskController,
     MeController,
     IdentityController,
@@ -242,6 +252,9 @@ def _background_tasks(app: Litestar, settings: Settings, dsn: str, stop: asyncio
         tasks.append(asyncio.create_task(delivery, name="delivery"))
         # The SP4N-LAPOR! hand-off (off without MPP_LAPOR_URL: the forwards wait in the outbox).
         tasks.append(asyncio.create_task(run_lapor(dsn, stop, settings), name="lapor"))
+        # Back-channel logout to the agency systems a session signed into.
+        logouts = run_oidc_logout(dsn, stop, app.state.oidc)
+        tasks.append(asyncio.create_task(logouts, name="oidc-logout"))
     return tasks
 
 
@@ -291,7 +304,8 @@ def _compression_config() -> CompressionConfig:
         minimum_size=1024,
         gzip_compress_level=6,
         # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
-        exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$"],
+        # Token answers: secrets are never compressed beside other content (BREACH), and gzip was a tenth of their CPU.
+        exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$", "/oidc/token"],
     )
 
 

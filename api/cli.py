@@ -22,6 +22,7 @@ import click
 import uvicorn
 
 from api.config import SettingsError, get_settings, reload_settings
+from api.oidc.commands import oidc as oidc_commands
 
 T = TypeVar("T")
 log = logging.getLogger("mpp")
@@ -249,13 +250,17 @@ def worker() -> None:
     from api.feedback.jobs import run_forever as run_complaint_jobs
     from api.feedback.lapor_worker import run_configured as run_lapor
     from api.lib.blobs import blob_store_for, close_blob_store
+    from api.lib.keys import KeyRing
     from api.lib.sms import gateway_for
     from api.notifications.vapid import load_vapid
     from api.notifications.worker import run_worker
+    from api.oidc.logout import run_worker as run_oidc_logout
+    from api.oidc.service import Provider as OidcProvider
     from api.queue.jobs import run_forever as run_queue_jobs
     from api.stats.jobs import run_forever as run_stats
 
     settings = _settings_or_exit()
+    provider = OidcProvider.configured(settings, KeyRing(settings))
 
     async def work(dsn: str) -> None:
         stop = asyncio.Event()
@@ -278,6 +283,8 @@ def worker() -> None:
                 lease_seconds=settings.notify.outbox_lease_seconds,
             ),
             run_lapor(dsn, stop, settings),
+            # Back-channel logout to the agency systems a session signed into (api/oidc/logout.py).
+            run_oidc_logout(dsn, stop, provider),
             # Complaints' deadlines: escalation and timeout, safe beside every `mpp serve` (api/feedback/jobs.py).
             run_complaint_jobs(dsn, stop),
             # The figures' consumer: one process at a time per source (api/stats/consumer.py).
@@ -499,6 +506,9 @@ def kiosks_register(region: str, name: str) -> None:
     result = asyncio.run(_with_database(work))
     click.echo(f"Kiosk {result['name']!r} registered. Its secret is shown only now: enter it on the tablet.")
     click.echo(json.dumps(result))
+
+
+main.add_command(oidc_commands)
 
 
 @main.group()

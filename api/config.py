@@ -101,6 +101,9 @@ class AuthSettings:
     sms_token: str
     # MPP_ENROLMENT_CODE_HOURS: how long the code for a staff member's first passkey stays valid.
     enrolment_code_hours: int = 72
+    # MPP_OIDC_RSA_KEY: the PEM of the RSA key that signs RS256 ID tokens for single sign-on's clients (required in
+    # production; generated into <data_dir>/keys in dev and test). "\n" may stand for line breaks.
+    oidc_rsa_key_pem: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,35 @@ class OpenDataSettings:
 
 
 @dataclass(frozen=True)
+class NationalIdpSettings:
+    """Signing in with the national identity provider (INApas-style), as an OpenID Connect relying party
+    (api/federation/). No issuer: the feature is off and the sign-in screen shows no button for it."""
+
+    # MPP_NATIONAL_IDP_ISSUER: the provider's issuer URL; its discovery document is {issuer}/.well-known/...
+    issuer: str = ""
+    # MPP_NATIONAL_IDP_CLIENT_ID / _CLIENT_SECRET: our registration at the provider (required with an issuer).
+    client_id: str = ""
+    client_secret: str = ""
+    # MPP_NATIONAL_IDP_NAME: what the button says ("Masuk dengan INApas").
+    name: str = "INApas"
+    # MPP_NATIONAL_IDP_NIK_CLAIM: the ID token's claim that carries the NIK.
+    nik_claim: str = "nik"
+    # MPP_NATIONAL_IDP_ACR_LEVELS ("loa2=registry,loa3=in_person"): the provider's `acr` values and the assurance
+    # level each is worth here; any other (or none) counts as "phone".
+    acr_levels: tuple[tuple[str, str], ...] = ()
+    # MPP_NATIONAL_IDP_TIMEOUT_MS: each call to the provider (discovery, keys, token); a slow one is a clear error.
+    timeout_seconds: float = 10.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer)
+
+    def level_for(self, acr: object) -> str:
+        """Our assurance level for the provider's ``acr`` (``phone`` for an unknown or absent one)."""
+        return dict(self.acr_levels).get(acr, "phone") if isinstance(acr, str) else "phone"
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Env
     data_dir: Path
@@ -224,6 +256,7 @@ class Settings:
     board: BoardSettings = BoardSettings()
     lapor: LaporSettings = LaporSettings()
     open_data: OpenDataSettings = OpenDataSettings()
+    national_idp: NationalIdpSettings = NationalIdpSettings()
 
     @property
     def dev_messages_path(self) -> Path:
@@ -240,6 +273,7 @@ class Settings:
             for name, value in (
                 ("MPP_SIGNING_KEYS", self.auth.signing_keys_json),
                 ("MPP_SECRET_KEY", self.auth.secret_key),
+                ("MPP_OIDC_RSA_KEY", self.auth.oidc_rsa_key_pem),
                 ("MPP_PUBLIC_URL", self.public_url),
                 ("MPP_SMS_URL", self.auth.sms_url),
                 ("MPP_MASTER_KEYS", self.storage.master_keys_json),
@@ -261,6 +295,9 @@ class Settings:
             raise SettingsError("MPP_LAPOR_URL must be an https:// URL in production")
         if self.lapor.required and not self.lapor.url:
             raise SettingsError("MPP_LAPOR_REQUIRED=true requires MPP_LAPOR_URL and MPP_LAPOR_TOKEN")
+        if self.national_idp.enabled and urlsplit(self.national_idp.issuer).scheme != "https":
+            # The authorization code and the client secret travel to it.
+            raise SettingsError("MPP_NATIONAL_IDP_ISSUER must be an https:// URL in production")
         if self.notify.push_test_hosts:
             raise SettingsError("MPP_PUSH_TEST_HOSTS is for tests; production posts only to browser push services")
         if len(self.auth.secret_key) < 32:
@@ -371,6 +408,7 @@ def _auth(env: str, *, port: int) -> AuthSettings:
         sms_url=_env("MPP_SMS_URL"),
         sms_token=_env("MPP_SMS_TOKEN"),
         enrolment_code_hours=_int("MPP_ENROLMENT_CODE_HOURS", 72, low=1, high=14 * 24),
+        oidc_rsa_key_pem=_env("MPP_OIDC_RSA_KEY"),
     )
 
 
@@ -427,6 +465,42 @@ def _open_data() -> OpenDataSettings:
     )
 
 
+_LEVELS = ("phone", "registry", "in_person")
+
+
+def _national_idp() -> NationalIdpSettings:
+    issuer = _env("MPP_NATIONAL_IDP_ISSUER").rstrip("/")
+    pairs: list[tuple[str, str]] = []
+    for item in filter(None, (i.strip() for i in _env("MPP_NATIONAL_IDP_ACR_LEVELS").split(","))):
+        acr, _, level = (part.strip() for part in item.partition("="))
+        if not acr or level not in _LEVELS:
+            raise SettingsError(
+                f"MPP_NATIONAL_IDP_ACR_LEVELS must be acr=level pairs (levels: {', '.join(_LEVELS)}), got {item!r}"
+            )
+        pairs.append((acr, level))
+    idp = NationalIdpSettings(
+        issuer=issuer,
+        client_id=_env("MPP_NATIONAL_IDP_CLIENT_ID"),
+        client_secret=_env("MPP_NATIONAL_IDP_CLIENT_SECRET"),
+        name=_env("MPP_NATIONAL_IDP_NAME", "INApas") or "INApas",
+        nik_claim=_env("MPP_NATIONAL_IDP_NIK_CLAIM", "nik") or "nik",
+        acr_levels=tuple(pairs),
+        timeout_seconds=_int("MPP_NATIONAL_IDP_TIMEOUT_MS", 10_000, low=100, high=120_000) / 1000,
+    )
+    if not issuer:
+        return idp
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"MPP_NATIONAL_IDP_ISSUER must be an http(s):// URL, got {issuer!r}")
+    # Every environment: without our registration at the provider no sign-in through it can work.
+    missing = [n for n, v in (("CLIENT_ID", idp.client_id), ("CLIENT_SECRET", idp.client_secret)) if not v]
+    if missing:
+        raise SettingsError(
+            "MPP_NATIONAL_IDP_ISSUER requires " + ", ".join(f"MPP_NATIONAL_IDP_{name}" for name in missing)
+        )
+    return idp
+
+
 def _load() -> Settings:
     env = _env("MPP_ENV", "dev")
     if env not in ("dev", "test", "prod"):
@@ -474,6 +548,7 @@ def _load() -> Settings:
         board=_board(),
         lapor=_lapor(),
         open_data=_open_data(),
+        national_idp=_national_idp(),
         registry=RegistrySettings(
             url=_env("MPP_REGISTRY_URL"),
             client_id=_env("MPP_REGISTRY_CLIENT_ID"),

@@ -30,5 +30,7 @@ APP_REGISTRY = AppRegistry(
         "api.queue.piccolo_app",
         "api.feedback.piccolo_app",
         "api.stats.piccolo_app",
+        "api.federation.piccolo_app",
+        "api.oidc.piccolo_app",
     ]
 )

@@ -42,6 +42,10 @@ const CORE = [
   // Feedback: rating a service (the form is shared with the kiosk) and complaints.
   '/js/components/skm-form.js', '/js/components/feedback-common.js', '/js/views/citizen/survey.js',
   '/js/views/citizen/complaints.js', '/js/views/citizen/complaint.js', '/js/views/citizen/complaint-new.js',
+  // Single sign-on: consent to an agency system, signing out of every system, the systems allowed.
+  '/js/views/citizen/sso.js', '/js/views/citizen/sso-logout.js', '/js/views/citizen/connected.js',
+  // Signing in with the national identity provider: the screen its sign-in comes back to.
+  '/js/views/citizen/signin-national.js',
   // The display board of the queue must load on a TV reloading during an outage (its call-out audio is cached
   // by the board itself, in a cache of its own: views/board/speaker.js).
   '/js/views/board/board.js', '/js/views/board/callout.js', '/js/views/board/speaker.js', '/css/board.css',

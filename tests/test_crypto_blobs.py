@@ -189,6 +189,7 @@ def prod_env(env: pytest.MonkeyPatch) -> None:
     env.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     env.setenv("MPP_SIGNING_KEYS", '{"keys": []}')
     env.setenv("MPP_SECRET_KEY", secrets.token_urlsafe(48))
+    env.setenv("MPP_OIDC_RSA_KEY", "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----")
     env.setenv("MPP_PUBLIC_URL", "https://mpp.example.go.id")
     env.setenv("MPP_SMS_URL", "https://sms.example.go.id/send")
     env.setenv("MPP_VAPID_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----")

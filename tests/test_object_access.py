@@ -31,6 +31,7 @@ from tests.support.factories import create_application, create_citizen, create_d
 from tests.support.feedback import ELEMENTS
 from tests.support.files import jpeg
 from tests.support.identity import known_to_registry, random_nik
+from tests.support.oidc import opened_request
 from tests.support.openapi import resolve
 from tests.support.queue import any_booking, issued_ticket
 from tests.support.roles import EXPECTED, PUBLIC, shape
@@ -43,6 +44,10 @@ PUBLIC_BY_ID = {
     ("GET", "/api/v1/services/{}"): "catalogue: public information about a service",
     ("GET", "/api/v1/regions/{}/calendar"): "calendar: a region's days off are public (deadlines, opening days)",
     ("GET", "/api/v1/regions/{}/queue/board"): "queue board: a region's calls, shown on a TV in its building",
+    ("GET", "/api/v1/oidc/logout-requests/{}"): "single sign-on: an agency system's logout request, its random id "
+    "carried by the browser; it names only the system and where the browser returns",
+    ("POST", "/api/v1/oidc/logout-requests/{}"): "single sign-on: confirming a logout request ends only the caller's "
+    "own session (or none); the id is a random capability",
     ("GET", "/api/v1/regions/{}/queue/board/events"): "queue board: the same calls as they happen",
     ("GET", "/api/v1/services/{}/versions/{}"): "catalogue: a published version of a public service standard",
     # The token is a bearer secret (unguessable, time-limited, revocable) the owner hands to a third party;
@@ -221,6 +226,7 @@ async def world(client: httpx.AsyncClient, app: Litestar, db: asyncpg.Connection
         "invitation_id": invitation["id"],
         "survey_id": survey["id"],
         "complaint_id": complaint["id"],
+        **await opened_request(client, db, owner),
     }
     known = {**KNOWN, "serviceId": service["id"], "memberId": member["id"], "validUntil": until}
     return World(spec, owner, ids, known)

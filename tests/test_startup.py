@@ -37,6 +37,7 @@ def prod(env: pytest.MonkeyPatch, public_url: str = "https://mpp.example.go.id")
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
         "MPP_SIGNING_KEYS": '{"keys": []}',
         "MPP_SECRET_KEY": secrets.token_urlsafe(48),
+        "MPP_OIDC_RSA_KEY": "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----",
         "MPP_PUBLIC_URL": public_url,
         "MPP_SMS_URL": "https://sms.example.go.id/send",
         "MPP_MASTER_KEYS": '{"active": "k", "keys": {}}',

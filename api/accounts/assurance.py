@@ -8,6 +8,10 @@ How sure we are of who is behind an account, derived from the record, never stor
 * ``in_person`` — an officer at an MPP counter compared the KTP-el with the account (method ``in_person``: who,
   for which agency, in which region, when; no photo of the card is kept).
 
+The national identity provider (INApas-style, ``api.federation``) proves a NIK too, at the level its ``acr`` is
+configured to be worth: method ``idp_reg`` counts as ``registry``, ``idp_person`` as ``in_person`` (the provider
+checked the registry, or saw the person). Its sign-in link (issuer, subject) is the evidence behind it.
+
 A proof counts only for the NIK the account holds now: a proof of an earlier NIK proves nothing about this one.
 
 A NIK is *bound* to an account by a proof (``bind_nik``). A declared NIK (``PATCH /me``) stays declared; a
@@ -43,6 +47,9 @@ HOW_TO_REACH: dict[str, str] = {
 # NIK_RELEASED is what the account that only declared a NIK is told when its owner proves it.
 NIK_RELEASED = "account.nik_released"
 
+# The national identity provider's proof methods, by the level the provider's `acr` maps to (api.federation).
+IDP_METHODS: dict[str, Literal["idp_reg", "idp_person"]] = {"registry": "idp_reg", "in_person": "idp_person"}
+
 
 def assurance_sql(alias: str) -> str:
     """An SQL expression: the assurance level of the account row ``alias`` (a column list's member).
@@ -52,12 +59,15 @@ def assurance_sql(alias: str) -> str:
     """
     proof = (
         "EXISTS (SELECT 1 FROM accounts_identity_proof ip "  # noqa: S608  # alias and method are ours, never input
-        f"WHERE ip.account = {alias}.id AND ip.nik = {alias}.nik AND ip.method = '{{method}}')"
+        f"WHERE ip.account = {alias}.id AND ip.nik = {alias}.nik AND ip.method IN ({{methods}}))"
     )
+    # The national identity provider's proofs count as the level they were mapped to (IDP_METHODS).
+    in_person = proof.format(methods="'in_person', 'idp_person'")
+    registry = proof.format(methods="'registry', 'idp_reg'")
     return (
         f"CASE WHEN {alias}.nik IS NULL THEN 'phone' "
-        f"WHEN {proof.format(method='in_person')} THEN 'in_person' "
-        f"WHEN {proof.format(method='registry')} THEN 'registry' ELSE 'phone' END"
+        f"WHEN {in_person} THEN 'in_person' "
+        f"WHEN {registry} THEN 'registry' ELSE 'phone' END"
     )
 
 
@@ -94,9 +104,10 @@ class NikProvenElsewhereError(DomainError):
 
 @dataclass(frozen=True)
 class Proof:
-    """What binds a NIK: a registry match (its fact's id) or an officer's check (who, agency, region)."""
+    """What binds a NIK: a registry match (its fact's id), an officer's check (who, agency, region), or the national
+    identity provider's sign-in (``idp_reg``/``idp_person``, see IDP_METHODS; its link is the evidence)."""
 
-    method: Literal["registry", "in_person"]
+    method: Literal["registry", "in_person", "idp_reg", "idp_person"]
     registry_check: uuid.UUID | None = None
     officer: uuid.UUID | None = None
     agency: uuid.UUID | None = None
@@ -194,3 +205,16 @@ async def bind_nik(
             ip=ip,
         )
     return True
+
+
+async def proven_holder(conn: asyncpg.Connection, nik: str) -> uuid.UUID | None:
+    """The account that holds ``nik`` with a proof of it (None when no account does: declared only, or nobody).
+
+    The national identity provider's sign-in (api.federation) links to it: a NIK proven here is that person's.
+    """
+    holder: uuid.UUID | None = await conn.fetchval(
+        "SELECT a.id FROM accounts_account a WHERE a.nik = $1 AND EXISTS "
+        "(SELECT 1 FROM accounts_identity_proof ip WHERE ip.account = a.id AND ip.nik = a.nik)",
+        nik,
+    )
+    return holder

@@ -31,6 +31,7 @@ from api.feedback import personal_data as feedback_data
 from api.lib.errors import DomainError
 from api.lib.language import Lang
 from api.notifications import service as notifications
+from api.oidc import personal_data as oidc_data
 from api.wallet import service as wallet_service
 from api.wallet.service import personal_data as wallet_data
 from api.wallet.service.content import Wallet
@@ -80,6 +81,7 @@ Isi arsip ini:
 - audit.json          jejak audit: setiap peristiwa tentang akun dan data Anda
 - sessions.json       perangkat tempat Anda masuk (sesi), termasuk yang sudah berakhir
 - passkeys.json       passkey Anda (nama dan waktu saja; kunci rahasianya tidak pernah ada di server kami)
+- connected-services.json  sistem instansi yang boleh memakai akun MPP Digital Anda: apa yang diterimanya, sejak kapan
 
 Berkas .json dapat dibuka dengan penyunting teks atau dibaca oleh program lain (format {format}).
 Kode sekali pakai, token dan kunci tidak disimpan dalam bentuk yang dapat dibaca, jadi tidak ada di sini.
@@ -105,6 +107,7 @@ What this archive holds:
 - audit.json          the audit trail: every event about your account and your data
 - sessions.json       the devices you signed in on (sessions), ended ones included
 - passkeys.json       your passkeys (names and dates only; their private keys never reach our server)
+- connected-services.json  the agency systems you let sign you in with MPP Digital: what each receives, since when
 
 The .json files open in any text editor and can be read by other programs (format {format}).
 One-time codes, tokens and keys are not stored in a readable form, so they are not here.
@@ -183,6 +186,7 @@ async def _parts(
         ("audit.json", audit),
         ("sessions.json", lambda: sign_in_state("sessions")),
         ("passkeys.json", lambda: sign_in_state("passkeys")),
+        ("connected-services.json", lambda: oidc_data.export(conn, account=account_id)),
     ]
 
 

@@ -27,11 +27,13 @@ from api.accounts.data_rights import RETENTION
 from api.applications.service import personal_data as applications_data
 from api.audit.service import record
 from api.auth import service as auth
+from api.federation import service as federation
 from api.feedback import personal_data as feedback_data
 from api.lib.blobs import BlobError, BlobStore
 from api.lib.errors import DomainError
 from api.lib.periodic import run_every
 from api.notifications import service as notifications
+from api.oidc import personal_data as oidc_data
 from api.outbox.service import forget_recipient
 from api.queue import personal_data as queue_data
 from api.wallet.service import personal_data as wallet_data
@@ -59,6 +61,10 @@ async def _erase_account(conn: asyncpg.Connection, blobs: BlobStore, row: asyncp
         "queue": await queue_data.erase(conn, account=account, now=dt.datetime.now(dt.UTC)),
         # Complaints stay the agency's record without their author (open ones withdrawn); invitations unlinked.
         "feedback": await feedback_data.erase(conn, account=account, now=dt.datetime.now(dt.UTC)),
+        # Single sign-on: consents and tokens go; links to the national identity provider too (a later sign-in
+        # there starts afresh instead of being refused).
+        "oidc": await oidc_data.erase(conn, account=account),
+        "federation": await federation.erase(conn, account=account),
     }
     erased["notifications"]["outboxMessages"] = await forget_recipient(conn, account)
     # A family member that a (now revoked) mandate names stays as an empty row: the mandate, and any

@@ -461,3 +461,44 @@ async def mandate_member_name(conn: asyncpg.Connection, mandate: uuid.UUID) -> s
         mandate,
     )
     return name or ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What single sign-on may release about an account (issue 19), each part only under its scope."""
+
+    name: str
+    phone: str
+    nik: str | None  # only a NIK bound by proof; a declared one is never released
+    language: str
+    assurance: str
+    active: bool
+
+
+def identity_sql(alias: str) -> str:
+    """The columns ``identity_from_row`` reads, for a statement that joins ``accounts_account`` as ``alias`` (the
+    token endpoint takes a code and the citizen's identity in one round trip)."""
+    return (
+        f"{alias}.name AS identity_name, {alias}.phone AS identity_phone, {alias}.nik AS identity_nik, "
+        f"{alias}.language AS identity_language, {alias}.status AS identity_status, "
+        f"{assurance_sql(alias)} AS identity_assurance"
+    )
+
+
+def identity_from_row(row: asyncpg.Record) -> Identity:
+    return Identity(
+        name=row["identity_name"] or "",
+        phone=row["identity_phone"],
+        nik=row["identity_nik"] if row["identity_assurance"] != "phone" else None,
+        language=row["identity_language"],
+        assurance=row["identity_assurance"],
+        active=row["identity_status"] == "active",
+    )
+
+
+async def identity_for_release(conn: asyncpg.Connection, account_id: uuid.UUID) -> Identity | None:
+    row = await conn.fetchrow(
+        f"SELECT {identity_sql('a')} FROM accounts_account a WHERE id = $1",  # noqa: S608  # our SQL
+        account_id,
+    )
+    return identity_from_row(row) if row is not None else None

@@ -209,4 +209,5 @@ class JwksController(Controller):
     @get("/jwks.json", operation_id="jwks", opt=public(), cache_control=None)
     async def jwks(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         """The public keys that sign access tokens and document attestations."""
-        return Response(request.app.state.key_ring.jwks(), headers={"Cache-Control": "public, max-age=300"})
+        keys = request.app.state.key_ring.jwks()["keys"] + request.app.state.oidc.public_jwks()
+        return Response({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})

@@ -31,6 +31,7 @@ from api.lib.auth import STAFF, forget_session
 from api.lib.errors import DomainError
 from api.lib.keys import KeyRing
 from api.lib.tokens import Claims, issue
+from api.oidc import logout as oidc_logout
 from api.outbox.service import enqueue
 
 Purpose = Literal["sign_in", "change_phone"]
@@ -414,23 +415,26 @@ async def refresh(conn: asyncpg.Connection, issuer: Issuer, *, refresh_token: st
 async def revoke_session(
     conn: asyncpg.Connection, session_id: uuid.UUID, *, reason: str, actor: uuid.UUID | None, ip: str
 ) -> bool:
-    account = await conn.fetchval(
-        "UPDATE auth_session SET revoked_at = now(), revoke_reason = $2 WHERE id = $1 AND revoked_at IS NULL "
-        "RETURNING coalesce(account, kiosk)",
-        session_id,
-        reason,
-    )
-    if account is None:
-        return False
+    async with conn.transaction():
+        account = await conn.fetchval(
+            "UPDATE auth_session SET revoked_at = now(), revoke_reason = $2 WHERE id = $1 AND revoked_at IS NULL "
+            "RETURNING coalesce(account, kiosk)",
+            session_id,
+            reason,
+        )
+        if account is None:
+            return False
+        # Every agency system this session signed into is logged out too, by the same commit (back-channel).
+        await oidc_logout.sessions_ended(conn, [session_id], reason=reason)
+        await record(
+            conn,
+            action="auth.session_revoked",
+            actor=actor,
+            subject=account,
+            detail={"session": str(session_id), "reason": reason},
+            ip=ip,
+        )
     forget_session(session_id)
-    await record(
-        conn,
-        action="auth.session_revoked",
-        actor=actor,
-        subject=account,
-        detail={"session": str(session_id), "reason": reason},
-        ip=ip,
-    )
     return True
 
 
@@ -445,6 +449,7 @@ async def end_sessions(
         kiosk,
         reason,
     )
+    await oidc_logout.sessions_ended(conn, [r["id"] for r in ended], reason=reason)
     for session in ended:
         forget_session(session["id"])
     return len(ended)

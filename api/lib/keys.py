@@ -153,6 +153,24 @@ def dev_secret(settings: Settings, name: str) -> str:
     return path.read_text().strip()
 
 
+def oidc_rsa_pem(settings: Settings) -> str:
+    """The RSA key that signs RS256 ID tokens and logout tokens: MPP_OIDC_RSA_KEY in production (required), else
+    generated once into ``<data_dir>/keys/oidc-rsa.pem``. OpenID Connect makes RS256 the algorithm every provider
+    must offer (Core §15.1) and every client may assume (Registration §2); our own tokens stay ES256."""
+    if settings.auth.oidc_rsa_key_pem:
+        return settings.auth.oidc_rsa_key_pem.replace("\\n", "\n")
+    path = settings.data_dir / "keys" / "oidc-rsa.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        _write_private(path, pem)
+    return path.read_text()
+
+
 class KeyRing:
     """The process's view of the keyset; in dev it follows the file, so `mpp keys rotate` needs no restart."""
 

@@ -20,6 +20,7 @@ export const routes = [
   { pattern: '/', load: () => import('./views/citizen/home.js'), access: 'public', title: 'titleHome' },
   { pattern: '/services/:id', load: () => import('./views/citizen/service.js'), access: 'public', title: 'titleService' },
   { pattern: '/signin', load: () => import('./views/citizen/signin.js'), access: 'public', title: 'titleSignIn' },
+  { pattern: '/signin/national', load: () => import('./views/citizen/signin-national.js'), access: 'public', title: 'titleSignInNational' },
   { pattern: '/wallet', load: () => import('./views/citizen/wallet.js'), access: 'citizen', title: 'titleWallet' },
   { pattern: '/wallet/:id', load: () => import('./views/citizen/document.js'), access: 'citizen', title: 'titleDocument' },
   { pattern: '/apply/:serviceId', load: () => import('./views/citizen/apply.js'), access: 'citizen', title: 'titleApply' },
@@ -30,6 +31,11 @@ export const routes = [
   { pattern: '/settings', load: () => import('./views/citizen/settings.js'), access: 'public', title: 'titleSettings' },
   { pattern: '/settings/identity', load: () => import('./views/citizen/identity.js'), access: 'citizen', title: 'titleIdentity' },
   { pattern: '/settings/family', load: () => import('./views/citizen/family.js'), access: 'citizen', title: 'titleFamily' },
+  // Single sign-on (issue 19): an agency system asks to sign the citizen in (consent), signing out of every
+  // connected system at once, and the systems the citizen has allowed.
+  { pattern: '/sso/:id', load: () => import('./views/citizen/sso.js'), access: 'citizen', title: 'titleSso' },
+  { pattern: '/sso/logout/:id', load: () => import('./views/citizen/sso-logout.js'), access: 'public', title: 'titleSsoLogout' },
+  { pattern: '/settings/connected', load: () => import('./views/citizen/connected.js'), access: 'citizen', title: 'titleConnected' },
   // The queue (antrian): bookings at the counters, and following a ticket from its QR (no sign-in).
   { pattern: '/queue', load: () => import('./views/citizen/bookings.js'), access: 'citizen', title: 'titleQueueMine' },
   { pattern: '/queue/book/:serviceId', load: () => import('./views/citizen/booking.js'), access: 'citizen', title: 'titleQueueBook' },
@@ -58,6 +64,8 @@ export const routes = [
   { pattern: '/admin', load: () => import('./views/admin/home.js'), access: 'admin', title: 'titleAdminHome' },
   { pattern: '/admin/kiosks', load: () => import('./views/admin/kiosks.js'), access: 'admin', title: 'titleAdminKiosks' },
   { pattern: '/admin/staff', load: () => import('./views/admin/staff.js'), access: 'admin', title: 'titleAdminStaff' },
+  { pattern: '/admin/sso', load: () => import('./views/admin/sso.js'), access: 'admin', title: 'titleAdminSso' },
+  { pattern: '/admin/sso/:id', load: () => import('./views/admin/sso.js'), access: 'admin', title: 'titleAdminSso' },
   { pattern: '/admin/notifications', load: () => import('./views/admin/notifications.js'), access: 'admin', title: 'titleAdminFailed' },
   { pattern: '/admin/services', load: () => import('./views/admin/services.js'), access: 'admin', title: 'titleAdminServices' },
   { pattern: '/admin/services/:id', load: () => import('./views/admin/service.js'), access: 'admin', title: 'titleAdminService' },

@@ -84,6 +84,7 @@ async def test_export_holds_every_document_byte_for_byte_and_every_application(c
         "audit.json",
         "sessions.json",
         "passkeys.json",
+        "connected-services.json",
     }
     assert expected <= names
     assert "Salinan data pribadi Anda" in archive.read("README.txt").decode()

@@ -23,6 +23,7 @@ export default async function render($main) {
     ['#/admin/skm', t('sskmRegionTitle'), t('sskmAdminHomeIntro')],
     ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
     ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
+    ['#/admin/sso', t('adminSsoTitle'), t('adminSsoIntro')],
     ['#/admin/transfer', t('adminTransferTitle'), t('adminTransferIntro')],
     ['#/admin/notifications', t('adminFailedTitle'), t('adminFailedIntro')],
   ];

@@ -103,6 +103,7 @@ function accountSection() {
       h('p', { id: 'settings-assurance' }, [t(level)]),
       h('p', {}, [h('a', { class: 'button secondary', id: 'settings-identity-link', href: '#/settings/identity' }, [t('identitySettingsLink')])]),
       h('p', {}, [h('a', { class: 'button secondary', id: 'settings-family-link', href: '#/settings/family' }, [t('familySettingsLink')])]),
+      h('p', {}, [h('a', { class: 'button secondary', id: 'settings-connected-link', href: '#/settings/connected' }, [t('connectedSettingsLink')])]),
     ] : []),
   ]);
 }
@@ -325,19 +326,31 @@ function deletionSection() {
   ]);
 }
 
+/**
+ * Whether signing out may go ahead: it wipes this phone, the outbox included, so unsent applications are named
+ * and the person asked first. (Shared with signing out from an agency system: views/citizen/sso-logout.js.)
+ */
+export async function mayWipeOutbox() {
+  const unsent = (await (await import('../../store/outbox.js')).waiting()).length;
+  return unsent === 0 || confirm(t('settingsSignOutUnsent', { n: unsent }));
+}
+
+/** Sign this device out, as the settings' button does: push first, then the session and everything kept here. */
+export async function signOutDevice() {
+  // Stop push to this device first: after sign-out it must not show anyone's news.
+  try {
+    const push = await import('../../push.js');
+    if (push.permission() === 'granted') await push.disable();
+  } catch { /* best effort: the server drops subscriptions that fail */ }
+  await session.signOut();
+}
+
 function signOutSection() {
   const $button = h('button', { type: 'button', class: 'danger', id: 'settings-signout' }, [t('settingsSignOut')]);
   $button.addEventListener('click', async () => {
-    // Signing out wipes this phone, the outbox included: say so before unsent applications are lost.
-    const unsent = (await (await import('../../store/outbox.js')).waiting()).length;
-    if (unsent > 0 && !confirm(t('settingsSignOutUnsent', { n: unsent }))) return;
+    if (!(await mayWipeOutbox())) return;
     $button.setAttribute('disabled', '');
-    // Stop push to this device first: after sign-out it must not show anyone's news.
-    try {
-      const push = await import('../../push.js');
-      if (push.permission() === 'granted') await push.disable();
-    } catch { /* best effort: the server drops subscriptions that fail */ }
-    await session.signOut();
+    await signOutDevice();
     location.replace('#/');
     toast(t('settingsSignedOutToast'));
   });

@@ -76,6 +76,9 @@ export default async function render($main, ctx) {
 
   /** @type {number} */
   let timer = 0;
+  // The national identity provider, when this site has one (404 otherwise): asked once, while the form shows.
+  /** @type {Promise<{ name: string } | null>} */
+  const national = api('/api/v1/auth/national', { auth: false }).catch(() => null);
   const $h1 = h('h1', {}, [t('signinTitle')]);
   const $step = h('div', { id: 'signin-step' });
   $main.append($h1, $step);
@@ -134,6 +137,12 @@ export default async function render($main, ctx) {
       children.push(h('div', { class: 'card signin-alt' }, [h('p', {}, [t('signinPasskeyHint')]), $error, $button]));
     }
     $step.replaceChildren(...children);
+    // A full navigation: the provider's pages, then back through our callback to #/signin/national.
+    national.then((provider) => {
+      if (!provider || !$step.contains($form)) return;
+      const $link = h('a', { class: 'button secondary', id: 'signin-national', href: '/api/v1/auth/national/start' }, [t('signinNational', { name: provider.name })]);
+      $step.append(h('div', { class: 'card signin-alt' }, [h('p', {}, [t('signinNationalHint', { name: provider.name })]), $link]));
+    });
   };
 
   /** @param {string} phone */

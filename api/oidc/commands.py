@@ -1,0 +1,85 @@
+"""``mpp oidc clients …``: registering the agency systems that sign citizens in with MPP Digital (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+import click
+
+
+@click.group("oidc")
+def oidc() -> None:
+    """Single sign-on: the agency systems that sign citizens in with MPP Digital."""
+
+
+@oidc.group("clients")
+def oidc_clients() -> None:
+    """Registered OpenID Connect clients (relying parties)."""
+
+
+@oidc_clients.command("create")
+@click.option("--name", required=True, help="The system's name as citizens see it on the consent screen")
+@click.option("--redirect-uri", "redirect_uris", required=True, multiple=True, help="Exact redirect URI (repeatable)")
+@click.option("--sector", default=None, help="Pairwise sector: clients of one sector see one sub (default: the host)")
+@click.option("--region", default=None, help="Region BPS code of the client's owner (default: national)")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="Allowed scope (repeatable): openid profile phone nik assurance offline_access (default: openid profile)",
+)
+@click.option("--backchannel-logout-uri", default=None, help="Where logout tokens are POSTed")
+@click.option("--post-logout-redirect-uri", "post_logout", multiple=True, help="Allowed after RP-initiated logout")
+@click.option(
+    "--id-token-alg", default="RS256", type=click.Choice(["RS256", "ES256"]), help="How its ID tokens are signed"
+)
+def oidc_clients_create(
+    name: str,
+    redirect_uris: tuple[str, ...],
+    sector: str | None,
+    region: str | None,
+    scopes: tuple[str, ...],
+    backchannel_logout_uri: str | None,
+    post_logout: tuple[str, ...],
+    id_token_alg: str,
+) -> None:
+    """Register a client; prints its client_id and client_secret as JSON (last line). The secret is shown once."""
+    import asyncpg
+
+    from api.lib.errors import DomainError
+    from api.oidc.clients import DEFAULT_SCOPES, ClientSettings, client_json, create_client
+
+    settings = ClientSettings(
+        name=name,
+        redirect_uris=redirect_uris,
+        scopes=scopes or DEFAULT_SCOPES,
+        sector=sector,
+        region=region,
+        post_logout_redirect_uris=post_logout,
+        backchannel_logout_uri=backchannel_logout_uri,
+        id_token_alg=id_token_alg,
+    )
+
+    async def work(dsn: str) -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            row, secret = await create_client(conn, settings, created_by=None, allow_http_hosts=_test_hosts())
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+        finally:
+            await conn.close()
+        return {**client_json(row), "client_id": row["client_id"], "client_secret": secret}
+
+    from api.cli import _with_database  # the command's module is loaded by api.cli itself
+
+    result = asyncio.run(_with_database(work))
+    click.echo(f"Client {result['name']!r} registered. Its secret is shown only now.")
+    click.echo(json.dumps(result))
+
+
+def _test_hosts() -> frozenset[str]:
+    """MPP_OIDC_TEST_HOSTS: hosts whose plain-http redirect URIs are accepted (tests), besides loopback."""
+    return frozenset(h.strip() for h in os.environ.get("MPP_OIDC_TEST_HOSTS", "").split(",") if h.strip())

@@ -1,0 +1,305 @@
+// Single sign-on (SSO): the agency systems that sign citizens in with their MPP Digital account. `/admin/sso` lists
+// them and registers a new one; `/admin/sso/<id>` shows one, changes it, gives it a new secret, suspends or resumes
+// it. A secret is shown once, right after it is made (the server keeps only its hash), with a copy button and a
+// warning. Every change names the revision the admin saw (If-Match): two admins never overwrite each other silently.
+// A region admin sees their region's systems; a national admin every one, and registers for a region or the nation.
+import { ApiError, get, post, put } from '../../api.js';
+import { t } from '../../i18n.js';
+import { formatDate, h, toast } from '../../lib/dom.js';
+import { problemText } from '../../lib/problem.js';
+import * as session from '../../session.js';
+import { field, setError } from '../../components/account-field.js';
+import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.js';
+
+/**
+ * @typedef {{ id: string, clientId: string, name: string, logoUrl: string | null, sector: string,
+ *   region: string | null, redirectUris: string[], postLogoutRedirectUris: string[], scopes: string[],
+ *   backchannelLogoutUri: string | null, status: 'active' | 'suspended', createdAt: string, updatedAt: string,
+ *   secretRotatedAt: string, revision: number, clientSecret?: string }} Client
+ * @typedef {HTMLElement & { $input: HTMLInputElement, $error: HTMLElement }} Field
+ */
+
+const BASE = '/api/v1/admin/oidc/clients';
+// What a system may ask for, in the order the server keeps them; `openid` (the sign-in itself) is always on.
+const SCOPES = ['openid', 'profile', 'phone', 'nik', 'assurance'];
+// The body's fields the server may name in a 422, and the form field each belongs to.
+const FIELDS = ['name', 'logoUrl', 'sector', 'region', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'backchannelLogoutUri'];
+
+/** @param {Client} client */
+const ifMatch = (client) => ({ 'If-Match': `"${client.revision}"` });
+/** One address a line, blank lines dropped. @param {string} text */
+const lines = (text) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+
+/**
+ * @param {HTMLElement} $main
+ * @param {import('../../router.js').RouteContext} ctx
+ */
+export default async function render($main, ctx) {
+  loadStyles();
+  /** @type {{ answer: Promise<boolean>, cancel: () => void } | null} */
+  let dialog = null;
+  /** @type {Map<string, string>} region code → name (a national admin's list and form) */
+  const regions = new Map();
+  const own = session.me()?.region;
+  if (own?.code && own.name) regions.set(own.code, own.name);
+  if (!isRegionAdmin()) {
+    /** @type {{ items: { code: string, name: string }[] }} */
+    const found = await get('/api/v1/regions', { pageSize: 100 }).catch(() => ({ items: [] }));
+    for (const region of found.items) regions.set(region.code, region.name);
+  }
+  const regionText = (/** @type {string | null} */ code) => (code ? t('adminRegionCode', { region: regions.get(code) || code }) : t('adminSsoNational'));
+  /** @param {{ title: string, text: string, yes: string }} words */
+  const ask = async (words) => { dialog = confirmDialog(words); const yes = await dialog.answer; dialog = null; return yes; };
+  if (ctx.params.id) await detail($main, ctx.params.id, { regions, regionText, ask });
+  else await list($main, { regions, regionText });
+  return () => dialog?.cancel();
+}
+
+/**
+ * @typedef {{ regions: Map<string, string>, regionText: (code: string | null) => string,
+ *   ask?: (words: { title: string, text: string, yes: string }) => Promise<boolean> }} Shared
+ */
+
+/** The list and the registration form. @param {HTMLElement} $main @param {Shared} shared */
+async function list($main, shared) {
+  const $list = h('div', { id: 'adm-sso-list' });
+  const $secret = h('div', { id: 'adm-sso-secret' });
+  $main.append(
+    h('h1', {}, [t('adminSsoTitle')]),
+    h('p', {}, [t('adminSsoIntro')]),
+    $secret,
+    h('section', { 'aria-labelledby': 'adm-sso-list-title' }, [h('h2', { id: 'adm-sso-list-title', tabindex: '-1' }, [t('adminSsoList')]), $list]),
+    clientForm({ shared, onSaved: async (client) => { showSecret($secret, client, client.clientSecret || ''); await load(); } }),
+  );
+  await load();
+
+  async function load() {
+    try {
+      /** @type {{ items: Client[] }} */
+      const body = await get(BASE);
+      $list.replaceChildren(body.items.length ? h('ul', { class: 'adm-list' }, body.items.map((client) => h('li', { class: 'card adm-sso', 'data-id': client.id }, [
+        h('h3', {}, [h('a', { href: `#/admin/sso/${encodeURIComponent(client.id)}` }, [client.name])]),
+        h('p', {}, [badge(client)]),
+        h('p', { class: 'meta' }, [[shared.regionText(client.region), t('adminSsoRegistered', { date: formatDate(client.createdAt) })].join(' · ')]),
+      ]))) : h('p', {}, [t('adminSsoEmpty')]));
+    } catch (error) {
+      $list.replaceChildren(h('p', { class: 'error', role: 'alert' }, [problemText(error)]));
+    }
+  }
+}
+
+/** @param {Client} client */
+const badge = (client) => h('span', { class: `badge adm-st ${client.status === 'active' ? 'adm-st-active' : 'adm-st-revoked'}` }, [
+  client.status === 'active' ? t('adminSsoActive') : t('adminSsoSuspended'),
+]);
+
+/**
+ * The secret, this once: the client id and the secret with copy buttons, and the warning that it will not be
+ * shown again. It stays until the admin closes it or leaves the screen.
+ * @param {HTMLElement} $slot
+ * @param {Client} client
+ * @param {string} secret
+ */
+function showSecret($slot, client, secret) {
+  const $id = h('code', { class: 'adm-secret', id: 'adm-sso-client-id' }, [client.clientId]);
+  const $value = h('code', { class: 'adm-secret', id: 'adm-sso-client-secret' }, [secret]);
+  const $title = h('h2', { id: 'adm-sso-secret-title', tabindex: '-1' }, [t('adminSsoSecretTitle', { name: client.name })]);
+  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': 'adm-sso-secret-title' }, [
+    $title,
+    h('p', { class: 'adm-warning' }, [h('strong', {}, [t('adminShownOnce')]), ' ', t('adminSsoSecretWarning')]),
+    h('p', { class: 'adm-label' }, [t('adminSsoClientId')]), $id,
+    h('p', { class: 'adm-label' }, [t('adminSsoClientSecret')]), $value,
+    h('div', { class: 'adm-actions' }, [
+      copyButton(client.clientId, t('adminSsoCopyId'), $id),
+      copyButton(secret, t('adminSsoCopySecret'), $value),
+      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
+    ]),
+  ]));
+  // The secret is what the admin must act on now: read it out from its heading.
+  $title.focus();
+}
+
+/**
+ * The registration form, or the edit form of `client` (then saving sends its revision).
+ * @param {{ shared: Shared, client?: Client, onSaved: (client: Client) => Promise<void>, onCancel?: () => void }} spec
+ */
+function clientForm({ shared, client, onSaved, onCancel }) {
+  const prefix = client ? 'adm-sso-edit' : 'adm-sso-new';
+  /** @type {Record<string, Field>} */
+  const fields = {};
+  const input = (/** @type {Record<string, any>} */ attrs, /** @type {string} */ value) => {
+    const $input = /** @type {HTMLInputElement} */ (h(attrs.rows ? 'textarea' : 'input', { autocomplete: 'off', spellcheck: 'false', ...attrs }));
+    $input.value = value;
+    return $input;
+  };
+  const add = (/** @type {string} */ name, /** @type {HTMLElement} */ $input, /** @type {boolean} */ withHint = false) => {
+    fields[name] = /** @type {Field} */ (field({ id: `${prefix}-${name}`, label: t(`adminSsoField_${name}`), hint: withHint ? t(`adminSsoHint_${name}`) : undefined, input: $input }));
+    return fields[name];
+  };
+  add('name', input({ type: 'text', maxlength: '120', required: true }, client?.name || ''));
+  add('logoUrl', input({ type: 'url', maxlength: '500', inputmode: 'url' }, client?.logoUrl || ''), true);
+  add('sector', input({ type: 'text', maxlength: '253' }, client?.sector || ''), true);
+  add('redirectUris', input({ rows: '3', required: true }, (client?.redirectUris || []).join('\n')), true);
+  add('postLogoutRedirectUris', input({ rows: '2' }, (client?.postLogoutRedirectUris || []).join('\n')), true);
+  add('backchannelLogoutUri', input({ type: 'url', maxlength: '500', inputmode: 'url' }, client?.backchannelLogoutUri || ''), true);
+  const $region = /** @type {HTMLSelectElement} */ (h('select', {}, [
+    h('option', { value: '' }, [t('adminSsoNational')]),
+    ...[...shared.regions].map(([code, name]) => h('option', { value: code, selected: client?.region === code }, [`${name} (${code})`])),
+  ]));
+  add('region', $region);
+  const $scopeError = h('p', { class: 'error', id: `${prefix}-scopes-error`, role: 'alert', hidden: true });
+  const boxes = SCOPES.map((scope) => /** @type {HTMLInputElement} */ (h('input', {
+    type: 'checkbox', value: scope, checked: scope === 'openid' || (client ? client.scopes.includes(scope) : scope === 'profile'),
+    disabled: scope === 'openid',
+  })));
+  const $scopes = h('fieldset', { class: 'settings-choices adm-sso-scopes', 'aria-describedby': $scopeError.id }, [
+    h('legend', {}, [t('adminSsoField_scopes')]),
+    ...boxes.map(($box, i) => h('label', { class: 'settings-choice' }, [$box, h('span', {}, [h('strong', {}, [SCOPES[i]]), ' — ', t(`adminSsoScope_${SCOPES[i]}`)])])),
+    $scopeError,
+  ]);
+  const $save = h('button', { type: 'submit' }, [client ? t('adminSsoSave') : t('adminSsoRegister')]);
+  const $formError = h('p', { class: 'error', role: 'alert', hidden: true });
+  const $form = /** @type {HTMLFormElement} */ (h('form', { class: 'card adm-sso-form', 'aria-labelledby': `${prefix}-title`, novalidate: true }, [
+    h('h2', { id: `${prefix}-title` }, [client ? t('adminSsoEdit') : t('adminSsoNew')]),
+    fields.name, fields.logoUrl, isRegionAdmin() ? '' : fields.region, fields.redirectUris, $scopes, fields.sector,
+    fields.backchannelLogoutUri, fields.postLogoutRedirectUris, $formError,
+    h('div', { class: 'adm-actions' }, [$save, onCancel ? h('button', { type: 'button', class: 'secondary', onclick: onCancel }, [t('adminCancel')]) : '']),
+  ]));
+  $form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const name of Object.keys(fields)) setError(fields[name], '');
+    $scopeError.hidden = true;
+    $formError.hidden = true;
+    const body = {
+      name: fields.name.$input.value.trim(),
+      logoUrl: fields.logoUrl.$input.value.trim() || null,
+      sector: fields.sector.$input.value.trim() || null,
+      redirectUris: lines(fields.redirectUris.$input.value),
+      postLogoutRedirectUris: lines(fields.postLogoutRedirectUris.$input.value),
+      scopes: boxes.filter(($box) => $box.checked).map(($box) => $box.value),
+      backchannelLogoutUri: fields.backchannelLogoutUri.$input.value.trim() || null,
+      ...(isRegionAdmin() ? {} : { region: $region.value || null }),
+    };
+    if (!body.name) { fail('name'); return; }
+    if (!body.redirectUris.length) { fail('redirectUris'); return; }
+    $save.setAttribute('disabled', '');
+    try {
+      /** @type {Client} */
+      const saved = client ? await put(`${BASE}/${client.id}`, body, ifMatch(client)) : await post(BASE, body);
+      if (!client) $form.reset();
+      await onSaved(saved);
+    } catch (error) {
+      const named = error instanceof ApiError && Array.isArray(error.problem.errors) ? error.problem.errors[0]?.field : '';
+      if (FIELDS.includes(named)) fail(named);
+      else { $formError.textContent = problemText(error); $formError.hidden = false; }
+    } finally {
+      $save.removeAttribute('disabled');
+    }
+  });
+  return $form;
+
+  /** Say what is wrong next to the field the problem is in, and go there. @param {string} name */
+  function fail(name) {
+    const text = t(`adminSsoBad_${name}`);
+    if (name === 'scopes') { $scopeError.textContent = text; $scopeError.hidden = false; boxes[1].focus(); return; }
+    // The back-channel address is checked by the same rule as the redirect addresses.
+    const target = fields[name] || fields.redirectUris;
+    setError(target, text);
+    target.$input.focus();
+  }
+}
+
+/**
+ * One system: what it is, and what an admin does with it.
+ * @param {HTMLElement} $main
+ * @param {string} id
+ * @param {Shared} shared
+ */
+async function detail($main, id, shared) {
+  const ask = /** @type {NonNullable<Shared['ask']>} */ (shared.ask);
+  const $secret = h('div', { id: 'adm-sso-secret' });
+  const $body = h('div', {});
+  const $status = h('p', { class: 'status', role: 'status' });
+  /** @type {Client} */
+  let client;
+  try {
+    client = await get(`${BASE}/${encodeURIComponent(id)}`);
+  } catch (error) {
+    $main.append(h('h1', {}, [t('adminSsoTitle')]), h('p', { class: 'error', role: 'alert' }, [problemText(error)]), back());
+    return;
+  }
+  const $title = h('h1', {}, [client.name]);
+  $main.append($title, $status, $secret, $body, back());
+  show();
+
+  function show() {
+    $title.textContent = client.name;
+    const fact = (/** @type {string} */ key, /** @type {(Node | string)[]} */ value) => [h('dt', {}, [t(key)]), h('dd', {}, value)];
+    const many = (/** @type {string[]} */ values) => (values.length ? [h('ul', { class: 'adm-sso-uris' }, values.map((v) => h('li', {}, [v])))] : [t('adminSsoNone')]);
+    $body.replaceChildren(h('section', { class: 'card adm-sso', 'data-status': client.status }, [
+      h('p', {}, [badge(client)]),
+      h('dl', { class: 'adm-facts adm-sso-facts' }, [
+        ...fact('adminSsoClientId', [h('code', {}, [client.clientId])]),
+        ...fact('adminSsoField_region', [shared.regionText(client.region)]),
+        ...fact('adminSsoField_logoUrl', [client.logoUrl || t('adminSsoNone')]),
+        ...fact('adminSsoField_sector', [client.sector]),
+        ...fact('adminSsoField_scopes', [client.scopes.join(', ')]),
+        ...fact('adminSsoField_redirectUris', many(client.redirectUris)),
+        ...fact('adminSsoField_postLogoutRedirectUris', many(client.postLogoutRedirectUris)),
+        ...fact('adminSsoField_backchannelLogoutUri', [client.backchannelLogoutUri || t('adminSsoNone')]),
+        ...fact('adminSsoCreatedAt', [formatDate(client.createdAt, true)]),
+        ...fact('adminSsoSecretRotatedAt', [formatDate(client.secretRotatedAt, true)]),
+      ]),
+      h('div', { class: 'adm-actions' }, [
+        h('button', { type: 'button', class: 'secondary', onclick: edit }, [t('adminSsoEditButton')]),
+        h('button', { type: 'button', class: 'secondary', onclick: rotate }, [t('adminSsoRotate')]),
+        client.status === 'active'
+          ? h('button', { type: 'button', class: 'danger', onclick: () => setStatus('suspend') }, [t('adminSsoSuspend')])
+          : h('button', { type: 'button', onclick: () => setStatus('resume') }, [t('adminSsoResume')]),
+      ]),
+    ]));
+  }
+
+  function edit() {
+    const $form = clientForm({
+      shared,
+      client,
+      onSaved: async (saved) => { client = saved; $status.textContent = t('adminSsoSaved'); show(); $title.focus(); },
+      onCancel: show,
+    });
+    $body.replaceChildren($form);
+    /** @type {HTMLElement | null} */ ($form.querySelector('input'))?.focus();
+  }
+
+  async function rotate() {
+    if (!await ask({ title: t('adminSsoRotateTitle', { name: client.name }), text: t('adminSsoRotateText'), yes: t('adminSsoRotateYes') })) return;
+    try {
+      /** @type {{ clientSecret: string }} */
+      const answer = await post(`${BASE}/${client.id}/secret`);
+      client = await get(`${BASE}/${client.id}`);
+      show();
+      showSecret($secret, client, answer.clientSecret);
+    } catch (error) {
+      $status.textContent = problemText(error);
+    }
+  }
+
+  /** @param {'suspend' | 'resume'} action */
+  async function setStatus(action) {
+    const words = action === 'suspend'
+      ? { title: t('adminSsoSuspendTitle', { name: client.name }), text: t('adminSsoSuspendText'), yes: t('adminSsoSuspendYes') }
+      : { title: t('adminSsoResumeTitle', { name: client.name }), text: t('adminSsoResumeText'), yes: t('adminSsoResumeYes') };
+    if (!await ask(words)) return;
+    try {
+      client = await post(`${BASE}/${client.id}/${action}`);
+      const text = t(action === 'suspend' ? 'adminSsoSuspended_done' : 'adminSsoResumed_done', { name: client.name });
+      $status.textContent = text;
+      toast(text);
+      show();
+    } catch (error) {
+      $status.textContent = problemText(error);
+    }
+  }
+}
+
+const back = () => h('p', {}, [h('a', { href: '#/admin/sso' }, [t('adminSsoBack')])]);
