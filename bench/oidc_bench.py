@@ -242,13 +242,59 @@ async def fan_out(base: str, database_url: str, data_dir: Path, rounds: int) -> 
     return sorted(latencies)
 
 
+def protocol_only(calls: int) -> float:
+    """Milliseconds per call of Authlib's token response alone (grant checks, PKCE, tokens, an ES256 ID token), in
+    this process with the data already read: the floor under the endpoint's cost whatever the database does."""
+    from joserfc.jwk import ECKey
+
+    from api.accounts.service import Identity
+    from api.lib.keys import SigningKey
+    from api.oidc import server as protocol
+    from api.oidc.tokens import User, _claims
+
+    key = SigningKey.generate()
+    assert key.private_pem is not None
+    keys = {"ES256": ECKey.import_key(key.private_pem, {"kid": key.kid})}
+    row = {
+        "id": uuid.uuid4(),
+        "client_id": "mpp-bench",
+        "sector": "bench",
+        "scopes": ["openid", "profile"],
+        "redirect_uris": [REDIRECT],
+        "secret_hash": hashlib.sha256(b"s").digest(),
+        "id_token_alg": "ES256",
+    }
+    identity = Identity("Warga", "+6281200000000", None, "id", "phone", True)
+    basic = {"Authorization": aiohttp.encode_basic_auth("mpp-bench", "s")}
+    form = {"grant_type": "authorization_code", "code": "c", "redirect_uri": REDIRECT, "code_verifier": VERIFIER}
+
+    def one() -> None:
+        user = User(uuid.uuid4(), uuid.uuid4(), identity, "sub", "sid", b"c")
+        bundle = protocol.Prefetched(client=protocol.Client(row), issuer="http://localhost", id_token_keys=keys)
+        bundle.user_info = _claims
+        bundle.code = protocol.Code(user, REDIRECT, "openid profile", None, CHALLENGE, int(time.time()), "phone", [])
+        request = protocol.request_for("POST", "http://localhost/oidc/token", form, basic)
+        status, _body, _headers = protocol.run(bundle, lambda server: server.create_token_response(request))
+        assert status == 200
+
+    one()
+    began = time.perf_counter()
+    for _ in range(calls):
+        one()
+    return (time.perf_counter() - began) / calls * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--protocol-only", type=int, metavar="CALLS", help="only time Authlib's part, in process")
     args = parser.parse_args()
+    if args.protocol_only:
+        print(f"Authlib token response (ES256 ID token), in process: {protocol_only(args.protocol_only):.3f} ms/call")
+        return
     with fresh_database(args.database_url) as database_url, tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp), database_url, workers=1)
         server.start()

@@ -44,6 +44,8 @@ PUBLIC_BY_ID = {
     ("GET", "/api/v1/services/{}"): "catalogue: public information about a service",
     ("GET", "/api/v1/regions/{}/calendar"): "calendar: a region's days off are public (deadlines, opening days)",
     ("GET", "/api/v1/regions/{}/queue/board"): "queue board: a region's calls, shown on a TV in its building",
+    ("POST", "/api/v1/oidc/requests/{}/unattended"): "single sign-on: a prompt=none request answered without a "
+    "screen (login_required, consent_required); it reveals nothing and ends only that request",
     ("GET", "/api/v1/oidc/logout-requests/{}"): "single sign-on: an agency system's logout request, its random id "
     "carried by the browser; it names only the system and where the browser returns",
     ("POST", "/api/v1/oidc/logout-requests/{}"): "single sign-on: confirming a logout request ends only the caller's "

@@ -204,6 +204,21 @@ class SsoController(Controller):
             target = await service.decide(conn, _provider(request), request_id, who, approve=data.approve)
         return Response(schemas.Redirect(redirect_to=target), headers=NO_STORE)
 
+    @post(
+        "/oidc/requests/{request_id:uuid}/unattended",
+        operation_id="answerUnattendedSignInRequest",
+        opt=public(),
+        status_code=200,
+    )
+    async def unattended(
+        self, request_id: FromPath[uuid.UUID], data: JSONBody[schemas.Unattended]
+    ) -> Response[schemas.Redirect]:
+        """A prompt=none request the PWA cannot complete without a screen: back to the system with
+        login_required or consent_required. redirectTo is null when the request did not say prompt=none."""
+        async with connection() as conn:
+            target = await service.unattended(conn, request_id, data.error)
+        return Response(schemas.Redirect(redirect_to=target), headers=NO_STORE)
+
     @get("/oidc/logout-requests/{request_id:uuid}", operation_id="getLogoutRequest", opt=public())
     async def logout_request(self, request_id: FromPath[uuid.UUID]) -> Response[schemas.LogoutRequestView]:
         async with connection() as conn:

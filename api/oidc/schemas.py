@@ -19,10 +19,16 @@ class PendingRequest(Struct):
     new_scopes: list[str]
     granted_at: str | None = None
     nik_unavailable: bool = False
+    # "none": the system asked that nothing be shown (prompt=none); the PWA answers without a screen.
+    prompt: str | None = None
 
 
 class Decision(Input):
     approve: bool
+
+
+class Unattended(Input):
+    error: str
 
 
 class Redirect(Struct):

@@ -178,7 +178,8 @@ async def pending_request(conn: asyncpg.Connection, request_id: uuid.UUID, accou
     )
     if row is None:
         raise RequestNotFoundError
-    asked = _asked_scopes(json.loads(row["params"]), row["allowed"])
+    params = json.loads(row["params"])
+    asked = _asked_scopes(params, row["allowed"])
     consented = set(row["consented"] or ())
     identity = await identity_for_release(conn, account)
     return {
@@ -193,7 +194,40 @@ async def pending_request(conn: asyncpg.Connection, request_id: uuid.UUID, accou
         "newScopes": [s for s in asked if s not in consented],
         "grantedAt": row["granted_at"].isoformat() if row["granted_at"] else None,
         "nikUnavailable": "nik" in asked and (identity is None or identity.nik is None),
+        "prompt": _prompt(params),
     }
+
+
+def _prompt(params: dict[str, str]) -> str | None:
+    """The request's ``prompt`` (OIDC Core §3.1.2.1) as the PWA acts on it: ``none`` means no screen may be shown."""
+    prompts = params.get("prompt", "").split()
+    return "none" if "none" in prompts else (" ".join(prompts) or None)
+
+
+# What the PWA may answer for a prompt=none request it cannot complete without showing something.
+UNATTENDED_ERRORS = ("login_required", "consent_required")
+
+
+async def unattended(conn: asyncpg.Connection, request_id: uuid.UUID, error: str) -> str | None:
+    """A prompt=none request that cannot be completed silently: the browser goes back to the client with
+    ``error`` (login_required when no one is signed in here, consent_required when consent is missing). None
+    (nothing done) when the request did not say prompt=none: the PWA then asks as usual."""
+    if error not in UNATTENDED_ERRORS:
+        raise InvalidAuthorizationRequestError("Unknown error for an unattended request.")
+    params = await conn.fetchval(
+        "UPDATE oidc_request SET used_at = now() WHERE id = $1 AND kind = 'authorize' AND used_at IS NULL "
+        "AND expires_at > now() AND params->>'prompt' ~ '(^| )none( |$)' RETURNING params",
+        request_id,
+    )
+    if params is None:
+        if await conn.fetchval(
+            "SELECT 1 FROM oidc_request WHERE id = $1 AND kind = 'authorize' AND used_at IS NULL "
+            "AND expires_at > now()",
+            request_id,
+        ):
+            return None
+        raise RequestNotFoundError
+    return _error_redirect(json.loads(params), error, "The user must sign in or consent at the provider first.")
 
 
 def _asked_scopes(params: dict[str, str], allowed: list[str]) -> list[str]:
@@ -283,28 +317,32 @@ async def _save_code(
         identity.assurance,
         protocol.CODE_SECONDS,
     )
-    before = await conn.fetchrow(
-        "SELECT id, scopes FROM oidc_consent WHERE account = $1 AND client = $2 AND revoked_at IS NULL FOR UPDATE",
+    # One statement, so two tabs approving at once make one consent (the partial unique index arbitrates): a row
+    # comes back when the consent is new or grew.
+    grown = await conn.fetchval(
+        """INSERT INTO oidc_consent (id, account, client, scopes) VALUES (gen_random_uuid(), $1, $2, $3)
+           ON CONFLICT (account, client) WHERE revoked_at IS NULL DO UPDATE
+               SET scopes = ARRAY(SELECT DISTINCT unnest(oidc_consent.scopes || EXCLUDED.scopes) ORDER BY 1),
+                   updated_at = now()
+               WHERE NOT EXCLUDED.scopes <@ oidc_consent.scopes
+           RETURNING scopes""",
         who.account,
         client["id"],
+        scopes,
     )
-    if before is None:
-        await conn.execute(
-            "INSERT INTO oidc_consent (id, account, client, scopes) VALUES (gen_random_uuid(), $1, $2, $3)",
-            who.account,
-            client["id"],
-            scopes,
+    if grown is not None:
+        await record(
+            conn,
+            action="oidc.consent_granted",
+            actor=who.account,
+            subject=who.account,
+            detail={"client": client["client_id"], "scopes": list(grown)},
+            ip=who.ip,
         )
-    elif set(scopes) - set(before["scopes"]):
-        scopes = sorted(set(before["scopes"]) | set(scopes))
-        await conn.execute(
-            "UPDATE oidc_consent SET scopes = $2, updated_at = now() WHERE id = $1", before["id"], scopes
-        )
-    else:
-        return
+    # Every release of the citizen's data to a system is in their own trail (GET /me/audit), consent new or not.
     await record(
         conn,
-        action="oidc.consent_granted",
+        action="oidc.signed_in",
         actor=who.account,
         subject=who.account,
         detail={"client": client["client_id"], "scopes": scopes},

@@ -33,7 +33,8 @@ export const routes = [
   { pattern: '/settings/family', load: () => import('./views/citizen/family.js'), access: 'citizen', title: 'titleFamily' },
   // Single sign-on (issue 19): an agency system asks to sign the citizen in (consent), signing out of every
   // connected system at once, and the systems the citizen has allowed.
-  { pattern: '/sso/:id', load: () => import('./views/citizen/sso.js'), access: 'citizen', title: 'titleSso' },
+  // Public: the view itself sends a visitor to sign in, unless the system asked for no screen at all (prompt=none).
+  { pattern: '/sso/:id', load: () => import('./views/citizen/sso.js'), access: 'public', title: 'titleSso' },
   { pattern: '/sso/logout/:id', load: () => import('./views/citizen/sso-logout.js'), access: 'public', title: 'titleSsoLogout' },
   { pattern: '/settings/connected', load: () => import('./views/citizen/connected.js'), access: 'citizen', title: 'titleConnected' },
   // The queue (antrian): bookings at the counters, and following a ticket from its QR (no sign-in).

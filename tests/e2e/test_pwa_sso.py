@@ -58,7 +58,7 @@ class AgencySystem:
         settings = ClientSettings(
             name=name,
             redirect_uris=(self.redirect_uri,),
-            scopes=("openid", "profile", "phone"),
+            scopes=("openid", "profile", "phone", "offline_access"),
             post_logout_redirect_uris=(self.after_logout,),
         )
 
@@ -81,7 +81,9 @@ class AgencySystem:
 
         page.route(f"http://127.0.0.1:{self.port}/**", arrive)
 
-    def authorize_url(self, pwa_server: PwaServer, state: str = "s", scope: str = "openid profile") -> str:
+    def authorize_url(
+        self, pwa_server: PwaServer, state: str = "s", scope: str = "openid profile", **extra: str
+    ) -> str:
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         query = {
@@ -94,6 +96,7 @@ class AgencySystem:
             "nonce": secrets.token_urlsafe(12),
             "code_challenge": challenge,
             "code_challenge_method": "S256",
+            **extra,
         }
         return f"{pwa_server.url}/oidc/authorize?{urlencode(query)}"
 
@@ -191,7 +194,7 @@ def test_a_citizen_allows_a_system_once_sees_it_in_settings_and_withdraws_it(
     assert page.evaluate("() => localStorage.getItem('test-saw-consent')") is None
 
     # Asking for more asks again, for that only: what it already has says since when.
-    page.goto(system.authorize_url(pwa_server, state="more", scope="openid profile phone"))
+    page.goto(system.authorize_url(pwa_server, state="more", scope="openid profile phone offline_access"))
     expect(heading).to_be_visible(timeout=20_000)
     today = page.evaluate("async () => (await import('/js/lib/dom.js')).formatDate(new Date())")
     expect(scopes).to_have_text(
@@ -199,6 +202,7 @@ def test_a_citizen_allows_a_system_once_sees_it_in_settings_and_withdraws_it(
             f"Mengenali Anda (tanpa NIK) (sudah diizinkan sejak {today})",
             f"Nama Anda (sudah diizinkan sejak {today})",
             "Nomor HP Anda",
+            "Tetap terhubung saat Anda tidak membuka layanannya",
         ]
     )
     page.get_by_role("button", name="Izinkan").click()
@@ -210,7 +214,14 @@ def test_a_citizen_allows_a_system_once_sees_it_in_settings_and_withdraws_it(
     page.get_by_role("link", name="Layanan terhubung").click()
     expect(page.get_by_role("heading", level=1, name="Layanan terhubung")).to_be_visible()
     item = page.locator(".sso-grant", has_text=system.name)
-    expect(item.locator(".sso-scopes li")).to_have_text(["Mengenali Anda (tanpa NIK)", "Nama Anda", "Nomor HP Anda"])
+    expect(item.locator(".sso-scopes li")).to_have_text(
+        [
+            "Mengenali Anda (tanpa NIK)",
+            "Nama Anda",
+            "Nomor HP Anda",
+            "Tetap terhubung saat Anda tidak membuka layanannya",
+        ]
+    )
     expect(item).to_contain_text("Diizinkan sejak")
     fits(page, "connected")
     pwa_server.screenshot(page, "citizen-connected")
@@ -247,6 +258,11 @@ def test_a_visitor_signs_in_first_and_comes_back_to_the_request(
     errors = watch_errors(page)
     system.listen(page)
 
+    # prompt=none: nothing may be shown, and no one is signed in here: the system hears login_required at once.
+    page.goto(system.authorize_url(pwa_server, state="quiet", prompt="none"))
+    quiet = system.wait_for_arrival(page, 1)
+    assert quiet["error"] == ["login_required"] and quiet["state"] == ["quiet"] and "code" not in quiet, quiet
+
     # Not signed in: the sign-in comes first, and remembers where to come back to.
     page.goto(system.authorize_url(pwa_server))
     expect(page.get_by_role("heading", level=1, name="Masuk")).to_be_visible(timeout=20_000)
@@ -260,7 +276,7 @@ def test_a_visitor_signs_in_first_and_comes_back_to_the_request(
     heading = page.get_by_role("heading", level=1, name=f"{system.name} ingin memakai akun MPP Digital Anda")
     expect(heading).to_be_visible(timeout=20_000)
     page.get_by_role("button", name="Izinkan").click()
-    arrived = system.wait_for_arrival(page, 1)
+    arrived = system.wait_for_arrival(page, 2)
     assert arrived["state"] == ["s"] and arrived["code"], arrived
 
     # A request that does not exist (or expired, or was used): said plainly, with the way home.

@@ -342,3 +342,64 @@ async def test_hostile_requests_get_clear_4xx(client: httpx.AsyncClient, rp: dic
     assert (await client.get("/oidc/userinfo")).status_code == 401
     bad_id = await client.get("/api/v1/oidc/requests/not-a-uuid", headers=bearer(await create_citizen(client)))
     assert bad_id.status_code in (400, 404)
+
+
+async def test_two_first_approvals_at_once_make_one_consent_and_both_are_in_the_trail(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    import asyncio
+
+    rp = await register(db)
+    citizen = await create_citizen(client)
+    answers = await asyncio.gather(*(authorize(client, rp, citizen) for _ in range(2)))
+    assert all("code" in query for query, _verifier, _sent in answers)
+    account = uuid.UUID(jwt.get_unverified_claims(citizen["accessToken"])["sub"])
+    consents = await db.fetchval(
+        "SELECT count(*) FROM oidc_consent s JOIN oidc_client c ON c.id = s.client WHERE s.account = $1 "
+        "AND c.client_id = $2",
+        account,
+        rp["client_id"],
+    )
+    assert consents == 1
+    trail = (await client.get("/api/v1/me/audit", headers=bearer(citizen))).json()["items"]
+    signed_in = [e for e in trail if e["action"] == "oidc.signed_in"]
+    assert len(signed_in) == 2
+
+
+async def test_prompt_none_is_answered_without_a_screen(
+    client: httpx.AsyncClient, db: asyncpg.Connection, rp: dict[str, str]
+) -> None:
+    _verifier, challenge = pkce()
+    params = {
+        "response_type": "code",
+        "client_id": rp["client_id"],
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile",
+        "state": "quiet",
+        "prompt": "none",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+
+    async def started() -> str:
+        return (await client.get("/oidc/authorize", params=params)).headers["location"].rsplit("/", 1)[1]
+
+    # No one signed in at the PWA: login_required, with the state.
+    nobody = await client.post(f"/api/v1/oidc/requests/{await started()}/unattended", json={"error": "login_required"})
+    query = parse_qs(urlsplit(nobody.json()["redirectTo"]).query)
+    assert query["error"] == ["login_required"] and query["state"] == ["quiet"]
+    # Signed in, no consent yet: the PWA sees prompt none and answers consent_required.
+    citizen = await create_citizen(client)
+    request_id = await started()
+    shown = (await client.get(f"/api/v1/oidc/requests/{request_id}", headers=bearer(citizen))).json()
+    assert shown["prompt"] == "none" and shown["newScopes"]
+    refused = await client.post(f"/api/v1/oidc/requests/{request_id}/unattended", json={"error": "consent_required"})
+    assert parse_qs(urlsplit(refused.json()["redirectTo"]).query)["error"] == ["consent_required"]
+    # A request without prompt=none is not ended that way: the PWA asks as usual.
+    ordinary = (await client.get("/oidc/authorize", params={**params, "prompt": "login"})).headers["location"]
+    kept = await client.post(
+        f"/api/v1/oidc/requests/{ordinary.rsplit('/', 1)[1]}/unattended", json={"error": "login_required"}
+    )
+    assert kept.status_code == 200 and kept.json().get("redirectTo") is None
+    bad = await client.post(f"/api/v1/oidc/requests/{request_id}/unattended", json={"error": "server_error"})
+    assert bad.status_code in (400, 404)

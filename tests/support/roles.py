@@ -27,6 +27,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/oidc/logout"): PUBLIC,
     ("GET", "/api/v1/oidc/requests/{}"): {"citizen"},
     ("POST", "/api/v1/oidc/requests/{}/decision"): {"citizen"},
+    ("POST", "/api/v1/oidc/requests/{}/unattended"): PUBLIC,
     ("GET", "/api/v1/oidc/logout-requests/{}"): PUBLIC,
     ("POST", "/api/v1/oidc/logout-requests/{}"): PUBLIC,
     ("GET", "/api/v1/me/oidc-grants"): {"citizen"},

@@ -21,7 +21,7 @@ import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.j
 
 const BASE = '/api/v1/admin/oidc/clients';
 // What a system may ask for, in the order the server keeps them; `openid` (the sign-in itself) is always on.
-const SCOPES = ['openid', 'profile', 'phone', 'nik', 'assurance'];
+const SCOPES = ['openid', 'profile', 'phone', 'nik', 'assurance', 'offline_access'];
 // The body's fields the server may name in a 422, and the form field each belongs to.
 const FIELDS = ['name', 'logoUrl', 'sector', 'region', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'backchannelLogoutUri'];
 

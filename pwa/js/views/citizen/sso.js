@@ -11,16 +11,17 @@ import { get, post } from '../../api.js';
 import { t } from '../../i18n.js';
 import { formatDate, h } from '../../lib/dom.js';
 import { problemText } from '../../lib/problem.js';
+import * as session from '../../session.js';
 
 /**
- * @typedef {'openid' | 'profile' | 'phone' | 'nik' | 'assurance'} Scope
+ * @typedef {'openid' | 'profile' | 'phone' | 'nik' | 'assurance' | 'offline_access'} Scope
  * @typedef {{ clientId: string, name: string, logoUrl?: string | null, sector?: string | null }} RequestClient
  * @typedef {{ id: string, client: RequestClient, scopes: Scope[], newScopes: Scope[], grantedAt?: string | null,
- *   nikUnavailable?: boolean }} SignInRequest
+ *   nikUnavailable?: boolean, prompt?: string | null }} SignInRequest
  */
 
 /** The order in which scopes are listed, whatever order an answer gives them in. */
-const ORDER = ['openid', 'profile', 'phone', 'nik', 'assurance'];
+const ORDER = ['openid', 'profile', 'phone', 'nik', 'assurance', 'offline_access'];
 /** @param {string[]} scopes */
 export const inOrder = (scopes) => [...scopes].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
 
@@ -39,6 +40,21 @@ export default async function render($main, ctx) {
   /** @type {SignInRequest} */
   let request;
   try {
+    if (session.signedIn() && session.kind() !== 'citizen') {
+      location.hash = `#${session.home()}`; // staff and kiosks sign in to agency systems with other accounts
+      return;
+    }
+    if (!session.signedIn()) {
+      // prompt=none: no sign-in screen may be shown, the system hears login_required; otherwise sign in first.
+      /** @type {{ redirectTo?: string | null }} */
+      const unattended = await post(`${path}/unattended`, { error: 'login_required' });
+      if (unattended.redirectTo) {
+        location.assign(unattended.redirectTo);
+        return;
+      }
+      location.hash = `#/signin?next=${encodeURIComponent(`/sso/${ctx.params.id}`)}`;
+      return;
+    }
     request = await get(path);
   } catch (error) {
     $main.append(
@@ -64,6 +80,18 @@ export default async function render($main, ctx) {
       $error.hidden = false;
       for (const $b of $main.querySelectorAll('button')) $b.removeAttribute('disabled');
     }
+  }
+
+  // prompt=none and something new is asked: no screen may be shown, so the system hears consent_required.
+  if (request.prompt === 'none' && request.newScopes.length) {
+    try {
+      /** @type {{ redirectTo: string }} */
+      const answer = await post(`${path}/unattended`, { error: 'consent_required' });
+      location.assign(answer.redirectTo);
+    } catch (error) {
+      $main.append(h('h1', {}, [t('ssoRequestGone')]), h('p', { class: 'error', role: 'alert' }, [problemText(error)]));
+    }
+    return;
   }
 
   // Nothing new is asked: the citizen said yes before; go back to the system at once.
