@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Litestar, Request, Response, get, route
 from litestar.config.compression import CompressionConfig
@@ -27,6 +29,7 @@ from api.admin.transfer_controllers import TransferController
 from api.applications.calendar_controllers import CalendarAdminController
 from api.applications.controllers import ApplicationController, CaseworkController, SupervisorController
 from api.applications.service.deadlines import catch_up as catch_up_deadlines
+from api.auth import service as auth_service
 from api.auth.controllers import AuthController, JwksController
 from api.auth.housekeeping import run_forever as run_housekeeping
 from api.auth.kiosk_controllers import KioskAdminController, KioskPairingController
@@ -49,7 +52,7 @@ from api.health.controllers import HealthController
 from api.identity.controllers import CounterCheckController, IdentityController, MandateReviewController
 from api.kiosk.controllers import KioskController
 from api.lib.api_docs import LocalSwaggerRenderPlugin
-from api.lib.auth import access_guard, current_principal, public
+from api.lib.auth import SERVICE_AMR, access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
 from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
@@ -68,6 +71,7 @@ from api.oidc.admin_controllers import OidcClientAdminController
 from api.oidc.controllers import CONTROLLERS as OIDC_CONTROLLERS
 from api.oidc.logout import run_worker as run_oidc_logout
 from api.oidc.service import Provider as OidcProvider
+from api.oidc.service_accounts import SessionStarter
 from api.queue.board_controllers import BoardController, board_lifespan
 from api.queue.controllers import (
     BookingController,
@@ -144,24 +148,44 @@ def _sms(state: State) -> SmsGateway:
     return sms
 
 
+def _service_sessions(issuer: Issuer) -> SessionStarter:
+    """Single sign-on's service accounts get auth's ordinary sessions (kind ``service``, one hour)."""
+
+    async def start(conn: asyncpg.Connection, account: uuid.UUID, client_id: str, ip: str) -> tuple[str, int]:
+        pair = await auth_service.start_session(
+            conn,
+            issuer,
+            account=account,
+            kind="service",
+            amr=[SERVICE_AMR],  # authenticated as an OAuth client (amr values are at most 10 characters)
+            scope="api",
+            user_agent=f"service:{client_id}",
+            ip=ip,
+        )
+        return pair.access_token, pair.expires_in
+
+    return start
+
+
 def _state_for(settings: Settings) -> dict[str, Any]:
     """Process-wide objects: settings, signing keys, the token issuer, the SMS gateway."""
     key_ring = KeyRing(settings)
     secret = settings.auth.secret_key or dev_secret(settings, "secret-key")
+    issuer = Issuer(
+        keys=key_ring,
+        issuer=settings.auth.issuer,
+        audience=settings.auth.audience,
+        access_seconds=settings.auth.access_token_seconds,
+        secret=secret.encode(),
+    )
     return {
         "settings": settings,
         "key_ring": key_ring,
-        "issuer": Issuer(
-            keys=key_ring,
-            issuer=settings.auth.issuer,
-            audience=settings.auth.audience,
-            access_seconds=settings.auth.access_token_seconds,
-            secret=secret.encode(),
-        ),
+        "issuer": issuer,
         "sms": gateway_for(settings),
         "vapid": load_vapid(settings),
         # Single sign-on: the provider's issuer is the address people open (discovery lives under it).
-        "oidc": OidcProvider.configured(settings, key_ring),
+        "oidc": OidcProvider.configured(settings, key_ring, service_sessions=_service_sessions(issuer)),
         # Loaded now: a malformed MPP_MASTER_KEYS stops the process at boot, not at the first upload.
         "wallet": Wallet(
             master_keys=load_master_keys(settings),

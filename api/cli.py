@@ -23,6 +23,7 @@ import uvicorn
 
 from api.config import SettingsError, get_settings, reload_settings
 from api.oidc.commands import oidc as oidc_commands
+from api.oidc.commands import service_accounts as service_account_commands
 
 T = TypeVar("T")
 log = logging.getLogger("mpp")
@@ -509,6 +510,7 @@ def kiosks_register(region: str, name: str) -> None:
 
 
 main.add_command(oidc_commands)
+main.add_command(service_account_commands)
 
 
 @main.group()

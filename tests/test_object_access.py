@@ -31,7 +31,7 @@ from tests.support.factories import create_application, create_citizen, create_d
 from tests.support.feedback import ELEMENTS
 from tests.support.files import jpeg
 from tests.support.identity import known_to_registry, random_nik
-from tests.support.oidc import opened_request
+from tests.support.oidc import opened_request, service_token
 from tests.support.openapi import resolve
 from tests.support.queue import any_booking, issued_ticket
 from tests.support.roles import EXPECTED, PUBLIC, shape
@@ -75,8 +75,8 @@ OFFICER_NOT_SCOPED = {
     ("POST", "/api/v1/officer/identity/accounts/{}/in-person"): {"other_agency", "other_region"},
     # A counter is named by its number within the officer's own building: "A1" of another region is that region's
     # own counter A1 (api/queue/counter.py); another agency's counter of the same building is 404.
-    ("POST", "/api/v1/officer/queue/counters/{}/open"): {"other_region"},
-    ("POST", "/api/v1/officer/queue/counters/{}/close"): {"other_region"},
+    ("POST", "/api/v1/officer/queue/counters/{}/open"): {"other_region", "service_other_region"},
+    ("POST", "/api/v1/officer/queue/counters/{}/close"): {"other_region", "service_other_region"},
 }
 
 # Body values for fields a route needs to accept the request as far as its ownership check.
@@ -370,6 +370,9 @@ async def test_officers_of_another_agency_or_region_cannot_reach_a_citizens_obje
     officers = {
         "other_agency": await create_officer(db, app, agency="DPMPTSP"),
         "other_region": await create_officer(db, app, region="3510"),
+        # Agency back-offices' service accounts are officers of their agency and region, and no more.
+        "service_other_agency": (await service_token(client, db, name="Sistem DPMPTSP", agency="DPMPTSP"))[0],
+        "service_other_region": (await service_token(client, db, name="Sistem Banyumas lain", region="3510"))[0],
     }
     failures: list[str] = []
     probed = 0

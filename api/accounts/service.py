@@ -24,6 +24,7 @@ from api.accounts.staff import AccountCreated as AccountCreated
 from api.accounts.staff import AccountError as AccountError
 from api.accounts.staff import Role as Role
 from api.accounts.staff import create_account as create_account
+from api.accounts.staff import create_service_identity as create_service_identity
 from api.audit.service import mask_nik, record
 from api.catalogue.service import known_service_codes
 from api.lib import errors

@@ -11,6 +11,7 @@ each other silently.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -246,3 +247,20 @@ async def touch(conn: asyncpg.Connection, account: uuid.UUID) -> None:
     """A new revision for a change that lives outside the row (its passkeys removed): screens showing the old
     state must read again before acting."""
     await conn.execute(f"UPDATE accounts_account SET {BUMP_SQL} WHERE id = $1", account)  # noqa: S608
+
+
+async def create_service_identity(conn: asyncpg.Connection, *, name: str, agency: str, region: str) -> uuid.UUID:
+    """The account an agency back-office acts as (issue 20): an officer of one agency in one region, named after the
+    system, so the same rules as an officer's apply and the citizen's access log names it. Its phone is a number no
+    Indonesian mobile has (+62 8000…, within the prefix erased accounts get: mobiles start 08[1-9]): no sign-in code
+    can reach it, so only its client credentials can act as it."""
+    agency_id, _code = await check_scope(conn, role="officer", agency=agency, region=region)
+    account_id: uuid.UUID = await conn.fetchval(
+        """INSERT INTO accounts_account (id, phone, name, language, roles, agency, region, status, created_at)
+           VALUES (gen_random_uuid(), $1, $2, 'id', '{officer}', $3, $4, 'active', now()) RETURNING id""",
+        "+628000" + "".join(secrets.choice("0123456789") for _ in range(8)),
+        name.strip()[:120],
+        agency_id,
+        region,
+    )
+    return account_id

@@ -35,7 +35,7 @@ from api.oidc import logout as oidc_logout
 from api.outbox.service import enqueue
 
 Purpose = Literal["sign_in", "change_phone"]
-SessionKind = Literal["citizen", "staff", "kiosk", "assisted"]
+SessionKind = Literal["citizen", "staff", "kiosk", "assisted", "service"]
 
 CODE_TTL = dt.timedelta(minutes=5)
 MAX_CODE_ATTEMPTS = 5
@@ -46,6 +46,8 @@ LIFETIMES: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
     "staff": (dt.timedelta(hours=12), dt.timedelta(hours=12)),
     "kiosk": (dt.timedelta(hours=12), dt.timedelta(hours=12)),
     "assisted": (dt.timedelta(minutes=15), dt.timedelta(hours=1)),
+    # An agency back-office's client-credentials token (api/oidc/service_accounts.py): one access token's life.
+    "service": (dt.timedelta(hours=1), dt.timedelta(hours=1)),
 }
 # A kiosk's "last seen" is written at most this often: a tablet refreshing its token does not write each time.
 KIOSK_SEEN_EVERY = dt.timedelta(minutes=1)
@@ -288,7 +290,7 @@ async def start_session(
             token_hash(refresh),
             session_id,
         )
-        if account is not None and kind != "assisted":
+        if account is not None and kind not in ("assisted", "service"):
             await _tell_other_devices(conn, account, session_id, kind)
         if kiosk is not None:
             await kiosk_seen(conn, kiosk)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.accounts import schemas
 from api.identity import service
-from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow, officer_of
+from api.lib.auth import CITIZEN, OFFICER, SUPERVISOR, Principal, allow, officer_of, person_present
 from api.lib.db import connection
 from api.lib.errors import ProblemError
 from api.lib.http import client_ip
@@ -66,6 +66,7 @@ class CounterCheckController(Controller):
         data: JSONBody[schemas.CounterCheck],
     ) -> schemas.CounterCard:
         """Record that I compared the KTP-el with the account (no photo is kept); a match is ``in_person``."""
+        person_present(principal)
         async with connection() as conn:
             return await service.check_in_person(conn, officer_of(principal), account_id, data, ip=client_ip(request))
 

@@ -102,6 +102,15 @@ def officer_of(principal: Principal) -> Officer:
 
 
 ADMINS = frozenset({REGION_ADMIN, NATIONAL_ADMIN})
+# The amr of an agency back-office's service-account token (client credentials, api/oidc/service_accounts.py).
+SERVICE_AMR = "client"
+
+
+def person_present(principal: Principal) -> None:
+    """403 for a service account where only a person can act: comparing a KTP-el with the account at a counter
+    raises a citizen's assurance, and no system's secret may claim to have seen a card."""
+    if SERVICE_AMR in principal.amr:
+        raise ProblemError(403, "person_required", "Only an officer at the counter may do this, not a system.")
 
 
 class OutOfRegionError(DomainError):

@@ -83,3 +83,45 @@ def oidc_clients_create(
 def _test_hosts() -> frozenset[str]:
     """MPP_OIDC_TEST_HOSTS: hosts whose plain-http redirect URIs are accepted (tests), besides loopback."""
     return frozenset(h.strip() for h in os.environ.get("MPP_OIDC_TEST_HOSTS", "").split(",") if h.strip())
+
+
+@click.group("service-accounts")
+def service_accounts() -> None:
+    """Agency back-offices that work their cases through the API (client credentials)."""
+
+
+@service_accounts.command("create")
+@click.option("--agency", required=True, help="Agency code, e.g. DPMPTSP")
+@click.option("--region", required=True, help="Region BPS code, e.g. 3302")
+@click.option("--name", required=True, help="The system's name: it appears in citizens' access logs")
+def service_accounts_create(agency: str, region: str, name: str) -> None:
+    """Register an agency system; prints its client_id and client_secret as JSON (last line). The token endpoint
+    (discovery's token_endpoint) gives it an access token with grant_type=client_credentials, accepted by the
+    officer routes for that agency and region only. The secret is shown once."""
+    import asyncpg
+
+    from api.lib.errors import DomainError
+    from api.oidc import service_accounts as accounts
+
+    async def work(dsn: str) -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            row, secret = await accounts.create(conn, name=name, agency=agency, region=region, created_by=None)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+        finally:
+            await conn.close()
+        return {
+            "id": str(row["id"]),
+            "name": row["name"],
+            "region": row["region"],
+            "agency": agency.upper(),
+            "client_id": row["client_id"],
+            "client_secret": secret,
+        }
+
+    from api.cli import _with_database  # the command's module is loaded by api.cli itself
+
+    result = asyncio.run(_with_database(work))
+    click.echo(f"Service account {result['name']!r} registered. Its secret is shown only now.")
+    click.echo(json.dumps(result))

@@ -72,7 +72,7 @@ def discovery_document(issuer: str) -> dict[str, Any]:
         "end_session_endpoint": f"{issuer}/oidc/logout",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -130,7 +130,9 @@ class ProviderController(Controller):
         offline_access. Errors are RFC 6749 §5.2 JSON, not problem+json: that is what OAuth clients parse."""
         values = await _form(request)
         async with connection() as conn:
-            answer = await tokens.exchange(conn, _provider(request), values, request.headers.get("authorization"))
+            answer = await tokens.exchange(
+                conn, _provider(request), values, request.headers.get("authorization"), ip=client_ip(request)
+            )
         return Response(
             answer.body,
             status_code=answer.status,

@@ -76,9 +76,11 @@ class Client(ClientMixin):  # type: ignore[misc]
         return method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
+        return response_type == "code" and self.row["kind"] == "rp"
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if self.row["kind"] == "service":
+            return grant_type == "client_credentials"
         if grant_type == "refresh_token":
             # Registered for offline_access, and (when a code is being exchanged) the citizen allowed it this time.
             code = current().code
@@ -210,6 +212,14 @@ class RefreshTokenGrant(_Grants, grants.RefreshTokenGrant):  # type: ignore[misc
         return None  # revoked in the statement that read it
 
 
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    """A service account's token (RFC 6749 §4.4): Authlib authenticates the client and checks the grant; the token
+    it made is then replaced by one of our own access tokens (``service_accounts.issue``), so that the officer
+    routes accept it through the same checks as an officer's."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
+
+
 class S256Only(CodeChallenge):  # type: ignore[misc]
     """PKCE for every client, S256 only: a missing challenge, a missing method or ``plain`` is refused."""
 
@@ -273,6 +283,7 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         )
         self.register_grant(AuthorizationCodeGrant, [S256Only(required=True), OpenIDCodeExtension(require_nonce=False)])
         self.register_grant(RefreshTokenGrant)
+        self.register_grant(ClientCredentialsGrant)
 
     def query_client(self, client_id: str) -> Client | None:
         client = current().client

@@ -22,6 +22,7 @@ from api.config import Settings
 from api.lib.errors import DomainError
 from api.lib.keys import KeyRing, dev_secret, oidc_rsa_pem
 from api.oidc import server as protocol
+from api.oidc.service_accounts import SessionStarter
 
 REQUEST_MINUTES = 10
 
@@ -34,9 +35,11 @@ class Provider:
     keys: KeyRing
     secret: bytes
     rsa_pem: str
+    # How a service account's token is minted (api/oidc/service_accounts.py); None where no token is issued.
+    service_sessions: SessionStarter | None = None
 
     @classmethod
-    def configured(cls, settings: Settings, keys: KeyRing) -> Provider:
+    def configured(cls, settings: Settings, keys: KeyRing, service_sessions: SessionStarter | None = None) -> Provider:
         """The provider as every process builds it: its issuer is the address people open (discovery lives under
         it); its secret and RSA key come from the environment in production, the data folder otherwise."""
         return cls(
@@ -44,6 +47,7 @@ class Provider:
             keys=keys,
             secret=(settings.auth.secret_key or dev_secret(settings, "secret-key")).encode(),
             rsa_pem=oidc_rsa_pem(settings),
+            service_sessions=service_sessions,
         )
 
     def id_token_keys(self) -> dict[str, Any]:

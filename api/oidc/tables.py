@@ -31,6 +31,10 @@ class Client(Table, tablename="oidc_client"):
     # id_token_signed_response_alg (OIDC Registration §2): RS256 unless the client asked for ES256.
     id_token_alg = Varchar(length=8, null=False, default="RS256")
     status = Varchar(length=10, null=False, default="active")
+    # "rp": a system citizens sign in to; "service": an agency back-office working its cases (client credentials),
+    # acting as ``account``: an officer account of one agency in one region, named after the system.
+    kind = Varchar(length=8, null=False, default="rp")
+    account = ForeignKey(references=Account, null=True, default=None)
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     created_by = UUID(null=True, default=None)
     updated_at = Timestamptz(null=False, default=TimestamptzNow())

@@ -18,6 +18,7 @@ from api.accounts.service import Identity, identity_for_release, identity_from_r
 from api.audit.service import record
 from api.lib.errors import DomainError
 from api.oidc import server as protocol
+from api.oidc import service_accounts
 from api.oidc.clients import secret_hash, secret_matches
 from api.oidc.service import Provider, code_hash
 from api.oidc.subjects import pairwise_sid, pairwise_sub
@@ -166,7 +167,7 @@ async def _take_refresh(
 
 
 async def exchange(
-    conn: asyncpg.Connection, provider: Provider, values: dict[str, str], authorization: str | None
+    conn: asyncpg.Connection, provider: Provider, values: dict[str, str], authorization: str | None, *, ip: str = ""
 ) -> protocol.Answer:
     """The token endpoint: Authlib answers from what was taken; a new pair is stored before it is sent. Two round
     trips on the hot path (take, save) and no explicit transaction: a process lost between them leaves a spent code
@@ -189,7 +190,11 @@ async def exchange(
     req = protocol.request_for("POST", provider.issuer + "/oidc/token", values, headers)
     status, body, answer_headers = protocol.run(bundle, lambda s: s.create_token_response(req))
     if bundle.saved_token is not None and client is not None:
-        await _save_pair(conn, client, bundle)
+        if grant_type == "client_credentials":
+            assert provider.service_sessions is not None, "the API process passes auth's session starter"
+            body = await service_accounts.issue(conn, provider.service_sessions, client, ip=ip)
+        else:
+            await _save_pair(conn, client, bundle)
     return protocol.Answer(status, body, answer_headers)
 
 

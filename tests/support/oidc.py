@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 import httpx
 
+from api.oidc import service_accounts
 from api.oidc.clients import ClientSettings, create_client
 from tests.support.auth import bearer
+from tests.support.factories import AGENCY
 
 REDIRECT = "https://layanan.example.go.id/callback"
 
@@ -112,3 +114,23 @@ async def opened_request(client: httpx.AsyncClient, db: asyncpg.Connection, citi
     opened = await client.get(f"/api/v1/oidc/requests/{request_id}", headers=bearer(citizen))
     assert opened.status_code == 200, opened.text
     return {"request_id": request_id, "client_id": rp["client_id"]}
+
+
+async def service_token(client: httpx.AsyncClient, db: asyncpg.Connection, **where: str) -> tuple[str, dict[str, Any]]:
+    row, secret = await service_accounts.create(
+        db,
+        name=where.pop("name", "SIAK Dukcapil Banyumas"),
+        agency=where.get("agency", AGENCY),
+        region=where.get("region", "3302"),
+        created_by=None,
+    )
+    raw = base64.b64encode(f"{row['client_id']}:{secret}".encode()).decode()
+    discovery = (await client.get("/.well-known/openid-configuration")).json()
+    assert "client_credentials" in discovery["grant_types_supported"]
+    answer = await client.post(
+        "/oidc/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {raw}"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["token_type"] == "Bearer" and "refresh_token" not in body and body["expires_in"] > 0
+    return body["access_token"], {"client_id": row["client_id"], "secret": secret}
