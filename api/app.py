@@ -67,11 +67,13 @@ from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
 from api.notifications.vapid import load_vapid
 from api.notifications.worker import run_worker
-from api.oidc.admin_controllers import OidcClientAdminController
+from api.oidc.admin_controllers import OidcClientAdminController, ServiceAccountAdminController
 from api.oidc.controllers import CONTROLLERS as OIDC_CONTROLLERS
 from api.oidc.logout import run_worker as run_oidc_logout
 from api.oidc.service import Provider as OidcProvider
 from api.oidc.service_accounts import SessionStarter
+from api.oss.controllers import CONTROLLERS as OSS_CONTROLLERS
+from api.oss.worker import run_configured as run_oss
 from api.queue.board_controllers import BoardController, board_lifespan
 from api.queue.controllers import (
     BookingController,
@@ -95,6 +97,8 @@ from api.wallet.controllers import (
     wallet_from,
 )
 from api.wallet.service import Wallet
+from api.webhooks.controllers import WebhookAdminController
+from api.webhooks.worker import run_worker as run_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +217,9 @@ CONTROLLERS: tuple[Any, ...] = (
     KioskPairingController,
     StaffAdminController,
     OidcClientAdminController,
+    ServiceAccountAdminController,
     *OIDC_CONTROLLERS,
+    WebhookAdminController,
     KioskController,
     MeController,
     IdentityController,
@@ -240,6 +246,7 @@ CONTROLLERS: tuple[Any, ...] = (
     *SKM_CONTROLLERS,
     *COMPLAINT_CONTROLLERS,
     *STATS_CONTROLLERS,
+    *OSS_CONTROLLERS,
     PublicStatsController,
     OpenDataController,
 )
@@ -276,9 +283,13 @@ def _background_tasks(app: Litestar, settings: Settings, dsn: str, stop: asyncio
         tasks.append(asyncio.create_task(delivery, name="delivery"))
         # The SP4N-LAPOR! hand-off (off without MPP_LAPOR_URL: the forwards wait in the outbox).
         tasks.append(asyncio.create_task(run_lapor(dsn, stop, settings), name="lapor"))
+        # The OSS connector: licence decisions to OSS and the daily reconciliation (off without MPP_OSS_URL).
+        tasks.append(asyncio.create_task(run_oss(dsn, stop, settings), name="oss"))
         # Back-channel logout to the agency systems a session signed into.
         logouts = run_oidc_logout(dsn, stop, app.state.oidc)
         tasks.append(asyncio.create_task(logouts, name="oidc-logout"))
+        # Signed webhooks to the agencies' own systems (api/webhooks/worker.py).
+        tasks.append(asyncio.create_task(run_webhooks(dsn, stop, settings), name="webhooks"))
     return tasks
 
 

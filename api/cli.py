@@ -24,6 +24,8 @@ import uvicorn
 from api.config import SettingsError, get_settings, reload_settings
 from api.oidc.commands import oidc as oidc_commands
 from api.oidc.commands import service_accounts as service_account_commands
+from api.oss.worker import run_configured as run_oss
+from api.webhooks.commands import webhooks, webhooks_worker
 
 T = TypeVar("T")
 log = logging.getLogger("mpp")
@@ -284,8 +286,10 @@ def worker() -> None:
                 lease_seconds=settings.notify.outbox_lease_seconds,
             ),
             run_lapor(dsn, stop, settings),
+            run_oss(dsn, stop, settings),
             # Back-channel logout to the agency systems a session signed into (api/oidc/logout.py).
             run_oidc_logout(dsn, stop, provider),
+            webhooks_worker(dsn, stop, settings),  # signed webhooks to agencies' systems (api/webhooks/worker.py)
             # Complaints' deadlines: escalation and timeout, safe beside every `mpp serve` (api/feedback/jobs.py).
             run_complaint_jobs(dsn, stop),
             # The figures' consumer: one process at a time per source (api/stats/consumer.py).
@@ -511,6 +515,7 @@ def kiosks_register(region: str, name: str) -> None:
 
 main.add_command(oidc_commands)
 main.add_command(service_account_commands)
+main.add_command(webhooks)
 
 
 @main.group()

@@ -133,6 +133,8 @@ class NotifySettings:
     worker_in_serve: bool
     # Seconds a worker holds the outbox rows it took; if it dies, another worker takes them after this.
     outbox_lease_seconds: int = 30
+    # Hosts where plain-http, private-address webhook endpoints are allowed (tests' receivers). Never in production.
+    webhook_test_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,16 @@ class LaporSettings:
     @property
     def enabled(self) -> bool:
         return bool(self.url)
+
+
+@dataclass(frozen=True)
+class OssSettings:
+    """The OSS RBA connector (api/oss): MPP_OSS_URL (https in production; empty: off, the decisions wait in the
+    outbox), MPP_OSS_KEY (our ``user_key`` to OSS), MPP_OSS_INBOUND_KEY (the ``user_key`` OSS pushes to us with)."""
+
+    url: str = ""
+    key: str = ""
+    inbound_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +267,7 @@ class Settings:
     stats_every_seconds: int = 60
     board: BoardSettings = BoardSettings()
     lapor: LaporSettings = LaporSettings()
+    oss: OssSettings = OssSettings()
     open_data: OpenDataSettings = OpenDataSettings()
     national_idp: NationalIdpSettings = NationalIdpSettings()
 
@@ -295,11 +308,15 @@ class Settings:
             raise SettingsError("MPP_LAPOR_URL must be an https:// URL in production")
         if self.lapor.required and not self.lapor.url:
             raise SettingsError("MPP_LAPOR_REQUIRED=true requires MPP_LAPOR_URL and MPP_LAPOR_TOKEN")
+        if self.oss.url and (urlsplit(self.oss.url).scheme != "https" or not self.oss.key or not self.oss.inbound_key):
+            raise SettingsError("MPP_OSS_URL must be https:// in production, with MPP_OSS_KEY and MPP_OSS_INBOUND_KEY")
         if self.national_idp.enabled and urlsplit(self.national_idp.issuer).scheme != "https":
             # The authorization code and the client secret travel to it.
             raise SettingsError("MPP_NATIONAL_IDP_ISSUER must be an https:// URL in production")
         if self.notify.push_test_hosts:
             raise SettingsError("MPP_PUSH_TEST_HOSTS is for tests; production posts only to browser push services")
+        if self.notify.webhook_test_hosts:
+            raise SettingsError("MPP_WEBHOOK_TEST_HOSTS is for tests; production posts webhooks only over https")
         if len(self.auth.secret_key) < 32:
             raise SettingsError("MPP_SECRET_KEY must be at least 32 characters")
         problems = self.passkey_problems()
@@ -538,6 +555,7 @@ def _load() -> Settings:
             push_test_hosts=tuple(h.strip() for h in _env("MPP_PUSH_TEST_HOSTS").split(",") if h.strip()),
             worker_in_serve=_bool("MPP_WORKER_IN_SERVE", True),
             outbox_lease_seconds=_int("MPP_OUTBOX_LEASE_SECONDS", 30, low=2, high=3600),
+            webhook_test_hosts=tuple(h.strip().lower() for h in _env("MPP_WEBHOOK_TEST_HOSTS").split(",") if h.strip()),
         ),
         public_url=_env("MPP_PUBLIC_URL"),
         kiosk_idle_seconds=_int("MPP_KIOSK_IDLE_SECONDS", 90, low=2, high=3600),
@@ -547,6 +565,7 @@ def _load() -> Settings:
         stats_every_seconds=_int("MPP_STATS_EVERY_SECONDS", 60, low=1, high=86_400),
         board=_board(),
         lapor=_lapor(),
+        oss=OssSettings(_env("MPP_OSS_URL").rstrip("/"), _env("MPP_OSS_KEY"), _env("MPP_OSS_INBOUND_KEY")),
         open_data=_open_data(),
         national_idp=_national_idp(),
         registry=RegistrySettings(

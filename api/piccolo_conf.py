@@ -32,5 +32,7 @@ APP_REGISTRY = AppRegistry(
         "api.stats.piccolo_app",
         "api.federation.piccolo_app",
         "api.oidc.piccolo_app",
+        "api.webhooks.piccolo_app",
+        "api.oss.piccolo_app",
     ]
 )

@@ -75,6 +75,13 @@ OFFICER_NOT_SCOPED = {
     ("POST", "/api/v1/officer/identity/accounts/{}/in-person"): {"other_agency", "other_region"},
     # A counter is named by its number within the officer's own building: "A1" of another region is that region's
     # own counter A1 (api/queue/counter.py); another agency's counter of the same building is 404.
+    # A NIB is OSS's public business register, not a citizen's object: any officer may ask OSS about one (api/oss).
+    ("GET", "/api/v1/officer/oss/nib/{}"): {
+        "other_agency",
+        "other_region",
+        "service_other_agency",
+        "service_other_region",
+    },
     ("POST", "/api/v1/officer/queue/counters/{}/open"): {"other_region", "service_other_region"},
     ("POST", "/api/v1/officer/queue/counters/{}/close"): {"other_region", "service_other_region"},
 }

@@ -536,6 +536,31 @@ async def validity_months(conn: asyncpg.Connection, document_type: str) -> int |
     return months
 
 
+@dataclass(frozen=True)
+class BusinessLicence:
+    """A service that issues a business licence (one that requires a NIB, not merely accepts one), as the OSS
+    connector forwards its decisions: its codes, its agency and the names of its form's fields."""
+
+    code: str
+    region: str
+    agency_code: str
+    agency_name_id: str
+    fields: tuple[str, ...]
+
+
+async def business_licence(conn: asyncpg.Connection, service_id: uuid.UUID) -> BusinessLicence | None:
+    """The service as a business licence, or None when it requires no NIB (one statement)."""
+    row = await conn.fetchrow(
+        """SELECT s.code, s.region, g.code AS agency_code, g.name_id AS agency_name_id,
+                  ARRAY(SELECT f->>'name' FROM jsonb_array_elements(s.form) f) AS fields
+           FROM catalogue_service s JOIN catalogue_agency g ON g.id = s.agency
+           WHERE s.id = $1 AND EXISTS (SELECT 1 FROM catalogue_service_requirement q
+                                       WHERE q.service = s.id AND q.document_type = 'NIB' AND NOT q.optional)""",
+        service_id,
+    )
+    return BusinessLicence(**{**dict(row), "fields": tuple(row["fields"])}) if row else None
+
+
 class CatalogueRuntime(ChannelListener):
     """Per-process catalogue state: the search index and cached answers, kept current.
 

@@ -5,6 +5,11 @@ Who sees what: a region admin the clients of their own region (another region's 
 not exist); a national admin every client, national ones (region None) included. ``scope`` below is that rule's
 input: the region admin's region, or None for a national admin.
 
+Two kinds of client live in the registry: systems citizens sign in to (kind ``rp``, this module's routes) and agency
+back-offices acting as an officer account (kind ``service``, ``api.oidc.service_admin``). Each admin route sees only
+its own kind (the other's id is not found), and the steps both share — rotate the secret, suspend, resume — are
+written once here, taking the kind.
+
 Every change is audited with the actor in its own transaction, never with a secret. A change names the revision
 the admin read (If-Match): the row's ``updated_at`` in microseconds, moved forward by every change (BUMP below),
 so two admins never overwrite each other silently. The settings themselves are checked once, by
@@ -15,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
@@ -42,7 +48,15 @@ REVISION_SQL = "(extract(epoch FROM updated_at) * 1000000)::bigint"
 # Every change moves updated_at forward, even within one microsecond or against a clock that went back, so that a
 # revision once read never matches again after a change.
 BUMP = "updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')"
-_RETURNING = f"{CLIENT_COLUMNS}, {REVISION_SQL} AS revision"
+_RETURNING = f"{CLIENT_COLUMNS}, kind, account, {REVISION_SQL} AS revision"
+
+Kind = Literal["rp", "service"]
+# The trail names a change by the kind of client it was made to (e.g. oidc.client_suspended,
+# oidc.service_account_suspended): an auditor reads sign-in systems and back-offices apart.
+_ACTIONS: dict[Kind, str] = {"rp": "oidc.client", "service": "oidc.service_account"}
+# What else ends, in a suspension's transaction, with the client (a service account's sessions): the trail's extra
+# detail, e.g. how many ended.
+OnSuspend = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[dict[str, object]]]
 
 Uri = Annotated[str, msgspec.Meta(description="An absolute https URL (http only for localhost)")]
 ScopeName = Annotated[str, msgspec.Meta(description="One of: " + " ".join(SCOPES))]
@@ -153,7 +167,7 @@ async def list_clients(conn: asyncpg.Connection, *, scope: str | None) -> OidcCl
     """The clients an admin manages, newest first."""
     rows = await conn.fetch(
         f"""SELECT {_RETURNING} FROM oidc_client
-            WHERE $1::text IS NULL OR region = $1
+            WHERE kind = 'rp' AND ($1::text IS NULL OR region = $1)
             ORDER BY created_at DESC, id""",  # noqa: S608  (our column list)
         scope,
     )
@@ -162,19 +176,21 @@ async def list_clients(conn: asyncpg.Connection, *, scope: str | None) -> OidcCl
 
 async def get_client(conn: asyncpg.Connection, *, scope: str | None, client: uuid.UUID) -> OidcClient:
     """One client the admin manages (404 for another region's)."""
-    row = await conn.fetchrow(f"SELECT {_RETURNING} FROM oidc_client WHERE id = $1", client)  # noqa: S608
+    row = await conn.fetchrow(f"SELECT {_RETURNING} FROM oidc_client WHERE id = $1 AND kind = 'rp'", client)  # noqa: S608
     if row is None or (scope is not None and row["region"] != scope):
         raise ClientNotFoundError("client")
     return _client(row)
 
 
 async def _locked(
-    conn: asyncpg.Connection, actor: Actor, client: uuid.UUID, revision: int | None = None
+    conn: asyncpg.Connection, actor: Actor, client: uuid.UUID, revision: int | None = None, *, kind: Kind = "rp"
 ) -> asyncpg.Record:
-    """The client's row locked for a change: in the admin's scope (404), at the revision they read (412)."""
+    """The client's row locked for a change: of this kind and in the admin's scope (404), at the revision they read
+    (412)."""
     row = await conn.fetchrow(
-        f"SELECT {_RETURNING} FROM oidc_client WHERE id = $1 FOR UPDATE",  # noqa: S608
+        f"SELECT {_RETURNING} FROM oidc_client WHERE id = $1 AND kind = $2 FOR UPDATE",  # noqa: S608
         client,
+        kind,
     )
     if row is None or (actor.scope is not None and row["region"] != actor.scope):
         raise ClientNotFoundError("client")
@@ -262,9 +278,31 @@ def _plain(value: object) -> object:
 
 async def rotate_secret(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID) -> tuple[OidcClient, str]:
     """A new secret for a client: the old one stops working at once (only the new one's hash is kept)."""
+    row, secret = await rotate_kind(conn, actor, client, kind="rp")
+    return _client(row), secret
+
+
+async def suspend(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID) -> OidcClient:
+    """Suspend a client: sign-ins and token requests are refused (the protocol side checks the status), and the
+    tokens it holds stop working now, in this transaction. Suspending a suspended client changes nothing."""
+    return _client(await suspend_kind(conn, actor, client, kind="rp"))
+
+
+async def resume(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID) -> OidcClient:
+    """Let a suspended client sign citizens in again (the tokens revoked at suspension stay revoked)."""
+    return _client(await resume_kind(conn, actor, client, kind="rp"))
+
+
+# --- the steps both kinds share (rows out: each kind answers with its own view) --------------------------------
+
+
+async def rotate_kind(
+    conn: asyncpg.Connection, actor: Actor, client: uuid.UUID, *, kind: Kind
+) -> tuple[asyncpg.Record, str]:
+    """A new secret for a client of ``kind``; the old one stops working at once."""
     secret = new_secret()
     async with conn.transaction():
-        await _locked(conn, actor, client)
+        await _locked(conn, actor, client, kind=kind)
         row = await conn.fetchrow(
             f"""UPDATE oidc_client SET secret_hash = $2, secret_rotated_at = clock_timestamp(), {BUMP}
                 WHERE id = $1 RETURNING {_RETURNING}""",  # noqa: S608
@@ -272,37 +310,46 @@ async def rotate_secret(conn: asyncpg.Connection, actor: Actor, client: uuid.UUI
             secret_hash(secret),
         )
         assert row is not None
-        await record(
-            conn, action="oidc.client_secret_rotated", actor=actor.id, subject=None, detail=_trail(row), ip=actor.ip
-        )
-    return _client(row), secret
+        await _record(conn, actor, row, kind, "secret_rotated", _trail(row))
+    return row, secret
 
 
-async def suspend(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID) -> OidcClient:
-    """Suspend a client: sign-ins and token requests are refused (the protocol side checks the status), and the
-    tokens it holds stop working now, in this transaction. Suspending a suspended client changes nothing."""
+async def suspend_kind(
+    conn: asyncpg.Connection, actor: Actor, client: uuid.UUID, *, kind: Kind, also: OnSuspend | None = None
+) -> asyncpg.Record:
+    """Suspend a client of ``kind``: the token endpoint reads only active clients, the tokens it was given through
+    the provider are revoked, and ``also`` ends whatever else it holds, all in one transaction. Suspending a
+    suspended client changes nothing."""
     async with conn.transaction():
-        row = await _locked(conn, actor, client)
+        row = await _locked(conn, actor, client, kind=kind)
         if row["status"] != "suspended":
             row = await _set_status(conn, client, "suspended")
             revoked = await conn.execute(
                 "UPDATE oidc_token SET revoked_at = now() WHERE client = $1 AND revoked_at IS NULL", client
             )
-            detail = _trail(row, tokensRevoked=int(revoked.rsplit(" ", 1)[-1]))
-            await record(conn, action="oidc.client_suspended", actor=actor.id, subject=None, detail=detail, ip=actor.ip)
-    return _client(row)
+            more = await also(conn, row) if also is not None else {}
+            detail = _trail(row, tokensRevoked=int(revoked.rsplit(" ", 1)[-1]), **more)
+            await _record(conn, actor, row, kind, "suspended", detail)
+    return row
 
 
-async def resume(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID) -> OidcClient:
-    """Let a suspended client sign citizens in again (the tokens revoked at suspension stay revoked)."""
+async def resume_kind(conn: asyncpg.Connection, actor: Actor, client: uuid.UUID, *, kind: Kind) -> asyncpg.Record:
+    """Let a suspended client of ``kind`` get tokens again (what suspension revoked stays revoked)."""
     async with conn.transaction():
-        row = await _locked(conn, actor, client)
+        row = await _locked(conn, actor, client, kind=kind)
         if row["status"] == "suspended":
             row = await _set_status(conn, client, "active")
-            await record(
-                conn, action="oidc.client_resumed", actor=actor.id, subject=None, detail=_trail(row), ip=actor.ip
-            )
-    return _client(row)
+            await _record(conn, actor, row, kind, "resumed", _trail(row))
+    return row
+
+
+async def _record(
+    conn: asyncpg.Connection, actor: Actor, row: asyncpg.Record, kind: Kind, what: str, detail: dict[str, object]
+) -> None:
+    """The trail's entry for a change; a service account's names its officer account as the subject."""
+    await record(
+        conn, action=f"{_ACTIONS[kind]}_{what}", actor=actor.id, subject=row["account"], detail=detail, ip=actor.ip
+    )
 
 
 async def _set_status(conn: asyncpg.Connection, client: uuid.UUID, status: str) -> asyncpg.Record:

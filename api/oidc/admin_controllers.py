@@ -1,6 +1,9 @@
-"""Admin routes of the client registry (agency systems that sign citizens in with MPP Digital): list, register,
-read, change, rotate the secret, suspend and resume. Thin: who may act where (``admin_region``), If-Match and ETag;
-the rules are in ``api.oidc.admin``."""
+"""Admin routes of the client registry: agency systems that sign citizens in with MPP Digital (list, register, read,
+change, rotate the secret, suspend and resume), and service accounts, agency back-offices working their cases with
+client credentials (list, register, read, rotate, suspend, resume). Thin: who may act where (``admin_region``),
+If-Match and ETag; the rules are in ``api.oidc.admin`` and ``api.oidc.service_admin``. Suspending a service account
+ends its sessions with auth's ``end_sessions``, handed in here (oidc's services do not import auth, which imports
+oidc)."""
 
 from __future__ import annotations
 
@@ -11,17 +14,22 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
+from api.auth.service import end_sessions
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, Principal, admin_region, allow
 from api.lib.db import connection
 from api.lib.http import INT8_MAX, client_ip, required_revision, tagged
-from api.oidc import admin
+from api.oidc import admin, service_admin
 from api.oidc.admin import OidcClient, OidcClientCreate, OidcClientCreated, OidcClientList, OidcClientSecret
+from api.oidc.service_admin import ServiceAccount, ServiceAccountCreate, ServiceAccountCreated, ServiceAccountList
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description='The client\'s ETag as read: "<revision>"', required=False)
 ]
 ClientId = FromPath[uuid.UUID]
+AccountId = FromPath[uuid.UUID]
+# A secret is never kept by a cache.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def actor_of(request: Request[Any, Any, Any], principal: Principal) -> admin.Actor:
@@ -107,3 +115,61 @@ class OidcClientAdminController(Controller):
         """Let a suspended client sign citizens in again."""
         async with connection() as conn:
             return with_etag(await admin.resume(conn, actor_of(request, principal), client_id))
+
+
+class ServiceAccountAdminController(Controller):
+    path = "/api/v1/admin/oidc/service-accounts"
+    tags = ("admin",)
+
+    @get("", operation_id="listServiceAccounts", opt=ADMINS)
+    async def list_accounts(self, principal: NamedDependency[Principal]) -> ServiceAccountList:
+        """The agency systems with API access in my region (a national admin: every one), newest first."""
+        async with connection() as conn:
+            return await service_admin.list_accounts(conn, scope=admin_region(principal))
+
+    @post("", operation_id="createServiceAccount", opt=ADMINS, status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ServiceAccountCreate],
+    ) -> Response[ServiceAccountCreated]:
+        """Register an agency system (`name`, the `agency` it works for; a national admin names the `region`). The
+        answer carries its `clientId` and `clientSecret`, the secret shown only now (the server keeps its hash)."""
+        region = admin_region(principal, data.region)
+        async with connection() as conn:
+            created = await service_admin.create(conn, actor_of(request, principal), data, region=region)
+        return Response(created, status_code=201, headers=NO_STORE)
+
+    @get("/{account_id:uuid}", operation_id="getServiceAccount", opt=ADMINS)
+    async def get_account(self, principal: NamedDependency[Principal], account_id: AccountId) -> ServiceAccount:
+        """One service account."""
+        async with connection() as conn:
+            return await service_admin.get_account(conn, scope=admin_region(principal), account=account_id)
+
+    @post("/{account_id:uuid}/secret", operation_id="rotateServiceAccountSecret", opt=ADMINS, status_code=200)
+    async def rotate_secret(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], account_id: AccountId
+    ) -> Response[OidcClientSecret]:
+        """A new secret, shown only now; the old one stops working at once."""
+        async with connection() as conn:
+            secret = await service_admin.rotate_secret(conn, actor_of(request, principal), account_id)
+        return Response(OidcClientSecret(client_secret=secret), headers=NO_STORE)
+
+    @post("/{account_id:uuid}/suspend", operation_id="suspendServiceAccount", opt=ADMINS, status_code=200)
+    async def suspend(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], account_id: AccountId
+    ) -> ServiceAccount:
+        """Suspend a service account: it gets no new token, and the one it holds stops working now."""
+        async with connection() as conn:
+            return await service_admin.suspend(
+                conn, actor_of(request, principal), account_id, end_sessions=end_sessions
+            )
+
+    @post("/{account_id:uuid}/resume", operation_id="resumeServiceAccount", opt=ADMINS, status_code=200)
+    async def resume(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], account_id: AccountId
+    ) -> ServiceAccount:
+        """Let a suspended service account take tokens again."""
+        async with connection() as conn:
+            return await service_admin.resume(conn, actor_of(request, principal), account_id)

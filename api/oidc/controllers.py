@@ -198,13 +198,13 @@ class SsoController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         request_id: FromPath[uuid.UUID],
-        data: JSONBody[schemas.Decision],
-    ) -> Response[schemas.Redirect]:
+        data: JSONBody[schemas.SignInDecision],
+    ) -> Response[schemas.SsoRedirect]:
         """Allow (a code for the system) or refuse (access_denied); the answer says where the browser goes."""
         who = service.Approver(principal.id, principal.session, principal.auth_time, principal.amr, client_ip(request))
         async with connection() as conn:
             target = await service.decide(conn, _provider(request), request_id, who, approve=data.approve)
-        return Response(schemas.Redirect(redirect_to=target), headers=NO_STORE)
+        return Response(schemas.SsoRedirect(redirect_to=target), headers=NO_STORE)
 
     @post(
         "/oidc/requests/{request_id:uuid}/unattended",
@@ -213,13 +213,13 @@ class SsoController(Controller):
         status_code=200,
     )
     async def unattended(
-        self, request_id: FromPath[uuid.UUID], data: JSONBody[schemas.Unattended]
-    ) -> Response[schemas.Redirect]:
+        self, request_id: FromPath[uuid.UUID], data: JSONBody[schemas.UnattendedAnswer]
+    ) -> Response[schemas.SsoRedirect]:
         """A prompt=none request the PWA cannot complete without a screen: back to the system with
         login_required or consent_required. redirectTo is null when the request did not say prompt=none."""
         async with connection() as conn:
             target = await service.unattended(conn, request_id, data.error)
-        return Response(schemas.Redirect(redirect_to=target), headers=NO_STORE)
+        return Response(schemas.SsoRedirect(redirect_to=target), headers=NO_STORE)
 
     @get("/oidc/logout-requests/{request_id:uuid}", operation_id="getLogoutRequest", opt=public())
     async def logout_request(self, request_id: FromPath[uuid.UUID]) -> Response[schemas.LogoutRequestView]:
@@ -230,7 +230,7 @@ class SsoController(Controller):
     @post("/oidc/logout-requests/{request_id:uuid}", operation_id="confirmLogoutRequest", opt=public(), status_code=200)
     async def confirm_logout(
         self, request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]
-    ) -> Response[schemas.Redirect]:
+    ) -> Response[schemas.SsoRedirect]:
         """Sign out of MPP Digital here (when signed in) and of every system this session reached."""
         principal = authenticate(request)
         async with connection() as conn:
@@ -239,7 +239,7 @@ class SsoController(Controller):
                     conn, principal.session, reason="rp_logout", actor=principal.id, ip=client_ip(request)
                 )
             target = await grants.confirm_logout(conn, request_id, None)
-        return Response(schemas.Redirect(redirect_to=target), headers=NO_STORE)
+        return Response(schemas.SsoRedirect(redirect_to=target), headers=NO_STORE)
 
     @get("/me/oidc-grants", operation_id="listConnectedServices", opt=allow(CITIZEN))
     async def grants_list(self, principal: NamedDependency[Principal]) -> Response[schemas.GrantList]:

@@ -23,15 +23,15 @@ class PendingRequest(Struct):
     prompt: str | None = None
 
 
-class Decision(Input):
+class SignInDecision(Input):
     approve: bool
 
 
-class Unattended(Input):
+class UnattendedAnswer(Input):
     error: str
 
 
-class Redirect(Struct):
+class SsoRedirect(Struct):
     redirect_to: str | None = None
 
 

@@ -117,6 +117,9 @@ def test_the_wallet_list_is_readable_offline(pwa_server: PwaServer, phone: Calla
     expect(page.locator("#wallet-status")).to_have_text("1 dokumen")
 
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Beranda").click()
+    # Offline use starts once the service worker holds the app's files (a phone's first visit installs it); on a
+    # loaded machine that takes longer than the screens above, and the views opened below come from its cache.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     context.set_offline(True)
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Dompet").click()
     expect(page.locator("#wallet-status")).to_contain_text("Data tersimpan dari")

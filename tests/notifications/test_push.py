@@ -262,7 +262,7 @@ async def test_a_heads_up_for_a_kiosk_phone_goes_by_sms(app: Litestar, db: async
 
 
 async def test_the_notification_worker_takes_only_its_own_channel(app: Litestar, db: asyncpg.Connection) -> None:
-    """The outbox carries messages for several consumers (SP4N-LAPOR!, webhooks to come): the notification worker
+    """The outbox carries messages for several consumers (SP4N-LAPOR!, webhooks, OSS): the notification worker
     delivers channel "notify" only and leaves the others untouched, even with a topic it knows."""
     phone = f"+62812{uuid.uuid4().int % 10**7:07d}"
     payload = {"number": "Y-001", "ahead": 2, "agencyName": {"id": "Disdukcapil", "en": "Disdukcapil"}}
@@ -273,7 +273,7 @@ async def test_the_notification_worker_takes_only_its_own_channel(app: Litestar,
             recipient=None,
             subject=None,
             payload={**payload, "phone": phone},
-            channel="webhook",
+            channel="unclaimed",  # a channel no consumer reads: only its own channel is the worker's
         )
         mine = await enqueue(
             db, topic="queue.heads_up", recipient=None, subject=None, payload={**payload, "phone": phone}

@@ -39,6 +39,20 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/admin/oidc/clients/{}/secret"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/oidc/clients/{}/suspend"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/oidc/clients/{}/resume"): {"region_admin", "national_admin"},
+    ("GET", "/api/v1/admin/oidc/service-accounts"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/oidc/service-accounts"): {"region_admin", "national_admin"},
+    ("GET", "/api/v1/admin/oidc/service-accounts/{}"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/oidc/service-accounts/{}/secret"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/oidc/service-accounts/{}/suspend"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/oidc/service-accounts/{}/resume"): {"region_admin", "national_admin"},
+    # signed webhooks to agencies' systems (api/webhooks)
+    ("GET", "/api/v1/admin/webhooks"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/webhooks"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/webhooks/{}/secret"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/webhooks/{}/disable"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/webhooks/{}/enable"): {"region_admin", "national_admin"},
+    ("GET", "/api/v1/admin/webhooks/dead"): {"region_admin", "national_admin"},
+    ("POST", "/api/v1/admin/webhooks/deliveries/{}/replay"): {"region_admin", "national_admin"},
     # sign in with the national identity provider (a browser round trip, then a one-time hand-off)
     ("GET", "/api/v1/auth/national"): PUBLIC,
     ("GET", "/api/v1/auth/national/start"): PUBLIC,
@@ -275,6 +289,11 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/stats/figures"): {"supervisor", "region_admin", "national_admin"},
     ("GET", "/api/v1/stats/ranking"): {"national_admin"},
     ("GET", "/api/v1/stats/officers"): {"supervisor", "region_admin"},
+    # OSS (issue 20): OSS pushes a licence's status (public route, its own user_key header); officers ask OSS about a
+    # NIB; admins read the daily reconciliation's differences (a region admin: their region)
+    ("POST", "/api/v1/oss/licence-status"): PUBLIC,
+    ("GET", "/api/v1/officer/oss/nib/{}"): {"officer", "supervisor"},
+    ("GET", "/api/v1/admin/oss/differences"): {"region_admin", "national_admin"},
 }
 
 

@@ -6,6 +6,7 @@ import asyncpg
 
 from api.applications.service.rules import Row
 from api.catalogue.service import service_names
+from api.oss.service import forward_if_licence
 from api.outbox.service import enqueue
 
 TOPIC = "application.status_changed"
@@ -32,3 +33,5 @@ async def announce(conn: asyncpg.Connection, row: Row, to_status: str, service: 
             "status": to_status,
         },
     )
+    # A business licence's decision also goes to OSS, in this same transaction (api/oss).
+    await forward_if_licence(conn, row, to_status)

@@ -3,6 +3,9 @@
 // it. A secret is shown once, right after it is made (the server keeps only its hash), with a copy button and a
 // warning. Every change names the revision the admin saw (If-Match): two admins never overwrite each other silently.
 // A region admin sees their region's systems; a national admin every one, and registers for a region or the nation.
+// A second tab, "Akun layanan", holds the agencies' back-office systems that work their cases through the API with
+// client credentials (service accounts): each acts as an officer of one agency in one region. It lists them, creates
+// one (its secret shown once, as above), and rotates, suspends or resumes one after a confirmation.
 import { ApiError, get, post, put } from '../../api.js';
 import { t } from '../../i18n.js';
 import { formatDate, h, toast } from '../../lib/dom.js';
@@ -10,6 +13,7 @@ import { problemText } from '../../lib/problem.js';
 import * as session from '../../session.js';
 import { field, setError } from '../../components/account-field.js';
 import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.js';
+import { agenciesOf, lastSignIn } from './staff/shared.js';
 
 /**
  * @typedef {{ id: string, clientId: string, name: string, logoUrl: string | null, sector: string,
@@ -17,9 +21,13 @@ import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.j
  *   backchannelLogoutUri: string | null, status: 'active' | 'suspended', createdAt: string, updatedAt: string,
  *   secretRotatedAt: string, revision: number, clientSecret?: string }} Client
  * @typedef {HTMLElement & { $input: HTMLInputElement, $error: HTMLElement }} Field
+ * @typedef {{ id: string, clientId: string, name: string, agency: string | null, region: string | null,
+ *   status: 'active' | 'suspended', createdAt: string, secretRotatedAt: string, lastTokenAt: string | null,
+ *   clientSecret?: string }} ServiceAccount
  */
 
 const BASE = '/api/v1/admin/oidc/clients';
+const SERVICE = '/api/v1/admin/oidc/service-accounts';
 // What a system may ask for, in the order the server keeps them; `openid` (the sign-in itself) is always on.
 const SCOPES = ['openid', 'profile', 'phone', 'nik', 'assurance', 'offline_access'];
 // The body's fields the server may name in a 422, and the form field each belongs to.
@@ -51,7 +59,7 @@ export default async function render($main, ctx) {
   /** @param {{ title: string, text: string, yes: string }} words */
   const ask = async (words) => { dialog = confirmDialog(words); const yes = await dialog.answer; dialog = null; return yes; };
   if (ctx.params.id) await detail($main, ctx.params.id, { regions, regionText, ask });
-  else await list($main, { regions, regionText });
+  else await list($main, { regions, regionText, ask }, ctx.query.get('tab') === 'service' ? 'service' : 'rp');
   return () => dialog?.cancel();
 }
 
@@ -60,18 +68,42 @@ export default async function render($main, ctx) {
  *   ask?: (words: { title: string, text: string, yes: string }) => Promise<boolean> }} Shared
  */
 
-/** The list and the registration form. @param {HTMLElement} $main @param {Shared} shared */
-async function list($main, shared) {
+/**
+ * Two tabs: the sign-in systems (their list and registration form) and the service accounts.
+ * @param {HTMLElement} $main
+ * @param {Shared} shared
+ * @param {'rp' | 'service'} tab the one shown first (`?tab=service` opens the service accounts)
+ */
+async function list($main, shared, tab) {
   const $list = h('div', { id: 'adm-sso-list' });
   const $secret = h('div', { id: 'adm-sso-secret' });
-  $main.append(
-    h('h1', {}, [t('adminSsoTitle')]),
-    h('p', {}, [t('adminSsoIntro')]),
-    $secret,
-    h('section', { 'aria-labelledby': 'adm-sso-list-title' }, [h('h2', { id: 'adm-sso-list-title', tabindex: '-1' }, [t('adminSsoList')]), $list]),
-    clientForm({ shared, onSaved: async (client) => { showSecret($secret, client, client.clientSecret || ''); await load(); } }),
-  );
-  await load();
+  const panels = {
+    rp: h('div', { id: 'adm-sso-panel-rp' }, [
+      h('p', {}, [t('adminSsoIntro')]),
+      $secret,
+      h('section', { 'aria-labelledby': 'adm-sso-list-title' }, [h('h2', { id: 'adm-sso-list-title', tabindex: '-1' }, [t('adminSsoList')]), $list]),
+      clientForm({ shared, onSaved: async (client) => { showSecret($secret, client, client.clientSecret || ''); await load(); } }),
+    ]),
+    // Filled when first shown: its list and form cost nothing to an admin who never opens it.
+    service: h('div', { id: 'adm-sso-panel-service' }),
+  };
+  const choices = /** @type {const} */ ([['rp', 'adminSsoTabSignIn'], ['service', 'adminSvcTab']]);
+  const $tabs = h('div', { class: 'std-tabs', role: 'group', 'aria-label': t('adminSsoTabsLabel') }, choices.map(([name, key]) => h('button', {
+    type: 'button', class: 'secondary std-tab', id: `adm-sso-tab-${name}`, 'aria-controls': panels[name].id, onclick: () => show(name),
+  }, [t(key)])));
+  $main.append(h('h1', {}, [t('adminSsoTitle')]), $tabs, panels.rp, panels.service);
+  await Promise.all([show(tab), load()]);
+
+  /** @param {'rp' | 'service'} name */
+  async function show(name) {
+    for (const [other] of choices) {
+      panels[other].hidden = other !== name;
+      /** @type {HTMLElement} */ ($tabs.querySelector(`#adm-sso-tab-${other}`)).setAttribute('aria-pressed', String(other === name));
+    }
+    // The address keeps the tab (a reload, or a link, opens it again) without the router drawing the screen anew.
+    history.replaceState(history.state, '', name === 'service' ? '#/admin/sso?tab=service' : '#/admin/sso');
+    if (name === 'service' && !panels.service.childElementCount) await serviceAccounts(panels.service, shared);
+  }
 
   async function load() {
     try {
@@ -88,7 +120,7 @@ async function list($main, shared) {
   }
 }
 
-/** @param {Client} client */
+/** @param {{ status: string }} client */
 const badge = (client) => h('span', { class: `badge adm-st ${client.status === 'active' ? 'adm-st-active' : 'adm-st-revoked'}` }, [
   client.status === 'active' ? t('adminSsoActive') : t('adminSsoSuspended'),
 ]);
@@ -97,14 +129,15 @@ const badge = (client) => h('span', { class: `badge adm-st ${client.status === '
  * The secret, this once: the client id and the secret with copy buttons, and the warning that it will not be
  * shown again. It stays until the admin closes it or leaves the screen.
  * @param {HTMLElement} $slot
- * @param {Client} client
+ * @param {{ clientId: string, name: string }} client
  * @param {string} secret
+ * @param {string} [prefix] of the ids inside (each tab has its own panel)
  */
-function showSecret($slot, client, secret) {
-  const $id = h('code', { class: 'adm-secret', id: 'adm-sso-client-id' }, [client.clientId]);
-  const $value = h('code', { class: 'adm-secret', id: 'adm-sso-client-secret' }, [secret]);
-  const $title = h('h2', { id: 'adm-sso-secret-title', tabindex: '-1' }, [t('adminSsoSecretTitle', { name: client.name })]);
-  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': 'adm-sso-secret-title' }, [
+function showSecret($slot, client, secret, prefix = 'adm-sso') {
+  const $id = h('code', { class: 'adm-secret', id: `${prefix}-client-id` }, [client.clientId]);
+  const $value = h('code', { class: 'adm-secret', id: `${prefix}-client-secret` }, [secret]);
+  const $title = h('h2', { id: `${prefix}-secret-title`, tabindex: '-1' }, [t('adminSsoSecretTitle', { name: client.name })]);
+  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': `${prefix}-secret-title` }, [
     $title,
     h('p', { class: 'adm-warning' }, [h('strong', {}, [t('adminShownOnce')]), ' ', t('adminSsoSecretWarning')]),
     h('p', { class: 'adm-label' }, [t('adminSsoClientId')]), $id,
@@ -303,3 +336,161 @@ async function detail($main, id, shared) {
 }
 
 const back = () => h('p', {}, [h('a', { href: '#/admin/sso' }, [t('adminSsoBack')])]);
+
+/**
+ * Service accounts: the list (each with its agency, region, last token and what can be done to it), the secret shown
+ * once after creating or rotating, and the form.
+ * @param {HTMLElement} $panel
+ * @param {Shared} shared
+ */
+async function serviceAccounts($panel, shared) {
+  const ask = /** @type {NonNullable<Shared['ask']>} */ (shared.ask);
+  const $list = h('div', { id: 'adm-svc-list' });
+  const $secret = h('div', { id: 'adm-svc-secret' });
+  const $status = h('p', { class: 'status', role: 'status' });
+  $panel.replaceChildren(
+    h('p', {}, [t('adminSvcIntro')]),
+    $status,
+    $secret,
+    h('section', { 'aria-labelledby': 'adm-svc-list-title' }, [h('h2', { id: 'adm-svc-list-title', tabindex: '-1' }, [t('adminSvcList')]), $list]),
+    serviceForm(shared, async (created) => { showSecret($secret, created, created.clientSecret || '', 'adm-svc'); await load(); }),
+  );
+  await load();
+
+  async function load() {
+    try {
+      /** @type {{ items: ServiceAccount[] }} */
+      const body = await get(SERVICE);
+      $list.replaceChildren(body.items.length ? h('ul', { class: 'adm-list' }, body.items.map(card)) : h('p', {}, [t('adminSvcEmpty')]));
+    } catch (error) {
+      $list.replaceChildren(h('p', { class: 'error', role: 'alert' }, [problemText(error)]));
+    }
+  }
+
+  /** @param {ServiceAccount} account */
+  function card(account) {
+    const active = account.status === 'active';
+    return h('li', { class: 'card adm-sso adm-svc', 'data-id': account.id, 'data-status': account.status }, [
+      h('h3', {}, [account.name]),
+      h('p', {}, [badge(account)]),
+      h('p', { class: 'meta' }, [[account.agency || '', shared.regionText(account.region)].filter(Boolean).join(' · ')]),
+      h('p', { class: 'meta' }, [t('adminSsoClientId'), ': ', h('code', { class: 'adm-svc-id' }, [account.clientId])]),
+      h('p', { class: 'meta' }, [account.lastTokenAt ? t('adminSvcLastToken', { when: lastSignIn(account.lastTokenAt) }) : t('adminSvcNeverUsed')]),
+      h('div', { class: 'adm-actions' }, [
+        h('button', { type: 'button', class: 'secondary', onclick: () => rotate(account) }, [t('adminSsoRotate')]),
+        active
+          ? h('button', { type: 'button', class: 'danger', onclick: () => setStatus(account, 'suspend') }, [t('adminSsoSuspend')])
+          : h('button', { type: 'button', onclick: () => setStatus(account, 'resume') }, [t('adminSsoResume')]),
+      ]),
+    ]);
+  }
+
+  /** @param {ServiceAccount} account */
+  async function rotate(account) {
+    if (!await ask({ title: t('adminSsoRotateTitle', { name: account.name }), text: t('adminSvcRotateText'), yes: t('adminSsoRotateYes') })) return;
+    try {
+      /** @type {{ clientSecret: string }} */
+      const answer = await post(`${SERVICE}/${account.id}/secret`);
+      showSecret($secret, account, answer.clientSecret, 'adm-svc');
+      await load();
+    } catch (error) {
+      $status.textContent = problemText(error);
+    }
+  }
+
+  /** @param {ServiceAccount} account @param {'suspend' | 'resume'} action */
+  async function setStatus(account, action) {
+    const words = action === 'suspend'
+      ? { title: t('adminSsoSuspendTitle', { name: account.name }), text: t('adminSvcSuspendText'), yes: t('adminSsoSuspendYes') }
+      : { title: t('adminSsoResumeTitle', { name: account.name }), text: t('adminSvcResumeText'), yes: t('adminSsoResumeYes') };
+    if (!await ask(words)) return;
+    try {
+      /** @type {ServiceAccount} */
+      const changed = await post(`${SERVICE}/${account.id}/${action}`);
+      const text = t(action === 'suspend' ? 'adminSsoSuspended_done' : 'adminSsoResumed_done', { name: changed.name });
+      $status.textContent = text;
+      toast(text);
+      await load();
+    } catch (error) {
+      $status.textContent = problemText(error);
+    }
+  }
+}
+
+/**
+ * The form for a new service account: its name, the agency it works for (of the admin's region; a national admin
+ * first chooses the region).
+ * @param {Shared} shared
+ * @param {(created: ServiceAccount) => Promise<void>} onCreated
+ */
+function serviceForm(shared, onCreated) {
+  const own = isRegionAdmin() ? (session.me()?.region?.code ?? '') : '';
+  const $name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', maxlength: '120', required: true, autocomplete: 'off' }));
+  const $agency = /** @type {HTMLSelectElement} */ (h('select', { required: true }));
+  const $region = /** @type {HTMLSelectElement} */ (h('select', { required: true }, [
+    h('option', { value: '' }, [t('adminSvcChooseRegion')]),
+    ...[...shared.regions].map(([code, name]) => h('option', { value: code }, [`${name} (${code})`])),
+  ]));
+  /** @type {Record<string, Field>} */
+  const fields = {
+    name: /** @type {Field} */ (field({ id: 'adm-svc-new-name', label: t('adminSsoField_name'), hint: t('adminSvcHint_name'), input: $name })),
+    region: /** @type {Field} */ (field({ id: 'adm-svc-new-region', label: t('adminSsoField_region'), input: $region })),
+    agency: /** @type {Field} */ (field({ id: 'adm-svc-new-agency', label: t('adminSvcField_agency'), input: $agency })),
+  };
+  const $save = h('button', { type: 'submit' }, [t('adminSvcCreate')]);
+  const $formError = h('p', { class: 'error', role: 'alert', hidden: true });
+  const $form = /** @type {HTMLFormElement} */ (h('form', { class: 'card adm-sso-form', id: 'adm-svc-form', 'aria-labelledby': 'adm-svc-new-title', novalidate: true }, [
+    h('h2', { id: 'adm-svc-new-title' }, [t('adminSvcNew')]),
+    fields.name, own ? '' : fields.region, fields.agency, $formError,
+    h('div', { class: 'adm-actions' }, [$save]),
+  ]));
+  const region = () => own || $region.value;
+  $region.addEventListener('change', () => agencies());
+  agencies();
+
+  /** The agencies of the chosen region's MPP, as the staff screen lists them. */
+  async function agencies() {
+    const code = region();
+    setError(fields.agency, '');
+    $agency.replaceChildren(h('option', { value: '' }, [t(code ? 'adminSvcChooseAgency' : 'adminSvcChooseRegionFirst')]));
+    if (!code) return;
+    try {
+      const found = await agenciesOf(code);
+      if (code !== region()) return;
+      if (!found.length) setError(fields.agency, t('adminSvcNoAgencies'));
+      $agency.append(...found.map((agency) => h('option', { value: agency.code }, [`${agency.name} (${agency.code})`])));
+    } catch (error) {
+      setError(fields.agency, problemText(error));
+    }
+  }
+
+  $form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const name of Object.keys(fields)) setError(fields[name], '');
+    $formError.hidden = true;
+    const body = { name: $name.value.trim(), agency: $agency.value, ...(own ? {} : { region: $region.value }) };
+    if (!body.name) { fail('name'); return; }
+    if (!own && !body.region) { fail('region'); return; }
+    if (!body.agency) { fail('agency'); return; }
+    $save.setAttribute('disabled', '');
+    try {
+      /** @type {ServiceAccount} */
+      const created = await post(SERVICE, body);
+      $name.value = '';
+      await onCreated(created);
+    } catch (error) {
+      const named = error instanceof ApiError && Array.isArray(error.problem.errors) ? error.problem.errors[0]?.field : '';
+      if (['name', 'agency', 'region'].includes(named)) fail(named);
+      else { $formError.textContent = problemText(error); $formError.hidden = false; }
+    } finally {
+      $save.removeAttribute('disabled');
+    }
+  });
+  return $form;
+
+  /** @param {string} name */
+  function fail(name) {
+    setError(fields[name], t(name === 'name' ? 'adminSsoBad_name' : `adminSvcBad_${name}`));
+    fields[name].$input.focus();
+  }
+}
