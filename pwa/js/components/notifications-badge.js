@@ -7,6 +7,7 @@ import * as session from '../session.js';
 
 let unread = 0;
 let watching = false;
+let retrying = false;
 
 function paint() {
   const $link = document.querySelector('#nav a[href="#/notifications"]');
@@ -44,6 +45,20 @@ export async function start() {
     const inbox = await get('/api/v1/notifications', { pageSize: 1 });
     setUnread(inbox.unread);
   } catch {
-    // Offline or signed out meanwhile: no badge is better than a wrong one.
+    // Offline or signed out meanwhile: no badge is better than a wrong one. On patchy data the first request
+    // may fail; the count is asked again when the phone is back online or the app comes back to the front.
+    if (!retrying) {
+      retrying = true;
+      addEventListener('online', again);
+      document.addEventListener('visibilitychange', again);
+    }
   }
+}
+
+function again() {
+  if (document.visibilityState !== 'visible' || !navigator.onLine) return;
+  removeEventListener('online', again);
+  document.removeEventListener('visibilitychange', again);
+  retrying = false;
+  start().catch(() => undefined);
 }
