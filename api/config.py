@@ -7,8 +7,6 @@ Grouped like litestar-fullstack: each group is a frozen dataclass built from env
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,42 +14,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from api.config_env import SettingsError, _bool, _env, _int, _is_ip, _is_localhost, _origin
+
+__all__ = ["Settings", "SettingsError", "get_settings", "reload_settings"]
+
 Env = Literal["dev", "test", "prod"]
 
 # Addresses at which `mpp serve` is reachable from this machine's own browser as http://localhost:PORT/.
 _LOOPBACK_OR_ANY = frozenset({"", "localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})  # noqa: S104
-
-
-class SettingsError(RuntimeError):
-    """The environment does not describe a runnable configuration."""
-
-
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def _int(name: str, default: int, *, low: int, high: int) -> int:
-    raw = _env(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = _env(name).lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 @dataclass(frozen=True)
@@ -62,10 +32,38 @@ class DatabaseSettings:
     pool_max: int
     # Load the demo catalogue when the database has no regions yet (first start of the embedded default).
     seed_demo_on_first_start: bool
+    # DATABASE_REPLICA_URL: a streaming replica for reads that may lag (catalogue, dashboards, open data, public
+    # boards); empty: every read goes to the primary.
+    replica_url: str = ""
+    # DATABASE_DIRECT_URL: the primary without a pooler in between, for what needs a session of its own (LISTEN,
+    # session advisory locks, migrations) when DATABASE_URL points at PgBouncer in transaction mode.
+    direct_url: str = ""
+    # MPP_DB_POOLER=pgbouncer: DATABASE_URL is a transaction-mode pooler (no session state between statements).
+    pooler: str = ""
+
+    def __post_init__(self) -> None:
+        # Checked wherever the settings are built: a pooler or a replica without the addresses it needs cannot run.
+        if self.pooler and not (self.url and self.direct_url and self.direct_url != self.url):
+            raise SettingsError(
+                "MPP_DB_POOLER=pgbouncer requires DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (the primary "
+                "itself, for LISTEN, session advisory locks and migrations)"
+            )
+        if (self.replica_url or self.direct_url) and not self.url:
+            raise SettingsError("DATABASE_REPLICA_URL and DATABASE_DIRECT_URL require DATABASE_URL")
 
     @property
     def embedded(self) -> bool:
         return not self.url
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    # MPP_METRICS_TOKEN: the bearer token /metrics answers to (generated into the data folder in dev).
+    metrics_token: str = ""
+    # MPP_LOG_FORMAT: "json" (one object a line, with the request id) or "text".
+    log_format: str = "text"
+    # MPP_METRICS_PORT: a separate `mpp worker` serves its own /metrics on this port (0: not served).
+    metrics_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -270,6 +268,7 @@ class Settings:
     oss: OssSettings = OssSettings()
     open_data: OpenDataSettings = OpenDataSettings()
     national_idp: NationalIdpSettings = NationalIdpSettings()
+    ops: OpsSettings = OpsSettings()
 
     @property
     def dev_messages_path(self) -> Path:
@@ -294,6 +293,7 @@ class Settings:
                 ("MPP_REGISTRY_URL", self.registry.url),
                 ("MPP_REGISTRY_CLIENT_ID", self.registry.client_id),
                 ("MPP_REGISTRY_SECRET", self.registry.secret),
+                ("MPP_METRICS_TOKEN", self.ops.metrics_token),
             )
             if not value
         ]
@@ -380,29 +380,6 @@ class Settings:
                 "set MPP_ORIGINS (and MPP_RP_ID) to match it, or leave them unset to derive them."
             )
         return problems
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-def _is_localhost(host: str) -> bool:
-    return host == "localhost" or host.endswith(".localhost")
-
-
-def _origin(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-cased, without the default port (as browsers report origins)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    port = f":{parts.port}" if parts.port and parts.port != default else ""
-    return f"{parts.scheme}://{host}{port}".lower()
 
 
 def _auth(env: str, *, port: int) -> AuthSettings:
@@ -518,26 +495,50 @@ def _national_idp() -> NationalIdpSettings:
     return idp
 
 
+def _db_url(name: str) -> str:
+    url = _env(name)
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{name} must be a postgresql:// URL")
+    return url
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(a or '(empty)' for a in allowed)}, got {value!r}")
+    return value
+
+
+def _database(env: str) -> DatabaseSettings:
+    """The database's addresses and pool (DatabaseSettings checks that they make a runnable whole)."""
+    pool_min = _int("MPP_DB_POOL_MIN", 1, low=0, high=100)
+    pool_max = _int("MPP_DB_POOL_MAX", 10, low=1, high=200)
+    if pool_min > pool_max:
+        raise SettingsError("MPP_DB_POOL_MIN must not exceed MPP_DB_POOL_MAX")
+    return DatabaseSettings(
+        url=_db_url("DATABASE_URL"),
+        pool_min=pool_min,
+        pool_max=pool_max,
+        seed_demo_on_first_start=_bool("MPP_SEED_DEMO", env != "prod"),
+        replica_url=_db_url("DATABASE_REPLICA_URL"),
+        direct_url=_db_url("DATABASE_DIRECT_URL"),
+        pooler=_choice("MPP_DB_POOLER", "", ("", "pgbouncer")),
+    )
+
+
 def _load() -> Settings:
     env = _env("MPP_ENV", "dev")
     if env not in ("dev", "test", "prod"):
         raise SettingsError(f"MPP_ENV must be dev, test or prod, got {env!r}")
     data_dir = Path(_env("MPP_DATA_DIR", "./var")).expanduser().resolve()
-    url = _env("DATABASE_URL")
-    if url and not url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError("DATABASE_URL must be a postgresql:// URL")
-    pool_min = _int("MPP_DB_POOL_MIN", 1, low=0, high=100)
-    pool_max = _int("MPP_DB_POOL_MAX", 10, low=1, high=200)
-    if pool_min > pool_max:
-        raise SettingsError("MPP_DB_POOL_MIN must not exceed MPP_DB_POOL_MAX")
     settings = Settings(
         env=env,  # type: ignore[arg-type]  # checked above
         data_dir=data_dir,
-        db=DatabaseSettings(
-            url=url,
-            pool_min=pool_min,
-            pool_max=pool_max,
-            seed_demo_on_first_start=_bool("MPP_SEED_DEMO", env != "prod"),
+        db=_database(env),
+        ops=OpsSettings(
+            metrics_token=_env("MPP_METRICS_TOKEN"),
+            log_format=_choice("MPP_LOG_FORMAT", "json" if env == "prod" else "text", ("json", "text")),
+            metrics_port=_int("MPP_METRICS_PORT", 0, low=0, high=65535),
         ),
         server=ServerSettings(
             host=_env("MPP_HOST", "127.0.0.1"),

@@ -9,6 +9,11 @@ ratio to a route that does no work at all, measured by the same process a few se
 
     .venv/bin/python bench/http_bench.py [--duration 10] [--connections 32] [--threads 1]
                                          [--database-url URL] [--markdown [FILE]]
+                                         [--regions 21,514] [--cache-off]
+
+``--regions 514`` grows the seeded demo to a national catalogue first (``bench/national.py``); several sizes
+(``--regions 21,514``) are measured one after the other, each on its own database and server, and printed in one
+table, each row with its ratio to the ``/health/live`` of its own size's run.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -66,8 +72,11 @@ CITIZEN_QUERIES = (
     "pasang listrik baru", "sambung air pdam", "kartu kuning", "kartu pencari kerja", "surat keterangan sehat",
 )
 # fmt: on
-# Every REGION_EVERY-th query also filters by region, as the app does once a citizen has picked theirs.
+# Two queries in three filter by region, as the app does once a citizen has picked theirs; the third searches
+# all regions (issue 21's rotation).
 REGION_EVERY = 3
+# Pages of the service list read to pick the detail rotation's ids (evenly spaced through the catalogue).
+ID_PAGES = 20
 
 
 # --- measurements and targets ---------------------------------------------------------------------------
@@ -396,7 +405,7 @@ def get_json(url: str, timeout: float = 10) -> Any:
 class Server:
     """``mpp serve`` in its own session, so that Ctrl-C reaches us and we stop it in order with SIGTERM."""
 
-    def __init__(self, data_dir: Path, database_url: str | None, workers: int) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, workers: int, *, cache_off: bool = False) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -410,6 +419,9 @@ class Server:
             f"--workers={workers}",
         ]
         self.env = {**os.environ, "MPP_ENV": "dev", "MPP_DATA_DIR": str(data_dir), "MPP_SEED_DEMO": "true"}
+        if cache_off:
+            self.env["MPP_CATALOGUE_CACHE_ENTRIES"] = "0"
+        self.ready_seconds = 0.0  # the last start's time to /health/ready
         self.env.pop("DATABASE_URL", None)
         if database_url:
             self.env["DATABASE_URL"] = database_url
@@ -423,11 +435,13 @@ class Server:
 
     def start(self) -> None:
         # A file, not a pipe: nobody reads the server's output during the run, and a full pipe would stall it.
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        started = time.monotonic()
         self._wait_ready()
+        self.ready_seconds = time.monotonic() - started
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -493,17 +507,35 @@ def settle(url: str) -> str:
     return asyncio.run(_admin(url, "VACUUM ANALYZE"))
 
 
+def grow_catalogue(url: str, regions: int) -> str:
+    """Grow the seeded demo to ``regions`` regions (``bench/national.py``); a line for the report."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import asyncpg
+    from national import build_national
+
+    async def grow() -> str:
+        conn = await asyncpg.connect(url)
+        try:
+            report = await build_national(conn, regions=regions)
+        finally:
+            await conn.close()
+        return f"{report.regions} regions, {report.services} services built in {report.seconds:.0f} s"
+
+    return asyncio.run(grow())
+
+
 # --- the benchmark --------------------------------------------------------------------------------------
 
 
-def all_service_ids(base_url: str) -> list[str]:
-    ids: list[str] = []
-    for page in range(1, 1000):
-        found = get_json(f"{base_url}/api/v1/services?pageSize=100&page={page}")
-        ids += [item["id"] for item in found["items"]]
-        if len(found["items"]) < 100:
-            break
-    return ids
+def sample_service_ids(base_url: str) -> tuple[int, list[str]]:
+    """The number of services, and the ids of up to ``ID_PAGES`` pages of 100 spread through the list."""
+    first = get_json(f"{base_url}/api/v1/services?pageSize=100&page=1")
+    total = int(first["total"])
+    pages = max(1, -(-total // 100))
+    ids = [item["id"] for item in first["items"]]
+    for page in sorted({1 + i * pages // ID_PAGES for i in range(ID_PAGES)} - {1}):
+        ids += [item["id"] for item in get_json(f"{base_url}/api/v1/services?pageSize=100&page={page}")["items"]]
+    return total, ids
 
 
 def spread(items: Sequence[str], count: int) -> list[str]:
@@ -518,9 +550,21 @@ def search_paths(region_codes: Sequence[str]) -> list[str]:
     regions = cycle(region_codes) if region_codes else None
     for i, query in enumerate(CITIZEN_QUERIES):
         params = {"q": query}
-        if regions is not None and i % REGION_EVERY == REGION_EVERY - 1:
+        if regions is not None and i % REGION_EVERY != REGION_EVERY - 1:
             params["region"] = next(regions)
         paths.append("/api/v1/services?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote))
+    return paths
+
+
+def home_paths(region_codes: Sequence[str], categories: Sequence[str]) -> list[str]:
+    """The home screen without a query, as the PWA asks for it: all regions ("Semua daerah", one row per service:
+    ``/service-groups``, first pages) and the life-event chips, with and without a region."""
+    paths = [f"/api/v1/service-groups?page={page}" for page in (1, 1, 1, 2, 3)]
+    regions = cycle(region_codes)
+    for i, category in enumerate(categories):
+        paths.append(f"/api/v1/service-groups?category={category}")
+        paths.append(f"/api/v1/services?category={category}&region={next(regions)}")
+        paths.append(f"/api/v1/services?region={next(regions)}" + ("&page=2" if i % 2 else ""))
     return paths
 
 
@@ -535,17 +579,21 @@ class Catalogue:
 def catalogue_endpoints(base_url: str) -> Catalogue:
     """The endpoints to load, with paths made from the catalogue the server actually holds."""
     regions = [r["code"] for r in get_json(base_url + "/api/v1/regions")["items"]]
-    all_ids = all_service_ids(base_url)
-    ids = spread(all_ids, MAX_SERVICE_IDS)
+    categories = [c["code"] for c in get_json(base_url + "/api/v1/categories")["items"]]
+    total, sampled = sample_service_ids(base_url)
+    ids = spread(sampled, MAX_SERVICE_IDS)
     if not ids:
         raise RuntimeError("the catalogue has no services: nothing to measure")
     endpoints = (
         Endpoint("GET /health/live (baseline)", ("/health/live",)),
         Endpoint("GET /api/v1/services?q=…", tuple(search_paths(regions)), Target(0.40, 50.0)),
+        Endpoint(
+            "GET …/service-groups, …/services (home, chips)", tuple(home_paths(regions, categories)), Target(0.40, 50.0)
+        ),
         Endpoint("GET /api/v1/services/{id}", tuple(f"/api/v1/services/{i}" for i in ids), Target(0.60)),
         Endpoint("GET /api/v1/regions", ("/api/v1/regions",)),
     )
-    return Catalogue(regions=len(regions), services=len(all_ids), rotated=len(ids), endpoints=endpoints)
+    return Catalogue(regions=len(regions), services=total, rotated=len(ids), endpoints=endpoints)
 
 
 def measure(generator: LoadGenerator, base_url: str, endpoints: Sequence[Endpoint], seconds: float) -> list[Row]:
@@ -622,7 +670,7 @@ class RunInfo:
     database: str
     server: str
     generator: str
-    catalogue: Catalogue
+    catalogues: tuple[Catalogue, ...]
     connections: int
     threads: int
     seconds: float
@@ -639,8 +687,10 @@ def markdown_report(info: RunInfo, rows: Sequence[Row]) -> str:
         f"- Server: `{info.server}`",
         f"- Load: {info.generator}, {info.connections} connections, {info.threads} thread(s), "
         f"{info.seconds:g} s per endpoint after a {WARMUP_S:g} s warm-up",
-        f"- Catalogue: {info.catalogue.regions} regions, {info.catalogue.services} services "
-        f"({info.catalogue.rotated} of them in the detail rotation)",
+        *(
+            f"- Catalogue: {c.regions} regions, {c.services} services ({c.rotated} of them in the detail rotation)"
+            for c in info.catalogues
+        ),
         "",
         markdown_table(rows),
     ]
@@ -670,6 +720,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do")
     parser.add_argument("--httpx", action="store_true", help="use the asyncio+httpx generator even if wrk exists")
     parser.add_argument(
+        "--regions",
+        default="21",
+        help="catalogue sizes to measure, comma-separated (default 21, the demo; 514: bench/national.py)",
+    )
+    parser.add_argument(
+        "--cache-off",
+        action="store_true",
+        help="MPP_CATALOGUE_CACHE_ENTRIES=0: every answer is computed (the cold path)",
+    )
+    parser.add_argument(
         "--markdown",
         nargs="?",
         const="-",
@@ -681,6 +741,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--connections must be at least --threads, which must be at least 1")
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
+    try:
+        args.regions = [int(n) for n in args.regions.split(",")]
+    except ValueError:
+        parser.error("--regions takes numbers separated by commas, e.g. 21,514")
+    if any(n < 1 for n in args.regions):
+        parser.error("--regions must be positive")
     args.url_from_env = args.database_url is None and bool(os.environ.get("DATABASE_URL"))
     if args.url_from_env:
         args.database_url = os.environ["DATABASE_URL"]
@@ -705,6 +771,8 @@ def run_notes(args: argparse.Namespace, generator: LoadGenerator) -> list[str]:
         notes.append("Requests sent Accept-Encoding: gzip (responses over 1 KiB are compressed).")
     if not args.vacuum:
         notes.append("Measured right after the seed, without VACUUM ANALYZE (--no-vacuum).")
+    if args.cache_off:
+        notes.append("Answer cache off (--cache-off: MPP_CATALOGUE_CACHE_ENTRIES=0): every answer is computed.")
     return notes
 
 
@@ -720,9 +788,11 @@ class Outcome:
     server: str
     catalogue: Catalogue
     rows: list[Row]
+    ready_seconds: float  # time to ready of a start on the catalogue measured (after a restart when grown)
+    notes: tuple[str, ...] = ()
 
 
-def benchmark(args: argparse.Namespace, generator: LoadGenerator) -> Outcome:
+def benchmark(args: argparse.Namespace, generator: LoadGenerator, regions: int) -> Outcome:
     """Database, server, measurements; everything started here is stopped or dropped on the way out."""
     with contextlib.ExitStack() as stack:
         # The embedded PostgreSQL's files belong to its own system user: never let their cleanup mask a result.
@@ -734,17 +804,26 @@ def benchmark(args: argparse.Namespace, generator: LoadGenerator) -> Outcome:
             server_db = None
             # Registered before the server's stop, so it runs after it.
             stack.callback(stop_leftover_embedded, data_dir)
-        server = Server(data_dir, server_db, args.workers)
+        server = Server(data_dir, server_db, args.workers, cache_off=args.cache_off)
         stack.callback(server.stop)
         print(f"starting {shlex.join(server.command)} …", file=sys.stderr, flush=True)
         server.start()
         bench_url = server_db or embedded_url(data_dir)
+        notes: list[str] = []
+        if regions > len(get_json(server.base_url + "/api/v1/regions")["items"]):
+            print(f"growing the catalogue to {regions} regions …", file=sys.stderr, flush=True)
+            notes.append(grow_catalogue(bench_url, regions))
+        # Restarted on the catalogue measured: the first start seeded it, a restart's time to ready is the one a
+        # deployment of that size has.
+        server.stop()
+        server.start()
         if args.vacuum:
             print("VACUUM ANALYZE of the seeded database …", file=sys.stderr, flush=True)
         version = settle(bench_url) if args.vacuum else asyncio.run(_admin(bench_url))
         catalogue = catalogue_endpoints(server.base_url)
         rows = measure(generator, server.base_url, catalogue.endpoints, args.duration)
-    return Outcome(describe_database(args.database_url, bench_url, version), server.settings_shown(), catalogue, rows)
+    database = describe_database(args.database_url, bench_url, version)
+    return Outcome(database, server.settings_shown(), catalogue, rows, server.ready_seconds, tuple(notes))
 
 
 def report(args: argparse.Namespace, info: RunInfo, rows: Sequence[Row]) -> None:
@@ -770,19 +849,30 @@ def run(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     headers = ["Accept-Encoding: gzip"] if args.gzip else []
     generator = load_generator(args.connections, args.threads, headers, args.httpx)
-    outcome = benchmark(args, generator)
-    rows = outcome.rows
+    outcomes = [benchmark(args, generator, regions) for regions in args.regions]
+    rows = [
+        dataclasses.replace(
+            r, endpoint=dataclasses.replace(r.endpoint, label=f"{o.catalogue.regions} regions: {r.endpoint.label}")
+        )
+        if len(outcomes) > 1
+        else r
+        for o in outcomes
+        for r in o.rows
+    ]
+    notes = [*run_notes(args, generator)]
+    for o in outcomes:
+        notes += [*o.notes, f"{o.catalogue.regions} regions: time to /health/ready {o.ready_seconds:.1f} s"]
     info = RunInfo(
         started=started,
         command=command_line(args),
-        database=outcome.database,
-        server=outcome.server,
+        database=outcomes[0].database,
+        server=outcomes[0].server,
         generator=generator.version(),
-        catalogue=outcome.catalogue,
+        catalogues=tuple(o.catalogue for o in outcomes),
         connections=args.connections,
         threads=args.threads,
         seconds=args.duration,
-        notes=tuple(run_notes(args, generator)),
+        notes=tuple(notes),
     )
     report(args, info, rows)
     return 0 if all(r.verdict in ("pass", "—") for r in rows) else 1

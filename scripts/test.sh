@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole test suite: lint, types, and pytest (unit, API, end-to-end with a real browser).
-# Installs what it needs: the Python packages into .venv, and Debian's Chromium for the browser tests.
+# Installs what it needs: the Python packages into .venv, Debian's Chromium for the browser tests and its PgBouncer
+# for the scale-out tests.
 # With DATABASE_URL set (CI), tests create their databases on that server; without it, on an embedded one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Chromium for the browser tests …" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+# PgBouncer for the scale-out tests (tests/scaleout/: the API through a real pooler in transaction mode).
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "Installing PgBouncer for the scale-out tests …" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
 fi
 
 # Test tools from npm (axe-core for the accessibility tests, Lighthouse for bench/pwa_budget.py), pinned by

@@ -193,6 +193,7 @@ def prod_env(env: pytest.MonkeyPatch) -> None:
     env.setenv("MPP_PUBLIC_URL", "https://mpp.example.go.id")
     env.setenv("MPP_SMS_URL", "https://sms.example.go.id/send")
     env.setenv("MPP_VAPID_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----")
+    env.setenv("MPP_METRICS_TOKEN", secrets.token_urlsafe(32))
     for name, value in (("URL", "https://registry.example.go.id"), ("CLIENT_ID", "mpp"), ("SECRET", "s")):
         env.setenv(f"MPP_REGISTRY_{name}", value)
 

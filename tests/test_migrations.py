@@ -20,6 +20,7 @@ MPP = str(Path(sys.executable).parent / "mpp")
 # Columns and objects that hand-written SQL migrations add on purpose (Piccolo cannot express them).
 RAW_COLUMNS = {
     ("catalogue_service", "search_vector"),
+    ("catalogue_service", "search_key"),  # the service's search group (catalogue migration 2026-12-06T11:21)
     # The writing transaction's id, read by the figures' consumer (xid8: Piccolo has no such column).
     ("applications_event", "xid"),
     ("queue_ticket_event", "xid"),

@@ -45,6 +45,7 @@ def prod(env: pytest.MonkeyPatch, public_url: str = "https://mpp.example.go.id")
         "MPP_REGISTRY_URL": "https://registry.example.go.id",
         "MPP_REGISTRY_CLIENT_ID": "mpp",
         "MPP_REGISTRY_SECRET": "s",
+        "MPP_METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     for name, value in values.items():
         env.setenv(name, value)

@@ -8,6 +8,7 @@ import logging
 import asyncpg
 
 from api.lib.periodic import run_every
+from api.outbox.retention import prune as prune_outbox
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 600
@@ -27,6 +28,8 @@ async def purge(conn: asyncpg.Connection) -> dict[str, int]:
     for name, sql in statements.items():
         result: str = await conn.execute(sql)
         counts[name] = int(result.split()[-1])
+    # Delivered outbox messages, in batches (api/outbox/retention.py).
+    counts.update(await prune_outbox(conn))
     # Not a purge, but the same rhythm: remind owners of documents about to expire.
     from api.wallet.service import mark_reminders
 

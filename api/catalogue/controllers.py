@@ -14,9 +14,9 @@ from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from api.catalogue import schemas, service, standards
 from api.catalogue.life_events import LifeEvent
-from api.catalogue.service import CatalogueRuntime, ServiceFilter
+from api.catalogue.service import ALL_REGIONS, DOCUMENT_TYPES, CatalogueRuntime, ServiceFilter
 from api.lib.auth import public
-from api.lib.db import connection
+from api.lib.db import replica_connection
 from api.lib.http import Page, PageSize, etag_response, language, ok
 
 RegionCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}$", description="BPS code of a kabupaten/kota")]
@@ -31,25 +31,42 @@ Query = Annotated[str | None, QueryParameter(max_length=200, description="Words 
 
 CATALOGUE_MAX_AGE = 300
 
+Scopes = Callable[[Any], frozenset[str]]
+EVERY_REGION = frozenset({ALL_REGIONS})
+
+
+def region_scope(region: str | None) -> Scopes:
+    """An answer about one region depends on it; one about every region on what all regions' lists show."""
+    scopes = frozenset({region}) if region else EVERY_REGION
+    return lambda _answer: scopes
+
+
+def _service_scope(answer: schemas.ServiceDetail) -> frozenset[str]:
+    # A service in full names its region's data and the document types it requires.
+    return frozenset({answer.region.code, DOCUMENT_TYPES})
+
 
 async def _answer(
     request: Request[Any, Any, Any],
     catalogue: CatalogueRuntime,
     name: str,
     query: Callable[..., Awaitable[Any]],
+    scopes: Scopes,
     /,
     **args: Any,
 ) -> Response[bytes]:
     """Answer ``query(conn, lang=<the caller's>, **args)`` from the catalogue cache, keyed by ``name``, the
-    language and ``args``; on a miss the query runs once, however many ask at the same time."""
+    language and ``args`` and emptied when one of ``scopes(answer)`` changes; on a miss the query runs once,
+    however many ask at the same time."""
     lang = language(request)
 
     async def compute() -> Any:
-        async with connection() as conn:
+        # The public catalogue may lag a little: the replica's (the listener waits for it before a new version).
+        async with replica_connection() as conn:
             return await query(conn, lang=lang, **args)
 
     key = (name, lang, *args.items())
-    answer = await catalogue.answers.get_or_compute(catalogue.index.version, key, compute)
+    answer = await catalogue.answers.get_or_compute(key, compute, scopes)
     return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
 
 
@@ -68,9 +85,12 @@ async def _search(
 ) -> Response[bytes]:
     """A cached search answer (``search`` is ``service.search_services`` or ``service.search_service_groups``)."""
     query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
-    # The index is not part of the key: the cache is already per catalogue version.
+    # The index is not part of the key: answers made with an older vocabulary go when it is reloaded.
     bound = functools.partial(search, index=catalogue.index)
-    return await _answer(request, catalogue, name, bound, query=query, filters=filters, page=page, page_size=page_size)
+    scopes = region_scope(filters.region)
+    return await _answer(
+        request, catalogue, name, bound, scopes, query=query, filters=filters, page=page, page_size=page_size
+    )
 
 
 class CatalogueController(Controller):
@@ -85,7 +105,7 @@ class CatalogueController(Controller):
         summary="The regions (kabupaten/kota) served",
     )
     async def list_regions(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
-        return await _answer(request, catalogue, "regions", service.list_regions)
+        return await _answer(request, catalogue, "regions", service.list_regions, region_scope(None))
 
     @get(
         "/regions/{code:str}",
@@ -96,7 +116,7 @@ class CatalogueController(Controller):
     async def get_region(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, code: RegionPath
     ) -> Response[bytes]:
-        return await _answer(request, catalogue, "region", service.get_region, code=code)
+        return await _answer(request, catalogue, "region", service.get_region, region_scope(code), code=code)
 
     @get(
         "/agencies",
@@ -107,7 +127,7 @@ class CatalogueController(Controller):
     async def list_agencies(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
     ) -> Response[bytes]:
-        return await _answer(request, catalogue, "agencies", service.list_agencies, region=region)
+        return await _answer(request, catalogue, "agencies", service.list_agencies, region_scope(region), region=region)
 
     @get(
         "/categories",
@@ -118,7 +138,9 @@ class CatalogueController(Controller):
     async def list_categories(
         self, request: Request[Any, Any, Any], catalogue: Catalogue, region: RegionCode = None
     ) -> Response[bytes]:
-        return await _answer(request, catalogue, "categories", service.list_categories, region=region)
+        return await _answer(
+            request, catalogue, "categories", service.list_categories, region_scope(region), region=region
+        )
 
     @get(
         "/document-types",
@@ -127,7 +149,9 @@ class CatalogueController(Controller):
         summary="Document types services require",
     )
     async def list_document_types(self, request: Request[Any, Any, Any], catalogue: Catalogue) -> Response[bytes]:
-        return await _answer(request, catalogue, "document-types", service.list_document_types)
+        return await _answer(
+            request, catalogue, "document-types", service.list_document_types, lambda _a: frozenset({DOCUMENT_TYPES})
+        )
 
     @get(
         "/services",
@@ -197,7 +221,7 @@ class CatalogueController(Controller):
         catalogue: Catalogue,
         service_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return await _answer(request, catalogue, "service", service.get_service, service_id=service_id)
+        return await _answer(request, catalogue, "service", service.get_service, _service_scope, service_id=service_id)
 
     @get(
         "/services/{service_id:uuid}/versions/{version:int}",
@@ -214,8 +238,14 @@ class CatalogueController(Controller):
         service_id: FromPath[uuid.UUID],
         version: Annotated[int, PathParameter(ge=1, le=1_000_000)],
     ) -> Response[bytes]:
-        # A published version never changes, but the names around it (agency, region, MPP) may: cached per
-        # catalogue version like every other answer here.
+        # A published version never changes, but the names around it (agency, region, MPP) may: emptied with its
+        # region's answers like every other answer about a service.
         return await _answer(
-            request, catalogue, "service-version", standards.published_version, service=service_id, version=version
+            request,
+            catalogue,
+            "service-version",
+            standards.published_version,
+            _service_scope,
+            service=service_id,
+            version=version,
         )

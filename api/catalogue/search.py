@@ -72,10 +72,19 @@ class Vocabulary:
     document_frequency: dict[str, int]
     services: int
     _sorted_surface: list[str] = field(default_factory=list, repr=False)
+    # stem → number of services in the search groups whose representative's vector contains it. Equal to
+    # ``document_frequency`` for a word every region's copy shares; far lower for a region's own words (its name).
+    group_frequency: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, surface: dict[str, str], document_frequency: dict[str, int], services: int) -> Vocabulary:
-        return cls(surface, document_frequency, services, sorted(surface))
+    def build(
+        cls,
+        surface: dict[str, str],
+        document_frequency: dict[str, int],
+        services: int,
+        group_frequency: dict[str, int] | None = None,
+    ) -> Vocabulary:
+        return cls(surface, document_frequency, services, sorted(surface), group_frequency or {})
 
     def is_common(self, stem: str) -> bool:
         return self.services > 0 and self.document_frequency.get(stem, 0) / self.services > COMMON_WORD_SHARE

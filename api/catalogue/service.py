@@ -13,15 +13,23 @@ import asyncpg
 from api.catalogue import schemas
 from api.catalogue.building import public_mpp
 from api.catalogue.life_events import LIFE_EVENTS
-from api.catalogue.search import SearchPlan, Vocabulary, plan
-from api.lib.cache import ResponseCache
+from api.catalogue.search import Vocabulary
+from api.catalogue.search_queries import CHANNEL_MATCHES as CHANNEL_MATCHES  # the search is part of this service
+from api.catalogue.search_queries import SUMMARY_COLUMNS, SearchIndex, summary
+from api.catalogue.search_queries import ServiceFilter as ServiceFilter
+from api.catalogue.search_queries import search_service_groups as search_service_groups
+from api.catalogue.search_queries import search_services as search_services
+from api.lib.cache import ScopedCache
 from api.lib.errors import NotFoundError
 from api.lib.http import Lang, pick, pick_opt
 from api.lib.listener import ChannelListener
 
 log = logging.getLogger(__name__)
 
-CHANNEL_MATCHES = {"online": ("online", "both"), "counter": ("counter", "both")}
+
+# The cache scope of what every region's lists show (a region's own answers are scoped by its code).
+ALL_REGIONS = "*"
+DOCUMENT_TYPES = "types"
 
 
 class CatalogueNotFoundError(NotFoundError):
@@ -34,281 +42,71 @@ _SURFACE_TEXTS = """
     s.name_id, array_to_string(s.keywords, ' '), s.name_en, a.short_name, replace(a.code, '_', ' '),
     s.description_id, s.output_id, a.name_id, s.description_en, s.output_en
 """
-# Every API process runs this on every catalogue change (each publish), so it must be cheap. Most texts are the
-# same in every region (a national standard is materialised into each), so each distinct text is parsed once:
-# 1,900 texts instead of 3,400 services' concatenations, ~35 ms instead of ~230 ms of PostgreSQL time, the same
-# words (texts are split on spaces anyway). Built from constants only (no user input).
+# Every API process runs this at start and after each catalogue change that reaches the search, so it must not grow
+# with the number of regions. A search group's services differ only by their region's names (its key is their texts
+# without them: migration 2026-12-06T11:21), so the words of every active service's texts are the words of the
+# groups' representatives plus those of the regions' names: ~1,200 groups and 514 regions at national size instead
+# of 82,000 services' texts (seconds). Each distinct text is parsed once. Built from constants only (no user input).
 VOCABULARY_SQL = f"""
 WITH surface AS (
     SELECT word FROM ts_stat($q$
         SELECT to_tsvector('simple', t) FROM (
             SELECT DISTINCT t
-            FROM catalogue_service s JOIN catalogue_agency a ON a.id = s.agency,
+            FROM catalogue_search_group g JOIN catalogue_service s ON s.id = g.service
+            JOIN catalogue_agency a ON a.id = s.agency,
                  unnest(ARRAY[{_SURFACE_TEXTS}]) AS t
-            WHERE s.active AND t IS NOT NULL
+            WHERE t IS NOT NULL
+            UNION
+            SELECT t FROM catalogue_region r, unnest(ARRAY[r.name, r.name_en, r.place]) AS t
+            WHERE EXISTS (SELECT 1 FROM catalogue_service s WHERE s.region = r.code AND s.active)
         ) texts
     $q$) WHERE word ~ '^[a-z0-9]+$'
 )
 SELECT word, (tsvector_to_array(to_tsvector('indonesian', word)))[1] AS stem FROM surface
 """
-FREQUENCY_SQL = "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM catalogue_service WHERE active')"
+# Per stem, how many services have it: the services of the groups whose representative has it, the words of the
+# representative's region's names aside (its copies in other regions have their own region's names instead), plus,
+# for a word of regions' names, those regions' services. ``in_groups`` (the first part) is what a search by group
+# can find; a word whose services are mostly in the second part is a region's own word.
+FREQUENCY_SQL = """
+WITH names AS (
+    SELECT r.code, tsvector_to_array(to_tsvector('indonesian', r.name || ' ' || r.name_en || ' ' || r.place)) AS words,
+           tsvector_to_array(to_tsvector('indonesian', r.name || ' ' || r.place)) AS own  -- as the agencies' names
+    FROM catalogue_region r
+), grouped AS (
+    SELECT w.lexeme AS word, sum(g.services) AS services
+    FROM catalogue_search_group g JOIN catalogue_service s ON s.id = g.service JOIN names n ON n.code = s.region,
+         unnest(g.search_vector) w
+    WHERE NOT w.lexeme = ANY(n.words)
+    GROUP BY w.lexeme
+), regional AS (
+    SELECT w AS word, sum(c.services) AS services
+    FROM (SELECT region, count(*) AS services FROM catalogue_service WHERE active GROUP BY region) c
+    JOIN names n ON n.code = c.region, unnest(n.own) w
+    GROUP BY w
+)
+SELECT coalesce(g.word, r.word) AS word, coalesce(g.services, 0) + coalesce(r.services, 0) AS services,
+       coalesce(g.services, 0) AS in_groups
+FROM grouped g FULL JOIN regional r ON r.word = g.word
+"""
 
 
 async def load_vocabulary(conn: asyncpg.Connection) -> Vocabulary:
     """Read the catalogue's words, their stems and how many services use each stem."""
     surface = {r["word"]: r["stem"] for r in await conn.fetch(VOCABULARY_SQL) if r["stem"]}
-    frequency = {r["word"]: r["ndoc"] for r in await conn.fetch(FREQUENCY_SQL)}
-    services = await conn.fetchval("SELECT count(*) FROM catalogue_service WHERE active")
-    return Vocabulary.build(surface, frequency, services)
-
-
-@dataclass
-class SearchIndex:
-    """The process's current vocabulary; replaced whole when the catalogue changes."""
-
-    vocabulary: Vocabulary
-    version: int
-
-    def plan(self, query: str, *, english: bool = False) -> SearchPlan:
-        return plan(query, self.vocabulary, english=english)
+    counts = await conn.fetch(FREQUENCY_SQL)
+    services = await conn.fetchval("SELECT coalesce(sum(services), 0) FROM catalogue_search_group")
+    return Vocabulary.build(
+        surface,
+        {r["word"]: int(r["services"]) for r in counts},
+        services,
+        {r["word"]: int(r["in_groups"]) for r in counts},
+    )
 
 
 async def load_index(conn: asyncpg.Connection) -> SearchIndex:
     version = await conn.fetchval("SELECT version FROM catalogue_version WHERE id = 1")
     return SearchIndex(vocabulary=await load_vocabulary(conn), version=version or 0)
-
-
-# --- queries --------------------------------------------------------------------------------------------
-
-_SUMMARY_COLUMNS = """
-    s.id, s.code, s.name_id, s.name_en, s.sla_days, s.fee, s.channels, s.categories,
-    a.code AS agency_code, a.name_id AS agency_name_id, a.name_en AS agency_name_en,
-    r.code AS region_code, r.name AS region_name, r.name_en AS region_name_en
-"""
-
-
-def _summary(row: asyncpg.Record, lang: Lang) -> schemas.ServiceSummary:
-    return schemas.ServiceSummary(
-        id=row["id"],
-        code=row["code"],
-        name=pick(lang, row["name_id"], row["name_en"]),
-        agency=schemas.Ref(code=row["agency_code"], name=pick(lang, row["agency_name_id"], row["agency_name_en"])),
-        region=schemas.Ref(code=row["region_code"], name=pick(lang, row["region_name"], row["region_name_en"])),
-        sla_days=row["sla_days"],
-        fee=row["fee"],
-        channels=row["channels"],
-        categories=list(row["categories"]),
-    )
-
-
-@dataclass(frozen=True)
-class ServiceFilter:
-    region: str | None = None
-    agency: str | None = None
-    category: str | None = None
-    channel: str | None = None
-    # Services by code: one service in every region that offers it (a group's ``codes``).
-    codes: tuple[str, ...] | None = None
-
-
-def _group(row: asyncpg.Record, lang: Lang) -> schemas.ServiceGroup:
-    """A row of ``_GROUPED_PAGE``: the group's best-ranked service stands for it."""
-    single = row["regions"] == 1
-    return schemas.ServiceGroup(
-        code=row["code"],
-        codes=list(row["codes"]),
-        name=pick(lang, row["name_id"], row["name_en"]),
-        agency=schemas.Ref(code=row["agency_code"], name=row["agency_short_name"]),
-        regions=row["regions"],
-        sla_days=row["min_sla_days"],
-        fee=row["min_fee"],
-        channels=row["channels"],
-        categories=list(row["categories"]),
-        id=row["id"] if single else None,
-        region=schemas.Ref(code=row["region_code"], name=pick(lang, row["region_name"], row["region_name_en"]))
-        if single
-        else None,
-    )
-
-
-# Rank and cut the page on the service table alone, then join names for the page's rows only.
-_PAGE = """
-    WITH page AS (
-        SELECT s.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order}) AS position
-        FROM catalogue_service s
-        JOIN catalogue_agency a ON a.id = s.agency
-        WHERE {where}
-        ORDER BY {order}
-        LIMIT {limit} OFFSET {offset}
-    )
-    SELECT {columns}, page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
-# The same ranking, one row per service as a citizen sees it: the same name from the same kind of agency is the
-# same service, whether the catalogue gives it one code everywhere ("akta-kelahiran") or a code per region for a
-# local regulation ("metro-izin-pendirian-sekolah-swasta"). A group is as good as its best-ranked member, which
-# stands for it; the page is cut on groups.
-_GROUPED_PAGE = """
-    WITH matched AS (
-        SELECT s.id, s.code, s.name_id, a.code AS agency_code, s.sla_days, s.fee,
-               row_number() OVER (ORDER BY {order}) AS position
-        FROM catalogue_service s
-        JOIN catalogue_agency a ON a.id = s.agency
-        WHERE {where}
-    ), grouped AS (
-        SELECT min(position) AS position, count(*) AS regions, array_agg(DISTINCT code ORDER BY code) AS codes,
-               min(sla_days) AS min_sla_days, min(fee) AS min_fee
-        FROM matched GROUP BY name_id, agency_code
-    ), page AS (
-        SELECT g.*, m.id, count(*) OVER () AS total
-        FROM grouped g JOIN matched m ON m.position = g.position
-        ORDER BY g.position
-        LIMIT {limit} OFFSET {offset}
-    )
-    SELECT {columns}, a.short_name AS agency_short_name, page.regions, page.codes, page.min_sla_days, page.min_fee,
-           page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
-
-
-@dataclass(frozen=True)
-class _Found:
-    rows: list[asyncpg.Record]
-    total: int
-    corrected: str | None
-
-
-async def search_services(
-    conn: asyncpg.Connection,
-    *,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-) -> schemas.ServiceList:
-    """Services matching the filters, ranked by relevance to ``query`` when there is one."""
-    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=False)
-    return schemas.ServiceList(
-        items=[_summary(r, lang) for r in found.rows],
-        total=found.total,
-        page=page,
-        page_size=page_size,
-        corrected_query=found.corrected,
-    )
-
-
-async def search_service_groups(
-    conn: asyncpg.Connection,
-    *,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-) -> schemas.ServiceGroupList:
-    """As ``search_services``, one row per service however many regions offer it, in the same order."""
-    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=True)
-    return schemas.ServiceGroupList(
-        items=[_group(r, lang) for r in found.rows],
-        total=found.total,
-        page=page,
-        page_size=page_size,
-        corrected_query=found.corrected,
-    )
-
-
-async def _search(
-    conn: asyncpg.Connection,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-    *,
-    grouped: bool,
-) -> _Found:
-    """The page's rows (of ``_PAGE`` or ``_GROUPED_PAGE``) and the total."""
-    # Long on purpose: it assembles one SQL statement, and the placeholder numbering (``arg``), the filters and
-    # the relaxed retry share local state; split up, that state would have to travel through every piece.
-    search = index.plan(query, english=lang == "en") if query and query.strip() else None
-    if search is not None and not search.must:
-        # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
-        return _Found(rows=[], total=0, corrected=None)
-    # Only the filters that are present go into the SQL: each combination is its own prepared statement, so
-    # PostgreSQL's generic plans (plan_cache_mode=auto) never have to cover "$1 IS NULL OR …".
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    where = ["s.active"]
-    if filters.region:
-        where.append(f"s.region = {arg(filters.region)}")
-    if filters.agency:
-        where.append(f"a.code = {arg(filters.agency)}")
-    if filters.category:
-        where.append(f"{arg(filters.category)} = ANY(s.categories)")
-    if filters.channel:
-        where.append(f"s.channels = ANY({arg(list(CHANNEL_MATCHES[filters.channel]))}::text[])")
-    if filters.codes:
-        where.append(f"s.code = ANY({arg(list(filters.codes))}::text[])")
-    limit, offset = arg(page_size), arg((page - 1) * page_size)
-    must_at = len(args)  # index of the query's must-match terms, retried relaxed below
-    if search is not None:
-        must, rank, named, phrases = (
-            arg(search.must),
-            arg(search.rank),
-            arg(search.named),
-            arg(list(search.phrases)),
-        )
-        where.append(f"s.search_vector @@ to_tsquery('simple', {must})")
-        # 1. the query is exactly one of the service's keywords (curated: what people call it);
-        # 2. the service is named after every required word;
-        # 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English
-        #    description, and words close together count more than words far apart);
-        # 4. the shorter name: the general service before its special cases.
-        order = (
-            f"({phrases}::text[] && s.keywords) DESC, (s.search_vector @@ to_tsquery('simple', {named})) DESC, "
-            f"ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', s.search_vector, to_tsquery('simple', {rank})) DESC, "
-            f"length(s.name_{lang}) ASC, s.name_{lang} ASC, s.region ASC"
-        )
-    else:
-        order = f"s.name_{lang} ASC, s.region ASC"
-    sql = (_GROUPED_PAGE if grouped else _PAGE).format(
-        order=order, where=" AND ".join(where), limit=limit, offset=offset, columns=_SUMMARY_COLUMNS
-    )
-    rows = await conn.fetch(sql, *args)
-    limit_at = must_at - 2  # LIMIT and OFFSET came just before the search terms
-    total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
-    if total == 0 and search is not None and search.relaxed != search.must:
-        # Every word must match, and together they match nothing: rank by any of them instead.
-        args[must_at] = search.relaxed
-        rows = await conn.fetch(sql, *args)
-        total = rows[0]["total"] if rows else await _count_beyond_last_page(conn, sql, args, limit_at)
-    return _Found(rows=list(rows), total=total, corrected=search.corrected if search else None)
-
-
-async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any], limit_at: int) -> int:
-    """Total for a page past the end (the window count is only on returned rows); ``limit_at``: LIMIT's index."""
-    if args[limit_at + 1] == 0:
-        return 0
-    count_args = list(args)
-    count_args[limit_at], count_args[limit_at + 1] = 1, 0
-    row = await conn.fetchrow(sql, *count_args)
-    return int(row["total"]) if row else 0
 
 
 async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lang) -> schemas.ServiceDetail:
@@ -323,7 +121,7 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
     """One active service in full, or None (for callers that answer a missing service in their own words)."""
     row = await conn.fetchrow(
         f"""
-        SELECT {_SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
+        SELECT {SUMMARY_COLUMNS}, s.description_id, s.description_en, s.fee_note_id, s.fee_note_en,
                s.legal_basis, s.procedure, s.form, s.output_id, s.output_en, s.agency AS agency_id, s.assurance,
                s.local_note_id, s.local_note_en,
                m.name AS mpp_name, m.address AS mpp_address, m.opening_hours,
@@ -348,9 +146,9 @@ async def find_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: La
            WHERE q.service = $1 ORDER BY q.position""",
         service_id,
     )
-    summary = _summary(row, lang)
+    found_summary = summary(row, lang)
     return schemas.ServiceDetail(
-        **{f: getattr(summary, f) for f in summary.__struct_fields__},
+        **{f: getattr(found_summary, f) for f in found_summary.__struct_fields__},
         description=pick(lang, row["description_id"], row["description_en"]),
         requirements=[
             schemas.Requirement(
@@ -564,8 +362,12 @@ async def business_licence(conn: asyncpg.Connection, service_id: uuid.UUID) -> B
 class CatalogueRuntime(ChannelListener):
     """Per-process catalogue state: the search index and cached answers, kept current.
 
-    The index reloads when PostgreSQL announces a catalogue change on ``catalogue_changed`` (the loop, its
-    reconnection and backoff: ``api.lib.listener``).
+    PostgreSQL says on ``catalogue_changed`` what a change touched (migration 2026-12-06T11:21): a region's code
+    empties that region's answers only; ``*`` (something every region's lists show) empties the all-regions answers
+    and reloads the vocabulary (from the search groups: its cost does not grow with the regions); ``types`` the
+    answers that name document types; an empty payload (TRUNCATE) everything; ``v<n>`` closes a statement: the
+    process now answers catalogue version n (see ``notified``). The loop, its reconnection and
+    backoff: ``api.lib.listener``; after a reconnection (notifications may have been lost) everything is reloaded.
     """
 
     channel = "catalogue_changed"
@@ -574,11 +376,73 @@ class CatalogueRuntime(ChannelListener):
     def __init__(self, dsn: str, *, cache_entries: int = 0) -> None:
         super().__init__(dsn)
         self.index = SearchIndex(vocabulary=Vocabulary.build({}, {}, 0), version=0)
-        # Encoded catalogue answers of the current version (emptied when the version moves).
-        self.answers = ResponseCache(cache_entries)
+        self.answers = ScopedCache(cache_entries)
+        self._reconnected = False
+        self._reload_wanted = False
+        self._reloading = False
+        self._statement: set[str] = set()  # scopes heard since the last version
+        self._pending: set[str] = set()  # scopes waiting for the next reload of the vocabulary
+        # The last catalogue version whose notices this process has acted on (tests wait for it).
+        self.heard = 0
+        self._heard_at_reload = 0
+
+    def notified(self, payload: str) -> None:
+        # A statement's scopes arrive first, then its version ("v42"). Its scopes are emptied at the version; when
+        # it changed what the vocabulary is made of ("*"; "" for everything), once the vocabulary is reloaded, so
+        # that no answer is made from the new rows with the old vocabulary and kept.
+        if payload.startswith("v") and payload[1:].isdigit():
+            version = int(payload[1:])
+            scopes, self._statement = self._statement, set()
+            if ALL_REGIONS in scopes:
+                self._pending |= scopes
+                self._reload_wanted = True
+            else:
+                self.answers.invalidate(scopes)
+            if self._reload_wanted or self._reloading:
+                self._heard_at_reload = max(self._heard_at_reload, version)
+                if self._reload_wanted:
+                    super().notified(payload)
+            else:
+                self.index.version = max(self.index.version, version)
+                self.heard = max(self.heard, version)
+        elif payload == "":  # TRUNCATE: no version follows
+            self._pending.add(payload)
+            self._reload_wanted = True
+            super().notified(payload)
+        else:
+            self._statement.add(payload)
+
+    def _empty_pending(self) -> None:
+        pending, self._pending = self._pending, set()
+        if "" in pending:
+            self.answers.clear()
+        else:
+            self.answers.invalidate(pending)
+
+    def disconnected(self) -> None:
+        self._reconnected = True
 
     async def reload(self, conn: asyncpg.Connection) -> None:
-        self.index = await load_index(conn)
+        # Notices heard while loading wait for the end of the load (their scopes are emptied then, or by the next
+        # load if one of them asks for it), so that nothing is made from new rows with the old vocabulary.
+        self._reload_wanted, self._reloading = False, True
+        covered, heard = set(self._pending), self._heard_at_reload
+        try:
+            self.index = await load_index(conn)
+        finally:
+            self._reloading = False
+        if self._reconnected or not self.heard:  # the first load, or notices lost while the connection was down
+            self._reconnected = False
+            self._pending, self._statement = set(), set()
+            self.answers.clear()
+            heard = max(self._heard_at_reload, self.index.version)  # all of it is in what was read
+        elif self._reload_wanted:  # another load follows: empty what this one covered
+            self._pending -= covered
+            self.answers.invalidate(covered) if "" not in covered else self.answers.clear()
+        else:
+            self._empty_pending()
+            heard = self._heard_at_reload
+        self.heard = max(self.heard, heard)
         log.info(
             "search index loaded: catalogue version %s, %s words",
             self.index.version,

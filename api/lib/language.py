@@ -11,7 +11,7 @@ Outside a request (the worker, the CLI) it is Indonesian, the country's language
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Literal
 
 Lang = Literal["id", "en"]
@@ -52,6 +52,16 @@ def pick_opt(lang: Lang, indonesian: str | None, english: str | None) -> str | N
     if indonesian is None:
         return english if lang == "en" else None
     return pick(lang, indonesian, english)
+
+
+def keep_accept_language(header: str) -> Token[str]:
+    """Keep a request's raw ``Accept-Language`` for ``current_language()`` (``api.lib.observe`` does it for every
+    request in the one middleware that reads the headers anyway); ``forget_accept_language`` with the token after."""
+    return _accept_language.set(header)
+
+
+def forget_accept_language(token: Token[str]) -> None:
+    _accept_language.reset(token)
 
 
 class LanguageMiddleware:

@@ -7,6 +7,11 @@ minute of silence is checked with a ``SELECT 1``. It works the same with one pro
 machines: PostgreSQL delivers the NOTIFY to every listener when the change commits. A subclass whose notifications
 say *what* changed (the queue's board: the region) overrides ``notified`` to act on the payload instead of
 reloading everything.
+
+The connection is the primary's own (``Database.dsn``: ``DATABASE_DIRECT_URL`` behind PgBouncer, whose transaction
+mode cannot hold a LISTEN). With a read replica, a notification is handed on only once the replica has replayed
+what the primary had written when it arrived (``api.lib.db.replica_caught_up``): what a reload then reads through
+the replica, and caches, is not older than the change announced.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import random
 from typing import ClassVar
 
 import asyncpg
+
+from api.lib import db
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +42,16 @@ class ChannelListener:
     # Spread of the reconnection delay (0.5: ±25 %), so that processes that lost the database together do not all
     # come back in the same instant.
     jitter: ClassVar[float] = 0.0
+    # With a read replica: how long a notification waits for the replica to replay the change it announces.
+    replica_wait_seconds: ClassVar[float] = 60.0
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        # Payloads heard but not handed on yet (waiting for the replica), and the task doing that.
+        self._heard: list[str] = []
+        self._handing_on: asyncio.Task[None] | None = None
 
     async def reload(self, conn: asyncpg.Connection) -> None:
         raise NotImplementedError
@@ -51,10 +63,37 @@ class ChannelListener:
     def disconnected(self) -> None:
         """The listening connection is gone (a reconnection follows); nothing to do unless a subclass says so."""
 
+    def _on_notify(self, payload: str) -> None:
+        if not db.has_replica():
+            self.notified(payload)
+            return
+        self._heard.append(payload)
+        if self._handing_on is None or self._handing_on.done():
+            self._handing_on = asyncio.create_task(self._hand_on(), name=f"{self.channel}-replica-wait")
+
+    async def _hand_on(self) -> None:
+        """Hand on what was heard once the replica has it; a burst shares the waits. Until then the process keeps
+        what it has (a reload now would cache the replica's older rows under the new version, for as long as that
+        version lasts); a replica still behind after ``replica_wait_seconds`` is an incident, logged, and the
+        notification goes on anyway."""
+        while self._heard:
+            # In the order heard: a subclass may read a sequence (the catalogue: scopes, then the version closing them).
+            batch, self._heard = self._heard, []
+            try:
+                await db.replica_caught_up(within=self.replica_wait_seconds)
+            except Exception as exc:  # the primary or the replica is unreachable: better a read now than none
+                log.warning("%s listener: replica position unknown: %s", self.channel, exc)
+            for payload in batch:
+                self.notified(payload)
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{self.channel}-listener")
 
     async def stop(self) -> None:
+        if self._handing_on is not None:
+            self._handing_on.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._handing_on
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -70,7 +109,7 @@ class ChannelListener:
                 conn = await asyncpg.connect(self.dsn, timeout=5, server_settings=settings)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(self.channel, lambda _c, _pid, _channel, payload: self.notified(payload))
+                await conn.add_listener(self.channel, lambda _c, _pid, _channel, payload: self._on_notify(payload))
                 await self.reload(conn)
                 delay = 0.5
                 while not lost.is_set():

@@ -22,7 +22,7 @@ import aiohttp
 import asyncpg
 from webpush import WebPush, WebPushSubscription
 
-from api.lib import retry
+from api.lib import metrics, retry
 from api.lib.sms import SmsError, SmsGateway
 from api.notifications.messages import MAX_PAYLOAD_BYTES, Text, needs_action, render, sms_text
 from api.notifications.vapid import Vapid
@@ -261,6 +261,7 @@ class Deliverer:
         delivered = [r for r in results if r.status is not None and 200 <= r.status < 300]
         gone = [r.subscription for r in results if r.status is None or r.status in (404, 410)]
         failed = [r.subscription for r in results if r.error is not None]
+        metrics.count_pushes(sent=len(delivered), gone=len(gone), failed=len(failed))
         if delivered:
             await conn.execute(
                 """INSERT INTO notifications_delivery (outbox, subscription, delivered_at)
@@ -338,7 +339,9 @@ class Deliverer:
                 await self.sms.send(phone, sms_text(text, self.public_url))
             except SmsError as exc:
                 outcome.errors.append(f"sms: {exc}")
+                metrics.count_deliveries("sms_failed")
                 return
+            metrics.count_deliveries("sms_sent")
             await conn.execute(
                 "INSERT INTO notifications_delivery (outbox, subscription, delivered_at) VALUES ($1, $2, now()) "
                 "ON CONFLICT DO NOTHING",

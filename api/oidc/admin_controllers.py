@@ -20,7 +20,13 @@ from api.lib.db import connection
 from api.lib.http import INT8_MAX, client_ip, required_revision, tagged
 from api.oidc import admin, service_admin
 from api.oidc.admin import OidcClient, OidcClientCreate, OidcClientCreated, OidcClientList, OidcClientSecret
-from api.oidc.service_admin import ServiceAccount, ServiceAccountCreate, ServiceAccountCreated, ServiceAccountList
+from api.oidc.service_admin import (
+    PublicKeys,
+    ServiceAccount,
+    ServiceAccountCreate,
+    ServiceAccountCreated,
+    ServiceAccountList,
+)
 
 ADMINS = allow(REGION_ADMIN, NATIONAL_ADMIN)
 IfMatch = Annotated[
@@ -134,8 +140,9 @@ class ServiceAccountAdminController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[ServiceAccountCreate],
     ) -> Response[ServiceAccountCreated]:
-        """Register an agency system (`name`, the `agency` it works for; a national admin names the `region`). The
-        answer carries its `clientId` and `clientSecret`, the secret shown only now (the server keeps its hash)."""
+        """Register an agency system (`name`, the `agency` it works for; a national admin names the `region`; preferably
+        its public keys, `jwks`, to sign its token requests). The answer carries its `clientId` and, for a system
+        without keys, its `clientSecret`, shown only now (the server keeps its hash)."""
         region = admin_region(principal, data.region)
         async with connection() as conn:
             created = await service_admin.create(conn, actor_of(request, principal), data, region=region)
@@ -155,6 +162,19 @@ class ServiceAccountAdminController(Controller):
         async with connection() as conn:
             secret = await service_admin.rotate_secret(conn, actor_of(request, principal), account_id)
         return Response(OidcClientSecret(client_secret=secret), headers=NO_STORE)
+
+    @put("/{account_id:uuid}/keys", operation_id="replaceServiceAccountKeys", opt=ADMINS)
+    async def replace_keys(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        account_id: AccountId,
+        data: JSONBody[PublicKeys],
+    ) -> ServiceAccount:
+        """Replace the system's public keys (a JWK Set); it then signs its token requests (private_key_jwt) and a
+        secret it had stops working. To rotate, list the new key beside the old one, then the new one alone."""
+        async with connection() as conn:
+            return await service_admin.replace_keys(conn, actor_of(request, principal), account_id, data)
 
     @post("/{account_id:uuid}/suspend", operation_id="suspendServiceAccount", opt=ADMINS, status_code=200)
     async def suspend(

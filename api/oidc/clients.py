@@ -91,13 +91,18 @@ def validated(settings: ClientSettings, *, allow_http_hosts: frozenset[str] = fr
     if not settings.redirect_uris or len(settings.redirect_uris) > MAX_REDIRECT_URIS:
         raise InvalidClientSettingsError("redirectUris", f"A client needs 1 to {MAX_REDIRECT_URIS} redirect URIs.")
     redirects = tuple(check_redirect_uri(u, allow_http_hosts=allow_http_hosts) for u in settings.redirect_uris)
+    if len(settings.post_logout_redirect_uris) > MAX_REDIRECT_URIS:
+        raise InvalidClientSettingsError(
+            "postLogoutRedirectUris", f"A client has at most {MAX_REDIRECT_URIS} post-logout redirect URIs."
+        )
     post_logout = tuple(
         check_redirect_uri(u, allow_http_hosts=allow_http_hosts, field="postLogoutRedirectUris")
         for u in settings.post_logout_redirect_uris
     )
     unknown = [s for s in settings.scopes if s not in SCOPES]
-    if unknown:
-        raise InvalidClientSettingsError("scopes", f"Unknown scope: {unknown[0]}. Known: {' '.join(SCOPES)}.")
+    if unknown or len(settings.scopes) > 2 * len(SCOPES):
+        what = f"Unknown scope: {unknown[0]}." if unknown else "Too many scopes."
+        raise InvalidClientSettingsError("scopes", f"{what} Known: {' '.join(SCOPES)}.")
     scopes = tuple(s for s in SCOPES if s in settings.scopes or s == "openid")
     backchannel = settings.backchannel_logout_uri or None
     if backchannel is not None:

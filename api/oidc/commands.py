@@ -94,19 +94,33 @@ def service_accounts() -> None:
 @click.option("--agency", required=True, help="Agency code, e.g. DPMPTSP")
 @click.option("--region", required=True, help="Region BPS code, e.g. 3302")
 @click.option("--name", required=True, help="The system's name: it appears in citizens' access logs")
-def service_accounts_create(agency: str, region: str, name: str) -> None:
-    """Register an agency system; prints its client_id and client_secret as JSON (last line). The token endpoint
-    (discovery's token_endpoint) gives it an access token with grant_type=client_credentials, accepted by the
-    officer routes for that agency and region only. The secret is shown once."""
+@click.option(
+    "--jwks-file",
+    type=click.File("r"),
+    default=None,
+    help="The system's public keys (a JWK Set, JSON): it signs its token requests (private_key_jwt), no secret",
+)
+def service_accounts_create(agency: str, region: str, name: str, jwks_file: Any) -> None:
+    """Register an agency system; prints its client_id (and, without --jwks-file, its client_secret) as JSON (last
+    line). The token endpoint (discovery's token_endpoint) gives it an access token with
+    grant_type=client_credentials, accepted by the officer routes for that agency and region only. A secret is
+    shown once; with --jwks-file (preferred) there is none: the system signs a client assertion with its key."""
     import asyncpg
 
     from api.lib.errors import DomainError
     from api.oidc import service_accounts as accounts
 
+    try:
+        jwks = json.load(jwks_file) if jwks_file is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--jwks-file") from exc
+
     async def work(dsn: str) -> dict[str, Any]:
         conn = await asyncpg.connect(dsn)
         try:
-            row, secret = await accounts.create(conn, name=name, agency=agency, region=region, created_by=None)
+            row, secret = await accounts.create(
+                conn, name=name, agency=agency, region=region, created_by=None, jwks=jwks
+            )
         except DomainError as exc:
             raise click.ClickException(exc.detail) from exc
         finally:
@@ -117,11 +131,12 @@ def service_accounts_create(agency: str, region: str, name: str) -> None:
             "region": row["region"],
             "agency": agency.upper(),
             "client_id": row["client_id"],
-            "client_secret": secret,
+            **({"client_secret": secret} if secret else {"token_endpoint_auth_method": "private_key_jwt"}),
         }
 
     from api.cli import _with_database  # the command's module is loaded by api.cli itself
 
     result = asyncio.run(_with_database(work))
-    click.echo(f"Service account {result['name']!r} registered. Its secret is shown only now.")
+    shown = "Its secret is shown only now." if "client_secret" in result else "It signs with its key: no secret."
+    click.echo(f"Service account {result['name']!r} registered. {shown}")
     click.echo(json.dumps(result))

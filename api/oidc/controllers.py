@@ -19,7 +19,7 @@ from api.lib.auth import CITIZEN, Principal, allow, authenticate, public
 from api.lib.db import connection
 from api.lib.errors import DomainError
 from api.lib.http import client_ip
-from api.oidc import grants, schemas, service, tokens
+from api.oidc import client_keys, grants, schemas, service, tokens
 from api.oidc.clients import SCOPES
 from api.oidc.service import Provider
 
@@ -75,7 +75,8 @@ def discovery_document(issuer: str) -> dict[str, Any]:
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", client_keys.METHOD],
+        "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGORITHMS),
         "scopes_supported": list(SCOPES),
         "claims_supported": [
             "sub",
@@ -184,7 +185,7 @@ class SsoController(Controller):
     ) -> Response[schemas.PendingRequest]:
         """Who asks, for what, and what I already allowed it."""
         async with connection() as conn:
-            found = await service.pending_request(conn, request_id, principal.id)
+            found = await service.pending_request(conn, request_id, principal.id, auth_time=principal.auth_time)
         return Response(msgspec.convert(found, schemas.PendingRequest, from_attributes=False), headers=NO_STORE)
 
     @post(

@@ -21,6 +21,9 @@ class PendingRequest(Struct):
     nik_unavailable: bool = False
     # "none": the system asked that nothing be shown (prompt=none); the PWA answers without a screen.
     prompt: str | None = None
+    # The system asked for a fresh sign-in (prompt=login, or max_age shorter than this session's): the PWA has the
+    # citizen sign in again before the decision (which is refused until then).
+    reauthenticate: bool = False
 
 
 class SignInDecision(Input):

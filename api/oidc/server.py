@@ -4,7 +4,8 @@ Authlib's server is synchronous and calls back for what it needs (the client, th
 behind asyncpg, so the service (``service.py``) reads everything a request can need *first*, in a handful of
 statements, and hands Authlib a ``Prefetched`` bundle; the callbacks below only look in it and note what Authlib
 wants saved (a new code, a new token pair), which the service then writes. Authlib thus does the protocol —
-parameter checks, client authentication (``client_secret_basic``/``client_secret_post``), exact redirect URI
+parameter checks, client authentication (``client_secret_basic``/``client_secret_post``, and ``private_key_jwt``
+for service accounts registered with keys: ``client_keys.py``), exact redirect URI
 matching, PKCE, scope checks, token generation, the ID token with ``nonce``/``at_hash``/``auth_time``, and every
 error answer in RFC 6749's shape — and we do the storage, without a thread per request.
 
@@ -35,6 +36,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 
+from api.oidc import client_keys
 from api.oidc.clients import SCOPES, secret_matches
 
 ACCESS_SECONDS = 600
@@ -73,6 +75,9 @@ class Client(ClientMixin):  # type: ignore[misc]
         return secret_matches(bytes(self.row["secret_hash"]), client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        # A client registered with public keys signs its requests (private_key_jwt) and has no usable secret.
+        if self.row["jwks"]:
+            return method == client_keys.METHOD
         return method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
@@ -217,7 +222,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
     it made is then replaced by one of our own access tokens (``service_accounts.issue``), so that the officer
     routes accept it through the same checks as an officer's."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post", client_keys.METHOD]
 
 
 class S256Only(CodeChallenge):  # type: ignore[misc]
@@ -284,6 +289,7 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(AuthorizationCodeGrant, [S256Only(required=True), OpenIDCodeExtension(require_nonce=False)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
+        self.register_client_auth_method(client_keys.METHOD, client_keys.PrivateKeyJwt())
 
     def query_client(self, client_id: str) -> Client | None:
         client = current().client
@@ -344,7 +350,9 @@ def request_for(method: str, uri: str, values: dict[str, str], headers: dict[str
 
 def client_id_of(values: dict[str, str], authorization: str | None) -> str | None:
     """The client a token request names, read the way Authlib will (Basic credentials win over the form), so that
-    its row can be fetched first."""
+    its row can be fetched first. A signed assertion names its client in ``sub`` (``client_id`` is optional)."""
+    if client_keys.is_assertion(values):
+        return values.get("client_id") or client_keys.unverified_subject(values)
     if authorization and authorization[:6].lower() == "basic ":
         try:
             decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()

@@ -4,6 +4,7 @@ endpoint, userinfo. No HTTP types here; the controllers map ``Answer`` and the d
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -80,6 +81,15 @@ class RequestNotFoundError(DomainError):
     detail = "This sign-in request is unknown, expired (10 minutes) or already answered. Start again from the service."
 
 
+class SignInAgainError(DomainError):
+    """The system asked for a fresh sign-in (prompt=login or max_age) and this session's is older. 403, not 401: the
+    session is valid (a 401 tells the PWA its session has ended)."""
+
+    status = 403
+    code = "oidc_sign_in_again"
+    detail = "This service asks you to sign in again before it lets you in."
+
+
 class ClientUnavailableError(DomainError):
     status = 409
     code = "oidc_client_suspended"
@@ -145,6 +155,8 @@ async def start_authorization(conn: asyncpg.Connection, provider: Provider, valu
         return location
     if "openid" not in values.get("scope", "").split():
         return _error_redirect(values, "invalid_scope", "This provider signs people in: the scope must have openid.")
+    if values.get("max_age") is not None and _max_age(values) is None:
+        return _error_redirect(values, "invalid_request", "max_age is a number of seconds.")
     request_id = await conn.fetchval(
         "INSERT INTO oidc_request (id, kind, client, params, expires_at) "
         "VALUES (gen_random_uuid(), 'authorize', $1, $2::jsonb, now() + make_interval(mins => $3)) RETURNING id",
@@ -162,7 +174,9 @@ def _error_redirect(values: dict[str, str], error: str, description: str) -> str
     return values["redirect_uri"] + ("&" if "?" in values["redirect_uri"] else "?") + urlencode(params)
 
 
-async def pending_request(conn: asyncpg.Connection, request_id: uuid.UUID, account: uuid.UUID) -> dict[str, Any]:
+async def pending_request(
+    conn: asyncpg.Connection, request_id: uuid.UUID, account: uuid.UUID, *, auth_time: int
+) -> dict[str, Any]:
     """What the consent screen shows: who asks, for what, and what this citizen already allowed it. The first
     citizen to open a request holds it: another citizen who has its id learns nothing (404)."""
     await conn.execute(
@@ -171,7 +185,7 @@ async def pending_request(conn: asyncpg.Connection, request_id: uuid.UUID, accou
         account,
     )
     row = await conn.fetchrow(
-        """SELECT r.params, c.client_id, c.name, c.logo_url, c.sector, c.scopes AS allowed, c.status,
+        """SELECT r.params, r.created_at, c.client_id, c.name, c.logo_url, c.sector, c.scopes AS allowed, c.status,
                   s.scopes AS consented, s.granted_at
            FROM oidc_request r JOIN oidc_client c ON c.id = r.client
            LEFT JOIN oidc_consent s ON s.client = c.id AND s.account = $2 AND s.revoked_at IS NULL
@@ -199,7 +213,24 @@ async def pending_request(conn: asyncpg.Connection, request_id: uuid.UUID, accou
         "grantedAt": row["granted_at"].isoformat() if row["granted_at"] else None,
         "nikUnavailable": "nik" in asked and (identity is None or identity.nik is None),
         "prompt": _prompt(params),
+        "reauthenticate": must_sign_in_again(params, row["created_at"], auth_time),
     }
+
+
+def _max_age(params: dict[str, str]) -> int | None:
+    raw = params.get("max_age")
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+
+
+def must_sign_in_again(params: dict[str, str], asked_at: dt.datetime, auth_time: int) -> bool:
+    """OIDC Core §3.1.2.1: ``prompt=login`` asks for a sign-in made after the request came, ``max_age`` for one at
+    most that many seconds old; the citizen's PWA session may be older than either."""
+    signed_in = dt.datetime.fromtimestamp(auth_time, dt.UTC)
+    # auth_time counts whole seconds (OIDC Core §2): a sign-in in the request's own second counts as after it.
+    if "login" in params.get("prompt", "").split() and signed_in < asked_at.replace(microsecond=0):
+        return True
+    max_age = _max_age(params)
+    return max_age is not None and dt.datetime.now(dt.UTC) - signed_in > dt.timedelta(seconds=max_age)
 
 
 def _prompt(params: dict[str, str]) -> str | None:
@@ -256,13 +287,16 @@ async def decide(
     async with conn.transaction():
         taken = await conn.fetchrow(
             "UPDATE oidc_request SET used_at = now(), account = $2 WHERE id = $1 AND kind = 'authorize' "
-            "AND used_at IS NULL AND expires_at > now() AND (account IS NULL OR account = $2) RETURNING params, client",
+            "AND used_at IS NULL AND expires_at > now() AND (account IS NULL OR account = $2) "
+            "RETURNING params, client, created_at",
             request_id,
             who.account,
         )
         if taken is None:
             raise RequestNotFoundError
         values: dict[str, str] = json.loads(taken["params"])
+        if approve and must_sign_in_again(values, taken["created_at"], who.auth_time):
+            raise SignInAgainError  # the transaction is rolled back: the request waits for the new sign-in
         row = await conn.fetchrow("SELECT * FROM oidc_client WHERE id = $1", taken["client"])
         if row is None or row["status"] != "active":
             raise ClientUnavailableError

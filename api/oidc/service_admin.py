@@ -44,6 +44,8 @@ class ServiceAccount(Struct):
     secret_rotated_at: dt.datetime
     # When it last took a token (None: never).
     last_token_at: dt.datetime | None
+    # The kids of its public keys: a system with keys signs its token requests (private_key_jwt), without a secret.
+    keys: list[str] = msgspec.field(default_factory=list)
 
 
 class ServiceAccountList(Struct):
@@ -51,9 +53,16 @@ class ServiceAccountList(Struct):
 
 
 class ServiceAccountCreated(ServiceAccount):
-    """A new service account with its secret: shown this once, the server keeps only its hash."""
+    """A new service account with its secret (none when registered with keys): shown this once, the server keeps only
+    its hash."""
 
     client_secret: str = ""
+
+
+class PublicKeys(Input):
+    """A system's public keys as a JWK Set (RFC 7517): RSA ≥ 2048 bits or EC P-256, each with a kid."""
+
+    keys: Annotated[list[dict[str, object]], msgspec.Meta(min_length=1, max_length=5)]
 
 
 class ServiceAccountCreate(Input):
@@ -63,6 +72,8 @@ class ServiceAccountCreate(Input):
     name: Name
     agency: AgencyCode
     region: RegionCode | None = None
+    # Preferred: the system's public keys; it then signs its token requests and is given no secret.
+    jwks: PublicKeys | None = None
 
 
 class SessionsEnder(Protocol):
@@ -73,6 +84,7 @@ class SessionsEnder(Protocol):
 
 _READ = """
 SELECT c.id, c.client_id, c.name, ag.code AS agency, c.region, c.status, c.created_at, c.secret_rotated_at,
+       coalesce(ARRAY(SELECT k->>'kid' FROM jsonb_array_elements(c.jwks->'keys') k), '{}') AS keys,
        (SELECT max(s.created_at) FROM auth_session s
         WHERE s.account = c.account AND s.user_agent = 'service:' || c.client_id) AS last_token_at
 FROM oidc_client c
@@ -105,17 +117,29 @@ async def create(
     if region is None:
         raise InvalidClientSettingsError("region", "A service account works in one region: name it.")
     async with conn.transaction():
+        jwks = msgspec.to_builtins(data.jwks) if data.jwks is not None else None
         row, secret = await service_accounts.create(
-            conn, name=data.name, agency=data.agency, region=region, created_by=actor.id
+            conn, name=data.name, agency=data.agency, region=region, created_by=actor.id, jwks=jwks
         )
         found = await get_account(conn, scope=actor.scope, account=row["id"])
-    return ServiceAccountCreated(**msgspec.structs.asdict(found), client_secret=secret)
+    return ServiceAccountCreated(**msgspec.structs.asdict(found), client_secret=secret or "")
 
 
 async def rotate_secret(conn: asyncpg.Connection, actor: Actor, account: uuid.UUID) -> str:
-    """A new secret; the old one stops working at once (its next token request is refused)."""
+    """A new secret; the old one stops working at once (its next token request is refused). A system that signs
+    with keys has no secret to rotate: its keys are replaced instead."""
+    if (await get_account(conn, scope=actor.scope, account=account)).keys:
+        raise InvalidClientSettingsError("jwks", "This system signs with its keys and has no secret: replace its keys.")
     _row, secret = await admin.rotate_kind(conn, actor, account, kind="service")
     return secret
+
+
+async def replace_keys(conn: asyncpg.Connection, actor: Actor, account: uuid.UUID, data: PublicKeys) -> ServiceAccount:
+    """Register a system's new public keys (all of them: keep the old key listed until the system has switched)."""
+    async with conn.transaction():
+        await get_account(conn, scope=actor.scope, account=account)
+        await service_accounts.replace_keys(conn, account, msgspec.to_builtins(data), actor=actor.id)
+        return await get_account(conn, scope=actor.scope, account=account)
 
 
 async def suspend(

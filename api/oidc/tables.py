@@ -35,6 +35,9 @@ class Client(Table, tablename="oidc_client"):
     # acting as ``account``: an officer account of one agency in one region, named after the system.
     kind = Varchar(length=8, null=False, default="rp")
     account = ForeignKey(references=Account, null=True, default=None)
+    # A service account's public keys (a JWK Set): when set, it authenticates with private_key_jwt only (RFC 7523),
+    # so no shared secret exists that could be copied out of its configuration.
+    jwks = JSONB(null=True, default=None)
     created_at = Timestamptz(null=False, default=TimestamptzNow())
     created_by = UUID(null=True, default=None)
     updated_at = Timestamptz(null=False, default=TimestamptzNow())
@@ -104,3 +107,12 @@ class Token(Table, tablename="oidc_token"):
     revoked_at = Timestamptz(null=True, default=None)
     # When the clients this token's session signed into were told of its end (back-channel logout): once only.
     logged_out_at = Timestamptz(null=True, default=None)
+
+
+class Assertion(Table, tablename="oidc_assertion"):
+    """The ``jti`` of each client assertion spent (RFC 7523 §3: a JWT ID is used once), kept until the assertion
+    expires; assertions may live at most five minutes, so this stays small."""
+
+    client = ForeignKey(references=Client, null=False)
+    jti_hash = Bytea(primary_key=True)
+    expires_at = Timestamptz(null=False, index=True)

@@ -17,8 +17,8 @@ import asyncpg
 from api.accounts.service import Identity, identity_for_release, identity_from_row, identity_sql
 from api.audit.service import record
 from api.lib.errors import DomainError
+from api.oidc import client_keys, service_accounts
 from api.oidc import server as protocol
-from api.oidc import service_accounts
 from api.oidc.clients import secret_hash, secret_matches
 from api.oidc.service import Provider, code_hash
 from api.oidc.subjects import pairwise_sid, pairwise_sub
@@ -190,12 +190,17 @@ async def exchange(
     req = protocol.request_for("POST", provider.issuer + "/oidc/token", values, headers)
     status, body, answer_headers = protocol.run(bundle, lambda s: s.create_token_response(req))
     if bundle.saved_token is not None and client is not None:
+        if client_keys.is_assertion(values) and not await client_keys.spend_jti(conn, client["id"], values):
+            return protocol.Answer(400, _REPLAYED, {"Cache-Control": "no-store"})
         if grant_type == "client_credentials":
             assert provider.service_sessions is not None, "the API process passes auth's session starter"
             body = await service_accounts.issue(conn, provider.service_sessions, client, ip=ip)
         else:
             await _save_pair(conn, client, bundle)
     return protocol.Answer(status, body, answer_headers)
+
+
+_REPLAYED = {"error": "invalid_client", "error_description": "This client assertion (its jti) was used before."}
 
 
 async def _save_pair(conn: asyncpg.Connection, client: asyncpg.Record, bundle: protocol.Prefetched) -> None:

@@ -36,6 +36,9 @@ class Difference(Struct):
 class DifferenceList(Struct):
     items: list[Difference]
     total: int
+    # When the last daily reconciliation finished (every region's, one run): None while none has. An empty list
+    # then means "checked, none found", not "never checked".
+    last_run_at: dt.datetime | None = None
 
 
 class PushedStatus(msgspec.Struct, frozen=True):

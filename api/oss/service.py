@@ -150,7 +150,8 @@ async def inquire_nib(oss: Oss | None, nib: str) -> schemas.NibInfo:
 
 
 async def list_differences(conn: asyncpg.Connection, *, region: str | None, limit: int) -> schemas.DifferenceList:
-    """The newest differences the reconciliation found (a region's, or every region's for a national admin)."""
+    """The newest differences the reconciliation found (a region's, or every region's for a national admin), and when
+    the last run finished."""
     rows = await conn.fetch(
         """SELECT d.id, d.run, d.licence, l.number, d.region, l.service_code, d.ours, d.theirs, d.found_at
            FROM oss_difference d JOIN oss_licence l ON l.id = d.licence
@@ -160,4 +161,5 @@ async def list_differences(conn: asyncpg.Connection, *, region: str | None, limi
         limit,
     )
     items = [schemas.Difference(**dict(r)) for r in rows]
-    return schemas.DifferenceList(items=items, total=len(items))
+    last_run_at = await conn.fetchval("SELECT max(finished_at) FROM oss_run")
+    return schemas.DifferenceList(items=items, total=len(items), last_run_at=last_run_at)

@@ -17,7 +17,7 @@ from litestar.response import Stream
 from api.catalogue.service import region_exists
 from api.config import BoardSettings
 from api.lib.auth import public
-from api.lib.db import connection
+from api.lib.db import connection, replica_connection
 from api.lib.errors import NotFoundError
 from api.lib.http import client_ip, language
 from api.queue import board
@@ -44,7 +44,8 @@ async def board_lifespan(app: Litestar) -> AsyncIterator[None]:
     limits: BoardSettings = app.state.settings.board
     hub = BoardHub(
         app.state.database.dsn,
-        connection,
+        # Public boards read the replica when there is one (the hub's NOTIFY waits for it to replay the call).
+        replica_connection,
         max_streams=limits.max_streams,
         max_per_ip=limits.max_streams_per_ip,
         heartbeat=float(limits.heartbeat_seconds),

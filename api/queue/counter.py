@@ -24,6 +24,7 @@ import asyncpg
 
 from api.audit.service import record
 from api.feedback import surveys as feedback
+from api.lib import metrics
 from api.lib.errors import FieldError
 from api.lib.language import Lang, pick
 from api.lib.staff import Officer
@@ -382,6 +383,7 @@ async def call_next(
     if called is None:
         return None
     await queries.announce_board(conn, called["region"])
+    metrics.QUEUE_WAIT.observe((now - called["issued_at"]).total_seconds())
     return officer_ticket(called, now, lang)
 
 

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.lib.auth import NATIONAL_ADMIN, REGION_ADMIN, SUPERVISOR, Principal, allow, public
-from api.lib.db import connection
+from api.lib.db import connection, replica_connection
 from api.lib.errors import DomainError, FieldError
 from api.lib.http import client_ip, language, pick
 from api.stats import definitions
@@ -122,7 +122,7 @@ class StatsController(Controller):
         admins: their region and what is in it; national admins: everything."""
         first, last = _day(start, "from"), _day(end, "to")
         lang = language(request)
-        async with connection() as conn:
+        async with replica_connection() as conn:  # dashboards may lag a little
             unit = await resolve(conn, unit_scope, viewer=_viewer(principal), lang=lang)
             report = await figures(conn, scope=unit, start=first, end=last, grain=grain, language=lang)
         if format == "csv":
@@ -141,7 +141,7 @@ class StatsController(Controller):
     ) -> Response[Ranking]:
         """Every region (or province) with its figures, ranked by one figure, best first."""
         first, last = _day(start, "from"), _day(end, "to")
-        async with connection() as conn:
+        async with replica_connection() as conn:
             found = await ranking(conn, level=level, figure=figure, start=first, end=last, language=language(request))
         if format == "csv":
             return _csv(ranking_csv(found), _file_name("ranking", level, figure, start, end))

@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Final, Literal
 
+import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
@@ -24,7 +26,7 @@ from litestar.params import FromPath, QueryParameter
 
 from api.config import Settings
 from api.lib.auth import Principal, public
-from api.lib.db import connection
+from api.lib.db import connection, replica_connection
 from api.lib.errors import NotFoundError
 from api.lib.http import language
 from api.stats import evidence, evidence_pdf, open_data_jobs, open_data_store
@@ -61,17 +63,33 @@ def _answer(request: Request[Any, Any, Any], body: bytes, etag: str, media_type:
     return Response(content=body, media_type=media_type, headers=headers)
 
 
+# A read of one release on a connection: its package, or one of its files.
+Read = Callable[[asyncpg.Connection, str], Awaitable[Any]]
+
+
 def _options(request: Request[Any, Any, Any]) -> Any:
     settings: Settings = request.app.state.settings
     return settings.open_data
 
 
+async def _read_release(request: Request[Any, Any, Any], version: str | None, read: Read) -> tuple[str, Any]:
+    """``read(conn, release)`` of the named release, or of the latest: on the replica (releases never change), else
+    on the primary, which makes the first release when there is none yet (or the replica has not replayed it)."""
+    async with replica_connection() as conn:
+        release = version or await open_data_store.latest_version(conn)
+        found = await read(conn, release) if release else None
+    if found is None and version is None:
+        async with connection() as conn:
+            release = await open_data_jobs.ensure_release(conn, _options(request))
+            found = await read(conn, release)
+    return release or "", found
+
+
 async def _package(request: Request[Any, Any, Any], version: str | None) -> Response[bytes]:
-    async with connection() as conn:
-        latest = version is None
-        if version is None:
-            version = await open_data_jobs.ensure_release(conn, _options(request))
-        package = await open_data_store.fetch_package(conn, version) if _VERSION.match(version) else None
+    latest = version is None
+    if version is not None and not _VERSION.match(version):
+        raise OpenDataNotFoundError()
+    version, package = await _read_release(request, version, open_data_store.fetch_package)
     if package is None:
         raise OpenDataNotFoundError()
     if latest:
@@ -86,9 +104,10 @@ async def _file(request: Request[Any, Any, Any], version: str | None, file: str)
     match = _FILE.match(file)
     if match is None or (version is not None and not _VERSION.match(version)):
         raise OpenDataNotFoundError()
-    async with connection() as conn:
-        release = version or await open_data_jobs.ensure_release(conn, _options(request))
-        found = await open_data_store.fetch_file(conn, release, match.group(1))
+    name = match.group(1)
+    _, found = await _read_release(
+        request, version, lambda conn, release: open_data_store.fetch_file(conn, release, name)
+    )
     if found is None:
         raise OpenDataNotFoundError()
     cache = RELEASE_CACHE if version else LATEST_CACHE
@@ -134,7 +153,7 @@ class PublicStatsController(Controller):
         """An MPP building's last months and its services (standard version, SLA, figures): aggregates only, small
         counts suppressed (null, and named in ``suppressed``)."""
         settings: Settings = state.settings
-        async with connection() as conn:
+        async with replica_connection() as conn:
             found = await public_mpp(
                 conn,
                 mpp_id=mpp_id,

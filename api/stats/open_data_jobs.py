@@ -1,8 +1,10 @@
 """The daily open data release: made at a set local hour (WIB), and at once when none exists yet, so that
 ``/open-data/datapackage.json`` answers from the first start (CONTRACT.md).
 
-Any number of API and worker processes on any number of machines run this: one session-level advisory lock makes
-exactly one of them build a given day's release; the others skip (the periodic job) or wait for it (the first
+Any number of API and worker processes on any number of machines run this: one transaction-level advisory lock
+(held by the transaction that builds and stores the release, so that it works through PgBouncer in transaction mode,
+where a session lock would stay on whichever server session took it) makes exactly one of them build a given day's
+release; the others skip (the periodic job) or wait for it (the first
 request before any release exists), then find it stored. The version is the release's local date, so a release
 made twice the same day is refused by its primary key anyway.
 """
@@ -54,15 +56,13 @@ async def release_if_due(conn: asyncpg.Connection, options: OpenDataSettings, no
     now = now or dt.datetime.now(dt.UTC)
     if not due(await open_data_store.latest_version(conn), now, options):
         return ""
-    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
-        return ""
-    try:
+    async with conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_KEY):
+            return ""
         # Checked again under the lock: another process may have released it since.
         if not due(await open_data_store.latest_version(conn), now, options):
             return ""
         return await _build_and_save(conn, options, now)
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
 
 
 async def ensure_release(conn: asyncpg.Connection, options: OpenDataSettings) -> str:
@@ -71,12 +71,10 @@ async def ensure_release(conn: asyncpg.Connection, options: OpenDataSettings) ->
     latest = await open_data_store.latest_version(conn)
     if latest is not None:
         return latest
-    await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
-    try:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
         latest = await open_data_store.latest_version(conn)
         return latest or await _build_and_save(conn, options, dt.datetime.now(dt.UTC))
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
 
 
 async def run_forever(dsn: str, stop: asyncio.Event, options: OpenDataSettings) -> None:

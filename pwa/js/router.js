@@ -67,6 +67,10 @@ export const routes = [
   { pattern: '/admin/staff', load: () => import('./views/admin/staff.js'), access: 'admin', title: 'titleAdminStaff' },
   { pattern: '/admin/sso', load: () => import('./views/admin/sso.js'), access: 'admin', title: 'titleAdminSso' },
   { pattern: '/admin/sso/:id', load: () => import('./views/admin/sso.js'), access: 'admin', title: 'titleAdminSso' },
+  // Integrations (issue 20): agencies' webhook endpoints with their dead deliveries, and the OSS reconciliation's
+  // differences.
+  { pattern: '/admin/webhooks', load: () => import('./views/admin/webhooks.js'), access: 'admin', title: 'titleAdminWebhooks' },
+  { pattern: '/admin/oss', load: () => import('./views/admin/oss.js'), access: 'admin', title: 'titleAdminOss' },
   { pattern: '/admin/notifications', load: () => import('./views/admin/notifications.js'), access: 'admin', title: 'titleAdminFailed' },
   { pattern: '/admin/services', load: () => import('./views/admin/services.js'), access: 'admin', title: 'titleAdminServices' },
   { pattern: '/admin/services/:id', load: () => import('./views/admin/service.js'), access: 'admin', title: 'titleAdminService' },

@@ -1,19 +1,25 @@
 """Service accounts from admin mode, at 360×740, in Indonesian: a region admin opens the "Akun layanan" tab of the
 single sign-on screen, is told which field is missing, creates an account for an agency of their region and is shown
 its secret once (copy buttons, warning) — a secret the token endpoint accepts — then gives it a new secret, suspends it
-(the token endpoint refuses it) and resumes it, each after a confirmation.
+(the token endpoint refuses it) and resumes it, each after a confirmation. A system registered with its public key
+(private_key_jwt) is given no secret, and its keys are replaced from its card.
 
 Real server, real API, Debian's Chromium; screenshot docs/screenshots/admin-service-accounts.png.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
+import uuid
 from collections.abc import Callable
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.a11y import axe_violations, describe
@@ -123,4 +129,71 @@ def test_a_region_admin_creates_rotates_and_suspends_a_service_account(
     # A reload keeps the tab.
     page.reload()
     expect(page.locator(".adm-svc", has_text=name)).to_be_visible(timeout=20_000)
+    assert errors == []
+
+
+def key_status(pwa_server: PwaServer, client_id: str, key: ECKey) -> int:
+    """A client_credentials request signed with ``key`` (private_key_jwt), made with joserfc as an agency would."""
+    with pwa_server.api() as api:
+        audience = api.get("/.well-known/openid-configuration").json()["token_endpoint"]
+        now = int(time.time())
+        claims = {"iss": client_id, "sub": client_id, "aud": audience, "jti": uuid.uuid4().hex, "exp": now + 60}
+        signed = jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
+        answer = api.post(
+            "/oidc/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": signed,
+            },
+        )
+    return answer.status_code
+
+
+def test_a_service_account_registered_with_its_public_key(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext]
+) -> None:
+    """Registered with a pasted JWK Set: no secret is shown (only the client id), the card lists the key's kid, the
+    system's signed request is accepted; a pasted private key or non-JSON is refused beside the field; the keys are
+    replaced from the card, after which the old key is refused."""
+    tokens = pwa_server.staff_sign_in("region_admin", region=REGION)
+    page = phone(viewport=VIEWPORT, bypass_csp=True).new_page()
+    errors = watch_errors(page)
+    pwa_server.open_signed_in(page, tokens, "/admin/sso?tab=service")
+    form = page.locator("#adm-svc-form")
+    expect(form).to_be_visible(timeout=20_000)
+    old = ECKey.generate_key("P-256", parameters={"kid": f"siak-{os.getpid()}-a"})
+    name = f"SIAK berkunci {os.getpid()}"
+    form.get_by_label("Nama sistem").fill(name)
+    form.get_by_label("Instansi").select_option(AGENCY)
+    keys = form.get_by_label("Kunci publik sistem (disarankan)")
+    keys.fill("bukan json")
+    form.get_by_role("button", name="Buat akun layanan").click()
+    expect(page.locator("#adm-svc-new-jwks-error")).to_contain_text("Ini bukan JWK Set")
+    keys.fill(json.dumps({"keys": [old.as_dict(private=True)]}))
+    form.get_by_role("button", name="Buat akun layanan").click()
+    expect(page.locator("#adm-svc-new-jwks-error")).to_be_visible()
+    keys.fill(json.dumps({"keys": [old.as_dict(private=False)]}))
+    form.get_by_role("button", name="Buat akun layanan").click()
+    panel = page.locator("#adm-svc-secret")
+    expect(panel).to_contain_text("tidak ada rahasia untuk disalin")
+    expect(page.locator("#adm-svc-client-secret")).to_have_count(0)
+    client_id = page.locator("#adm-svc-client-id").inner_text().strip()
+    assert key_status(pwa_server, client_id, old) == 200
+    fits(page, "registered with keys")
+    panel.get_by_role("button", name="Sudah saya simpan").click()
+    card = page.locator(".adm-svc", has_text=name)
+    expect(card).to_contain_text(f"Masuk dengan kunci: {old.kid}")
+    expect(card.get_by_role("button", name="Buat rahasia baru")).to_have_count(0)
+
+    new = ECKey.generate_key("P-256", parameters={"kid": f"siak-{os.getpid()}-b"})
+    card.get_by_role("button", name="Ganti kunci").click()
+    card.get_by_label("Kunci publik sistem (disarankan)").fill(json.dumps({"keys": [new.as_dict(private=False)]}))
+    fits(page, "replace keys")
+    card.get_by_role("button", name="Simpan kunci").click()
+    card = page.locator(".adm-svc", has_text=name)
+    expect(card).to_contain_text(f"Masuk dengan kunci: {new.kid}")
+    assert key_status(pwa_server, client_id, old) == 400
+    assert key_status(pwa_server, client_id, new) == 200
+    pwa_server.screenshot(page, "admin-service-account-keys")
     assert errors == []

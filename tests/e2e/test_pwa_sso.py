@@ -332,3 +332,57 @@ def test_signing_out_from_a_system_ends_the_session_here_and_goes_back(
     again = system.wait_for_arrival(page, 2)
     assert again["state"] == ["bye2"], again
     assert errors == []
+
+
+def age_sign_in(pwa_server: PwaServer, mobile: str) -> None:
+    """As if this citizen had signed in here an hour ago (the app's start-up refresh then carries that time)."""
+
+    async def age() -> None:
+        conn = await asyncpg.connect(pwa_server.database_url)
+        try:
+            await conn.execute(
+                "UPDATE auth_session SET auth_time = now() - interval '1 hour' "
+                "WHERE account = (SELECT id FROM accounts_account WHERE phone = $1)",
+                mobile,
+            )
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, age()).result()
+
+
+def test_a_system_asking_for_a_fresh_sign_in_gets_one(
+    pwa_server: PwaServer, phone: Callable[..., BrowserContext]
+) -> None:
+    """prompt=login from a citizen signed in an hour ago: the PWA says the system asks for a new sign-in, the sign-in
+    screen ("Masuk ulang") has their number ready, and after the code they are back on the request and let in."""
+    system = AgencySystem(pwa_server, f"Layanan Perizinan {os.getpid()}")
+    tokens = pwa_server.sign_in()
+    mobile = tokens["phone"]
+    age_sign_in(pwa_server, mobile)
+    forget_minute_limit(pwa_server, mobile)
+    page = phone(viewport=VIEWPORT, bypass_csp=True).new_page()
+    errors = watch_errors(page)
+    system.listen(page)
+    open_settled(pwa_server, page, tokens)
+
+    page.goto(system.authorize_url(pwa_server, state="again", prompt="login"))
+    expect(page.get_by_role("heading", level=1, name=f"{system.name} meminta Anda masuk ulang")).to_be_visible(
+        timeout=20_000
+    )
+    fits(page, "sign in again")
+    pwa_server.screenshot(page, "citizen-sso-sign-in-again")
+    page.get_by_role("link", name="Masuk ulang").click()
+    expect(page.get_by_role("heading", level=1, name="Masuk ulang")).to_be_visible()
+    expect(page.get_by_label("Nomor HP")).not_to_have_value("")
+    sent = pwa_server.code_count(mobile)
+    page.get_by_role("button", name="Kirim kode").click()
+    page.get_by_label("Kode dari SMS").fill(pwa_server.last_code(mobile, after=sent))
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    heading = page.get_by_role("heading", level=1, name=f"{system.name} ingin memakai akun MPP Digital Anda")
+    expect(heading).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Izinkan").click()
+    arrived = system.wait_for_arrival(page, 1)
+    assert arrived["state"] == ["again"] and arrived["code"], arrived
+    assert errors == []

@@ -469,6 +469,10 @@ def test_admin_screens_fit_the_phone(
         ("#/admin/building", "admin-building"),
         ("#/admin/calendar", "admin-calendar"),
         ("#/admin/transfer", "admin-transfer"),
+        ("#/admin/webhooks", "admin-webhooks"),
+        ("#/admin/webhooks?tab=dead", "admin-webhooks-dead"),
+        ("#/admin/oss", "admin-oss"),
+        # Last: the queue settings' service is opened next.
         ("#/admin/queue", "admin-queue"),
     ):
         visit(page, path)

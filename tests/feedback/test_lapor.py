@@ -428,6 +428,7 @@ def test_production_wants_https_and_a_url_when_required(env: pytest.MonkeyPatch)
     env.setenv("MPP_SMS_URL", "https://sms.example.go.id/send")
     env.setenv("MPP_MASTER_KEYS", dump_master_keys(MasterKeys(MasterKey.generate())))
     env.setenv("MPP_VAPID_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----")
+    env.setenv("MPP_METRICS_TOKEN", secrets.token_urlsafe(32))
     for name, value in (("URL", "https://registry.example.go.id"), ("CLIENT_ID", "mpp"), ("SECRET", "s")):
         env.setenv(f"MPP_REGISTRY_{name}", value)
     assert not _load().lapor.enabled  # not required: a deployment may start before its LAPOR! agreement

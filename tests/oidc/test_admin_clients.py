@@ -297,3 +297,38 @@ async def test_hostile_settings_are_refused_with_the_field_named(
         headers=if_match(admin, created["revision"]),
     )
     assert changed.status_code == 422 and changed.json()["errors"][0]["field"] == "redirectUris"
+
+
+async def test_the_id_token_algorithm_is_chosen_per_client(
+    client: httpx.AsyncClient, db: asyncpg.Connection, app: Litestar
+) -> None:
+    """RS256 unless the admin chooses ES256 (id_token_signed_response_alg); the change is audited; anything else is
+    refused with the field named."""
+    admin = await create_region_admin(db, app, region=REGION)
+    created = await register(client, admin, name="Sistem ES256")
+    assert created["idTokenAlg"] == "RS256"
+    changed = await client.put(
+        f"{BASE}/{created['id']}",
+        json=settings(name="Sistem ES256", idTokenAlg="ES256"),
+        headers=if_match(admin, created["revision"]),
+    )
+    assert changed.status_code == 200 and changed.json()["idTokenAlg"] == "ES256", changed.text
+    assert await db.fetchval("SELECT id_token_alg FROM oidc_client WHERE id = $1", uuid.UUID(created["id"])) == "ES256"
+    assert trail_changes(await trail(db, created["id"]))["idTokenAlg"] == ["RS256", "ES256"]
+    for alg in ("HS256", "none", "", 256):
+        refused = await client.post(BASE, json=settings(idTokenAlg=alg), headers=bearer(admin))
+        assert refused.status_code in (400, 422), refused.text
+        assert "idTokenAlg" in refused.text, refused.text
+
+
+def trail_changes(entries: list[tuple[str, uuid.UUID, dict[str, Any]]]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for action, _actor, detail in entries:
+        if action == "oidc.client_updated":
+            changed.update({_camel(k): v for k, v in detail["changed"].items()})
+    return changed
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -8,6 +8,7 @@ run by hand, and "later" is made by moving a message's ``next_attempt_at`` to no
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import secrets
 import uuid
@@ -277,6 +278,9 @@ async def test_reconciliation_reports_a_planted_difference_to_the_region_admin(
     assert listed.status_code == 200, listed.text
     [item] = [i for i in listed.json()["items"] if i["licence"] == planted["id"]]
     assert (item["ours"], item["theirs"], item["region"], item["number"]) == ("50", "90", REGION, planted["number"])
+    # When the last run finished: the admin's screen tells "checked, none found" from "never checked".
+    last = await db.fetchval("SELECT max(finished_at) FROM oss_run")
+    assert last is not None and dt.datetime.fromisoformat(listed.json()["lastRunAt"]) == last
     other = await client.get("/api/v1/admin/oss/differences", params={"region": "3171"}, headers=bearer(admin))
     assert other.status_code == 404
 

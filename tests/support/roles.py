@@ -43,6 +43,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/admin/oidc/service-accounts"): {"region_admin", "national_admin"},
     ("GET", "/api/v1/admin/oidc/service-accounts/{}"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/oidc/service-accounts/{}/secret"): {"region_admin", "national_admin"},
+    ("PUT", "/api/v1/admin/oidc/service-accounts/{}/keys"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/oidc/service-accounts/{}/suspend"): {"region_admin", "national_admin"},
     ("POST", "/api/v1/admin/oidc/service-accounts/{}/resume"): {"region_admin", "national_admin"},
     # signed webhooks to agencies' systems (api/webhooks)

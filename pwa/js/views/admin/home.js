@@ -1,6 +1,6 @@
 // The admin home: what an admin can do here, each a link to its screen (services, building, calendar, staff,
-// kiosks, import/export, failed notifications). It says which region the admin manages, so a national admin
-// knows they see every region.
+// kiosks, the integrations — single sign-on, webhooks, OSS differences — side by side, import/export, failed
+// notifications). It says which region the admin manages, so a national admin knows they see every region.
 import { t } from '../../i18n.js';
 import { h } from '../../lib/dom.js';
 import * as session from '../../session.js';
@@ -24,6 +24,8 @@ export default async function render($main) {
     ['#/admin/staff', t('adminStaffTitle'), t('adminStaffIntro')],
     ['#/admin/kiosks', t('adminKiosksTitle'), isRegionAdmin() ? t('adminKiosksIntro') : t('adminKiosksIntroNational')],
     ['#/admin/sso', t('adminSsoTitle'), t('adminSsoIntro')],
+    ['#/admin/webhooks', t('adminWhTitle'), t('adminWhHomeIntro')],
+    ['#/admin/oss', t('adminOssTitle'), t('adminOssHomeIntro')],
     ['#/admin/transfer', t('adminTransferTitle'), t('adminTransferIntro')],
     ['#/admin/notifications', t('adminFailedTitle'), t('adminFailedIntro')],
   ];

@@ -19,11 +19,11 @@ import { agenciesOf, lastSignIn } from './staff/shared.js';
  * @typedef {{ id: string, clientId: string, name: string, logoUrl: string | null, sector: string,
  *   region: string | null, redirectUris: string[], postLogoutRedirectUris: string[], scopes: string[],
  *   backchannelLogoutUri: string | null, status: 'active' | 'suspended', createdAt: string, updatedAt: string,
- *   secretRotatedAt: string, revision: number, clientSecret?: string }} Client
+ *   secretRotatedAt: string, revision: number, idTokenAlg?: string, clientSecret?: string }} Client
  * @typedef {HTMLElement & { $input: HTMLInputElement, $error: HTMLElement }} Field
  * @typedef {{ id: string, clientId: string, name: string, agency: string | null, region: string | null,
  *   status: 'active' | 'suspended', createdAt: string, secretRotatedAt: string, lastTokenAt: string | null,
- *   clientSecret?: string }} ServiceAccount
+ *   keys?: string[], clientSecret?: string }} ServiceAccount
  */
 
 const BASE = '/api/v1/admin/oidc/clients';
@@ -31,7 +31,7 @@ const SERVICE = '/api/v1/admin/oidc/service-accounts';
 // What a system may ask for, in the order the server keeps them; `openid` (the sign-in itself) is always on.
 const SCOPES = ['openid', 'profile', 'phone', 'nik', 'assurance', 'offline_access'];
 // The body's fields the server may name in a 422, and the form field each belongs to.
-const FIELDS = ['name', 'logoUrl', 'sector', 'region', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'backchannelLogoutUri'];
+const FIELDS = ['name', 'logoUrl', 'sector', 'region', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'backchannelLogoutUri', 'idTokenAlg'];
 
 /** @param {Client} client */
 const ifMatch = (client) => ({ 'If-Match': `"${client.revision}"` });
@@ -180,6 +180,8 @@ function clientForm({ shared, client, onSaved, onCancel }) {
     ...[...shared.regions].map(([code, name]) => h('option', { value: code, selected: client?.region === code }, [`${name} (${code})`])),
   ]));
   add('region', $region);
+  // id_token_signed_response_alg: RS256 is what every OpenID Connect library verifies; ES256 only if the system asks.
+  add('idTokenAlg', h('select', {}, ['RS256', 'ES256'].map((alg) => h('option', { value: alg, selected: (client?.idTokenAlg || 'RS256') === alg }, [t(`adminSsoAlg_${alg}`)]))), true);
   const $scopeError = h('p', { class: 'error', id: `${prefix}-scopes-error`, role: 'alert', hidden: true });
   const boxes = SCOPES.map((scope) => /** @type {HTMLInputElement} */ (h('input', {
     type: 'checkbox', value: scope, checked: scope === 'openid' || (client ? client.scopes.includes(scope) : scope === 'profile'),
@@ -195,7 +197,7 @@ function clientForm({ shared, client, onSaved, onCancel }) {
   const $form = /** @type {HTMLFormElement} */ (h('form', { class: 'card adm-sso-form', 'aria-labelledby': `${prefix}-title`, novalidate: true }, [
     h('h2', { id: `${prefix}-title` }, [client ? t('adminSsoEdit') : t('adminSsoNew')]),
     fields.name, fields.logoUrl, isRegionAdmin() ? '' : fields.region, fields.redirectUris, $scopes, fields.sector,
-    fields.backchannelLogoutUri, fields.postLogoutRedirectUris, $formError,
+    fields.backchannelLogoutUri, fields.postLogoutRedirectUris, fields.idTokenAlg, $formError,
     h('div', { class: 'adm-actions' }, [$save, onCancel ? h('button', { type: 'button', class: 'secondary', onclick: onCancel }, [t('adminCancel')]) : '']),
   ]));
   $form.addEventListener('submit', async (event) => {
@@ -211,6 +213,7 @@ function clientForm({ shared, client, onSaved, onCancel }) {
       postLogoutRedirectUris: lines(fields.postLogoutRedirectUris.$input.value),
       scopes: boxes.filter(($box) => $box.checked).map(($box) => $box.value),
       backchannelLogoutUri: fields.backchannelLogoutUri.$input.value.trim() || null,
+      idTokenAlg: fields.idTokenAlg.$input.value,
       ...(isRegionAdmin() ? {} : { region: $region.value || null }),
     };
     if (!body.name) { fail('name'); return; }
@@ -280,6 +283,7 @@ async function detail($main, id, shared) {
         ...fact('adminSsoField_redirectUris', many(client.redirectUris)),
         ...fact('adminSsoField_postLogoutRedirectUris', many(client.postLogoutRedirectUris)),
         ...fact('adminSsoField_backchannelLogoutUri', [client.backchannelLogoutUri || t('adminSsoNone')]),
+        ...fact('adminSsoField_idTokenAlg', [t(`adminSsoAlg_${client.idTokenAlg || 'RS256'}`)]),
         ...fact('adminSsoCreatedAt', [formatDate(client.createdAt, true)]),
         ...fact('adminSsoSecretRotatedAt', [formatDate(client.secretRotatedAt, true)]),
       ]),
@@ -353,7 +357,10 @@ async function serviceAccounts($panel, shared) {
     $status,
     $secret,
     h('section', { 'aria-labelledby': 'adm-svc-list-title' }, [h('h2', { id: 'adm-svc-list-title', tabindex: '-1' }, [t('adminSvcList')]), $list]),
-    serviceForm(shared, async (created) => { showSecret($secret, created, created.clientSecret || '', 'adm-svc'); await load(); }),
+    serviceForm(shared, async (created) => {
+      if (created.clientSecret) showSecret($secret, created, created.clientSecret, 'adm-svc'); else showKeyed($secret, created);
+      await load();
+    }),
   );
   await load();
 
@@ -370,14 +377,18 @@ async function serviceAccounts($panel, shared) {
   /** @param {ServiceAccount} account */
   function card(account) {
     const active = account.status === 'active';
+    const keys = account.keys || []; // left out of the answer when there are none
     return h('li', { class: 'card adm-sso adm-svc', 'data-id': account.id, 'data-status': account.status }, [
       h('h3', {}, [account.name]),
       h('p', {}, [badge(account)]),
       h('p', { class: 'meta' }, [[account.agency || '', shared.regionText(account.region)].filter(Boolean).join(' · ')]),
       h('p', { class: 'meta' }, [t('adminSsoClientId'), ': ', h('code', { class: 'adm-svc-id' }, [account.clientId])]),
       h('p', { class: 'meta' }, [account.lastTokenAt ? t('adminSvcLastToken', { when: lastSignIn(account.lastTokenAt) }) : t('adminSvcNeverUsed')]),
+      keys.length ? h('p', { class: 'meta adm-svc-keys' }, [t('adminSvcKeys', { kids: keys.join(', ') })]) : '',
       h('div', { class: 'adm-actions' }, [
-        h('button', { type: 'button', class: 'secondary', onclick: () => rotate(account) }, [t('adminSsoRotate')]),
+        keys.length
+          ? h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', onclick: (/** @type {Event} */ e) => keysForm(account, /** @type {HTMLElement} */ (e.currentTarget)) }, [t('adminSvcReplaceKeys')])
+          : h('button', { type: 'button', class: 'secondary', onclick: () => rotate(account) }, [t('adminSsoRotate')]),
         active
           ? h('button', { type: 'button', class: 'danger', onclick: () => setStatus(account, 'suspend') }, [t('adminSsoSuspend')])
           : h('button', { type: 'button', onclick: () => setStatus(account, 'resume') }, [t('adminSsoResume')]),
@@ -396,6 +407,32 @@ async function serviceAccounts($panel, shared) {
     } catch (error) {
       $status.textContent = problemText(error);
     }
+  }
+
+  /** The system's new public keys, pasted as a JWK Set, under its card. @param {ServiceAccount} account @param {HTMLElement} $button */
+  function keysForm(account, $button) {
+    const $card = /** @type {HTMLElement} */ ($button.closest('li'));
+    const $old = $card.querySelector('form');
+    $button.setAttribute('aria-expanded', String(!$old));
+    if ($old) { $old.remove(); return; }
+    const $keys = jwksField(`adm-svc-keys-${account.id}`);
+    const $form = h('form', { class: 'adm-svc-keys-form', novalidate: true }, [$keys, h('div', { class: 'adm-actions' }, [h('button', { type: 'submit' }, [t('adminSvcSaveKeys')])])]);
+    $form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const jwks = readJwks($keys);
+      if (!jwks) return;
+      try {
+        await put(`${SERVICE}/${account.id}/keys`, jwks);
+        const text = t('adminSvcKeysReplaced_done', { name: account.name });
+        $status.textContent = text;
+        toast(text);
+        await load();
+      } catch (error) {
+        setError(/** @type {Field} */ ($keys), problemText(error));
+      }
+    });
+    $card.append($form);
+    $keys.$input.focus();
   }
 
   /** @param {ServiceAccount} account @param {'suspend' | 'resume'} action */
@@ -436,12 +473,13 @@ function serviceForm(shared, onCreated) {
     name: /** @type {Field} */ (field({ id: 'adm-svc-new-name', label: t('adminSsoField_name'), hint: t('adminSvcHint_name'), input: $name })),
     region: /** @type {Field} */ (field({ id: 'adm-svc-new-region', label: t('adminSsoField_region'), input: $region })),
     agency: /** @type {Field} */ (field({ id: 'adm-svc-new-agency', label: t('adminSvcField_agency'), input: $agency })),
+    jwks: jwksField('adm-svc-new-jwks'),
   };
   const $save = h('button', { type: 'submit' }, [t('adminSvcCreate')]);
   const $formError = h('p', { class: 'error', role: 'alert', hidden: true });
   const $form = /** @type {HTMLFormElement} */ (h('form', { class: 'card adm-sso-form', id: 'adm-svc-form', 'aria-labelledby': 'adm-svc-new-title', novalidate: true }, [
     h('h2', { id: 'adm-svc-new-title' }, [t('adminSvcNew')]),
-    fields.name, own ? '' : fields.region, fields.agency, $formError,
+    fields.name, own ? '' : fields.region, fields.agency, fields.jwks, $formError,
     h('div', { class: 'adm-actions' }, [$save]),
   ]));
   const region = () => own || $region.value;
@@ -472,6 +510,11 @@ function serviceForm(shared, onCreated) {
     if (!body.name) { fail('name'); return; }
     if (!own && !body.region) { fail('region'); return; }
     if (!body.agency) { fail('agency'); return; }
+    if (fields.jwks.$input.value.trim()) {
+      const jwks = readJwks(fields.jwks);
+      if (!jwks) return;
+      Object.assign(body, { jwks });
+    }
     $save.setAttribute('disabled', '');
     try {
       /** @type {ServiceAccount} */
@@ -480,7 +523,8 @@ function serviceForm(shared, onCreated) {
       await onCreated(created);
     } catch (error) {
       const named = error instanceof ApiError && Array.isArray(error.problem.errors) ? error.problem.errors[0]?.field : '';
-      if (['name', 'agency', 'region'].includes(named)) fail(named);
+      if (named === 'jwks') setError(fields.jwks, problemText(error));
+      else if (['name', 'agency', 'region'].includes(named)) fail(named);
       else { $formError.textContent = problemText(error); $formError.hidden = false; }
     } finally {
       $save.removeAttribute('disabled');
@@ -493,4 +537,44 @@ function serviceForm(shared, onCreated) {
     setError(fields[name], t(name === 'name' ? 'adminSsoBad_name' : `adminSvcBad_${name}`));
     fields[name].$input.focus();
   }
+}
+
+/**
+ * The optional public keys of a system (a JWK Set, pasted): with them it signs its token requests and has no secret.
+ * @param {string} id
+ * @returns {Field}
+ */
+function jwksField(id) {
+  const $input = h('textarea', { rows: '4', autocomplete: 'off', spellcheck: 'false', class: 'adm-jwks' });
+  return /** @type {Field} */ (field({ id, label: t('adminSvcField_jwks'), hint: t('adminSvcHint_jwks'), input: /** @type {HTMLInputElement} */ ($input) }));
+}
+
+/** The pasted JWK Set, or null after saying on the field why it is not one. @param {Field} $field */
+function readJwks($field) {
+  setError($field, '');
+  try {
+    const value = JSON.parse($field.$input.value);
+    if (value && Array.isArray(value.keys) && value.keys.length) return value;
+  } catch {
+    // Not JSON: said below.
+  }
+  setError($field, t('adminSvcBad_jwks'));
+  $field.$input.focus();
+  return null;
+}
+
+/** A system registered with its keys: its client id to copy, and no secret. @param {HTMLElement} $slot @param {ServiceAccount} account */
+function showKeyed($slot, account) {
+  const $id = h('code', { class: 'adm-secret', id: 'adm-svc-client-id' }, [account.clientId]);
+  const $title = h('h2', { id: 'adm-svc-secret-title', tabindex: '-1' }, [t('adminSsoSecretTitle', { name: account.name })]);
+  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': 'adm-svc-secret-title' }, [
+    $title,
+    h('p', {}, [t('adminSvcKeyedText')]),
+    h('p', { class: 'adm-label' }, [t('adminSsoClientId')]), $id,
+    h('div', { class: 'adm-actions' }, [
+      copyButton(account.clientId, t('adminSsoCopyId'), $id),
+      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
+    ]),
+  ]));
+  $title.focus();
 }

@@ -72,14 +72,16 @@ export default async function render($main, ctx) {
   rememberEnrolmentCode(ctx.query.get('enrol'));
   if (session.kind() === 'kiosk') { go('/kiosk'); return; }
   if (session.scope() === 'mfa') return passkeyStep($main);
-  if (session.signedIn()) { go(session.kind() === 'staff' ? session.home() : next); return; }
+  // Asked by an agency's system (prompt=login, max_age): a citizen already signed in here proves it again.
+  const again = ctx.query.get('again') === '1' && session.kind() === 'citizen';
+  if (session.signedIn() && !again) { go(session.kind() === 'staff' ? session.home() : next); return; }
 
   /** @type {number} */
   let timer = 0;
   // The national identity provider, when this site has one (404 otherwise): asked once, while the form shows.
   /** @type {Promise<{ name: string } | null>} */
   const national = api('/api/v1/auth/national', { auth: false }).catch(() => null);
-  const $h1 = h('h1', {}, [t('signinTitle')]);
+  const $h1 = h('h1', {}, [t(again ? 'signinAgainTitle' : 'signinTitle')]);
   const $step = h('div', { id: 'signin-step' });
   $main.append($h1, $step);
 
@@ -118,6 +120,7 @@ export default async function render($main, ctx) {
     const children = [$form];
     // Opened from an enrolment link: say what it is for, so that a new officer knows what comes next.
     if (enrolmentCode()) children.unshift(h('p', { class: 'card', id: 'signin-enrol-intro' }, [t('signinEnrolLinkIntro')]));
+    if (again) children.unshift(h('p', { class: 'card', id: 'signin-again-intro' }, [t('signinAgainIntro')]));
     if (passkeysSupported()) {
       const $error = formError('signin-passkey-error');
       const $button = h('button', { type: 'button', class: 'secondary', id: 'signin-passkey' }, [t('signinWithPasskey')]);
@@ -232,7 +235,7 @@ export default async function render($main, ctx) {
     $h1.focus();
   };
 
-  phoneStep();
+  phoneStep(again ? session.me()?.phone ?? '' : '');
   return () => clearInterval(timer);
 }
 

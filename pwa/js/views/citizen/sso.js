@@ -17,7 +17,7 @@ import * as session from '../../session.js';
  * @typedef {'openid' | 'profile' | 'phone' | 'nik' | 'assurance' | 'offline_access'} Scope
  * @typedef {{ clientId: string, name: string, logoUrl?: string | null, sector?: string | null }} RequestClient
  * @typedef {{ id: string, client: RequestClient, scopes: Scope[], newScopes: Scope[], grantedAt?: string | null,
- *   nikUnavailable?: boolean, prompt?: string | null }} SignInRequest
+ *   nikUnavailable?: boolean, prompt?: string | null, reauthenticate?: boolean }} SignInRequest
  */
 
 /** The order in which scopes are listed, whatever order an answer gives them in. */
@@ -80,6 +80,26 @@ export default async function render($main, ctx) {
       $error.hidden = false;
       for (const $b of $main.querySelectorAll('button')) $b.removeAttribute('disabled');
     }
+  }
+
+  // The system wants a fresh sign-in (prompt=login, max_age): silently impossible under prompt=none; else ask.
+  if (request.reauthenticate) {
+    if (request.prompt === 'none') {
+      try {
+        /** @type {{ redirectTo: string }} */
+        const answer = await post(`${path}/unattended`, { error: 'login_required' });
+        location.assign(answer.redirectTo);
+      } catch (error) {
+        $main.append(h('h1', {}, [t('ssoRequestGone')]), h('p', { class: 'error', role: 'alert' }, [problemText(error)]));
+      }
+      return;
+    }
+    $main.append(
+      h('h1', {}, [t('ssoSignInAgainTitle', { name: client.name })]),
+      h('p', {}, [t('ssoSignInAgainText', { name: client.name })]),
+      h('p', {}, [h('a', { class: 'button', href: `#/signin?again=1&next=${encodeURIComponent(`/sso/${ctx.params.id}`)}` }, [t('ssoSignInAgain')])]),
+    );
+    return;
   }
 
   // prompt=none and something new is asked: no screen may be shown, so the system hears consent_required.
