@@ -54,7 +54,7 @@ from api.identity.controllers import CounterCheckController, IdentityController,
 from api.kiosk.controllers import KioskController
 from api.lib import logs
 from api.lib.api_docs import LocalSwaggerRenderPlugin
-from api.lib.auth import SERVICE_AMR, access_guard, current_principal, public
+from api.lib.auth import SERVICE_AMR, SessionRevocations, access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
 from api.lib.compression import CompressionWhenAsked
 from api.lib.crypto import load_master_keys
@@ -389,6 +389,20 @@ def _skip_guard_where_public(app: Litestar) -> Litestar:
     return app
 
 
+async def _start_listeners(dsn: str, catalogue: CatalogueRuntime, listeners: list[ChannelListener]) -> None:
+    """The process's copies kept current by LISTEN: the catalogue, and the days off every process counts deadlines
+    on (read now, reloaded on each change); and the sessions revoked anywhere, forgotten here (until that listener
+    connects, every request asks the database). Each is added to ``listeners`` as it starts, to be stopped."""
+    for listener in (catalogue, CalendarRuntime(dsn, on_change=catch_up_deadlines)):
+        async with connection() as conn:
+            await listener.reload(conn)
+        listener.start()
+        listeners.append(listener)
+    revocations = SessionRevocations(dsn)
+    revocations.start()
+    listeners.append(revocations)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logs.configure(settings.ops.log_format)
@@ -408,12 +422,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await prepare_database(dsn, seed_demo_if_empty=settings.db.seed_demo_on_first_start)
             await database.start_pool()
             catalogue = CatalogueRuntime(dsn, cache_entries=settings.server.catalogue_cache_entries)
-            # Every process counts deadlines on the days off in force: read now, reloaded on each change.
-            for listener in (catalogue, CalendarRuntime(dsn, on_change=catch_up_deadlines)):
-                async with connection() as conn:
-                    await listener.reload(conn)
-                listener.start()
-                listeners.append(listener)
+            await _start_listeners(dsn, catalogue, listeners)
             background = _background_tasks(app, settings, dsn, stop_background)
             app.state.database = database
             app.state.catalogue = catalogue

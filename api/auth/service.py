@@ -27,7 +27,7 @@ import asyncpg
 from api.accounts.identity import normalise_phone
 from api.audit.service import record
 from api.auth.ratelimit import enforce
-from api.lib.auth import STAFF
+from api.lib.auth import STAFF, forget_session
 from api.lib.errors import DomainError
 from api.lib.keys import KeyRing
 from api.lib.tokens import Claims, issue
@@ -436,6 +436,8 @@ async def revoke_session(
             detail={"session": str(session_id), "reason": reason},
             ip=ip,
         )
+    # This process at once; the others when the commit's NOTIFY reaches them (api.lib.auth.SessionRevocations).
+    forget_session(session_id)
     return True
 
 
@@ -451,6 +453,8 @@ async def end_sessions(
         reason,
     )
     await oidc_logout.sessions_ended(conn, [r["id"] for r in ended], reason=reason)
+    for session in ended:
+        forget_session(session["id"])
     return len(ended)
 
 

@@ -44,6 +44,8 @@ class ChannelListener:
     jitter: ClassVar[float] = 0.0
     # With a read replica: how long a notification waits for the replica to replay the change it announces.
     replica_wait_seconds: ClassVar[float] = 60.0
+    # False for a listener whose notifications lead to no read (the sessions' revocations only forget).
+    waits_for_replica: ClassVar[bool] = True
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
@@ -64,7 +66,7 @@ class ChannelListener:
         """The listening connection is gone (a reconnection follows); nothing to do unless a subclass says so."""
 
     def _on_notify(self, payload: str) -> None:
-        if not db.has_replica():
+        if not self.waits_for_replica or not db.has_replica():
             self.notified(payload)
             return
         self._heard.append(payload)
