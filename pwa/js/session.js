@@ -113,22 +113,29 @@ export function refreshAccess() {
       if (latest && latest.refresh !== stale) { current = latest; }
     }
     if (!current) return false;
+    // A sign-in (begin) or sign-out (forget) may happen while this request is out: then its answer is about a
+    // session this device no longer holds, and must neither overwrite the new one nor wipe it. (reloadMe also
+    // replaces the object, keeping the session: the refresh token says whose session it is.)
+    const mine = current.refresh;
+    const moved = () => current?.refresh !== mine;
     let response;
     try {
       response = await fetch('/api/v1/auth/refresh', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ refreshToken: current.refresh }),
+        body: JSON.stringify({ refreshToken: mine }),
       });
     } catch {
       return false; // offline: keep the session, try again later
     }
+    if (moved()) return access !== null;
     if (!response.ok) {
       // The session ended elsewhere (logout on another device, revoked): forget it here.
       if (response.status === 400 || response.status === 401) await forget();
       return false;
     }
     const tokens = await response.json();
+    if (moved()) return access !== null;
     access = tokens.accessToken;
     current = { ...current, refresh: tokens.refreshToken, scope: tokens.scope };
     if (current.kind !== 'kiosk') await db.put('kv', 'session', current);
