@@ -12,6 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from api.config import Settings
 from api.lib.auth import NATIONAL_ADMIN, OFFICER, REGION_ADMIN, SUPERVISOR, Principal, admin_region, allow, public
 from api.lib.db import connection
+from api.lib.http import language
 from api.oss import schemas, service
 
 RegionCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{2,4}$", description="BPS code", required=False)]
@@ -61,14 +62,16 @@ class OssAdminController(Controller):
     @get("/differences", operation_id="listOssDifferences", opt=allow(REGION_ADMIN, NATIONAL_ADMIN))
     async def differences(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         region: RegionCode = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
     ) -> schemas.DifferenceList:
         """Where OSS and we disagreed on a licence's status, newest first (a region admin: their region)."""
         chosen = admin_region(principal, region)
+        english = language(request) == "en"
         async with connection() as conn:
-            return await service.list_differences(conn, region=chosen, limit=limit)
+            return await service.list_differences(conn, region=chosen, limit=limit, english=english)
 
 
 CONTROLLERS = [OssInboundController, OfficerOssController, OssAdminController]

@@ -31,6 +31,8 @@ class Difference(Struct):
     ours: str
     theirs: str | None
     found_at: dt.datetime
+    # The service's name in the region's catalogue, in the reader's language (None: no longer in it).
+    service_name: str | None = None
 
 
 class DifferenceList(Struct):

@@ -149,16 +149,21 @@ async def inquire_nib(oss: Oss | None, nib: str) -> schemas.NibInfo:
     return schemas.NibInfo(nib=found.nib, business_name=found.nama_perseroan, status=found.status_nib)
 
 
-async def list_differences(conn: asyncpg.Connection, *, region: str | None, limit: int) -> schemas.DifferenceList:
+async def list_differences(
+    conn: asyncpg.Connection, *, region: str | None, limit: int, english: bool = False
+) -> schemas.DifferenceList:
     """The newest differences the reconciliation found (a region's, or every region's for a national admin), and when
-    the last run finished."""
+    the last run finished. Each names its service as the region's catalogue does (None if it is no longer there)."""
     rows = await conn.fetch(
-        """SELECT d.id, d.run, d.licence, l.number, d.region, l.service_code, d.ours, d.theirs, d.found_at
+        """SELECT d.id, d.run, d.licence, l.number, d.region, l.service_code, d.ours, d.theirs, d.found_at,
+                  CASE WHEN $3 THEN coalesce(s.name_en, s.name_id) ELSE s.name_id END AS service_name
            FROM oss_difference d JOIN oss_licence l ON l.id = d.licence
+           LEFT JOIN catalogue_service s ON s.region = d.region AND s.code = l.service_code
            WHERE $1::text IS NULL OR d.region = $1
            ORDER BY d.found_at DESC, d.id DESC LIMIT $2""",
         region,
         limit,
+        english,
     )
     items = [schemas.Difference(**dict(r)) for r in rows]
     last_run_at = await conn.fetchval("SELECT max(finished_at) FROM oss_run")

@@ -229,6 +229,7 @@ def test_the_oss_differences_show_what_each_side_says(
     expect(page.get_by_role("heading", level=1, name="Selisih data OSS")).to_be_visible(timeout=20_000)
     card = page.locator(".adm-oss", has_text=mine)
     expect(card).to_contain_text("Menurut MPP Digital")
+    expect(card).to_contain_text("Perizinan Berusaha Risiko Menengah (Sertifikat Standar)")  # its name, not its code
     expect(card.locator("dd").nth(0)).to_have_text("Izin terbit (50)")
     expect(card.locator("dd").nth(1)).to_have_text("Ditolak (90)")
     expect(page.locator("#adm-oss-last-run")).to_contain_text("Pemeriksaan terakhir selesai")

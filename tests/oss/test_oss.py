@@ -278,6 +278,14 @@ async def test_reconciliation_reports_a_planted_difference_to_the_region_admin(
     assert listed.status_code == 200, listed.text
     [item] = [i for i in listed.json()["items"] if i["licence"] == planted["id"]]
     assert (item["ours"], item["theirs"], item["region"], item["number"]) == ("50", "90", REGION, planted["number"])
+    # The service is named as the region's catalogue names it (in the reader's language), not only by its code.
+    names = await db.fetchrow(
+        "SELECT name_id, name_en FROM catalogue_service WHERE region = $1 AND code = $2", REGION, item["serviceCode"]
+    )
+    assert item["serviceName"] == names["name_id"]
+    english = await client.get("/api/v1/admin/oss/differences", headers={**bearer(admin), "Accept-Language": "en"})
+    [item_en] = [i for i in english.json()["items"] if i["licence"] == planted["id"]]
+    assert item_en["serviceName"] == (names["name_en"] or names["name_id"])
     # When the last run finished: the admin's screen tells "checked, none found" from "never checked".
     last = await db.fetchval("SELECT max(finished_at) FROM oss_run")
     assert last is not None and dt.datetime.fromisoformat(listed.json()["lastRunAt"]) == last

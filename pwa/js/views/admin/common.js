@@ -1,6 +1,6 @@
 // Helpers shared by the admin screens (views/admin/, loaded only on an admin's device): their stylesheet, a
-// confirmation dialog for what cannot be undone, a copy button for secrets and codes shown once, and the
-// roles and regions in words.
+// confirmation dialog for what cannot be undone, a copy button and a card for secrets and codes shown once,
+// and the roles and regions in words.
 import { t } from '../../i18n.js';
 import { announce, h } from '../../lib/dom.js';
 import * as session from '../../session.js';
@@ -64,6 +64,32 @@ export function copyButton(text, label, $source) {
       }
     },
   }, [label]);
+}
+
+/**
+ * A card of values shown this once (a client's id and secret, a webhook's signing secret): each with a copy
+ * button, the warning that it will not be shown again, and "Selesai". It stays until the admin closes it or
+ * leaves the screen; focus moves to its heading, since it is what the admin must act on now.
+ * @param {HTMLElement} $slot
+ * @param {{ prefix: string, title: string, warning?: string, notes?: (Node | string)[], after?: (Node | string)[],
+ *   values: { label: string, value: string, copy: string, id: string }[] }} spec `notes` go before the warning,
+ *   `after` right after it; no `warning` for values that are not secret (a system registered with its keys)
+ */
+export function showOnce($slot, { prefix, title, warning, notes = [], after = [], values }) {
+  const $title = h('h2', { id: `${prefix}-secret-title`, tabindex: '-1' }, [title]);
+  const $values = values.map((v) => h('code', { class: 'adm-secret', id: v.id }, [v.value]));
+  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': $title.id }, [
+    $title,
+    ...notes,
+    warning ? h('p', { class: 'adm-warning' }, [h('strong', {}, [t('adminShownOnce')]), ' ', warning]) : '',
+    ...after,
+    ...values.flatMap((v, i) => [h('p', { class: 'adm-label' }, [v.label]), $values[i]]),
+    h('div', { class: 'adm-actions' }, [
+      ...values.map((v, i) => copyButton(v.value, v.copy, $values[i])),
+      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
+    ]),
+  ]));
+  $title.focus();
 }
 
 /** @param {string} role */

@@ -11,7 +11,7 @@ import { isRegionAdmin, loadStyles } from './common.js';
 
 /**
  * @typedef {{ id: number, run: string, licence: string, number: string, region: string, serviceCode: string,
- *   ours: string, theirs: string | null, foundAt: string }} Difference
+ *   serviceName?: string | null, ours: string, theirs: string | null, foundAt: string }} Difference
  * @typedef {{ items: Difference[], total: number, lastRunAt?: string | null }} DifferenceList
  * @typedef {{ latest: Difference, first: string, times: number }} Licence
  */
@@ -85,7 +85,7 @@ export default async function render($main) {
     const fact = (/** @type {string} */ key, /** @type {string} */ value) => [h('dt', {}, [t(key)]), h('dd', {}, [value])];
     return h('li', { class: 'card adm-oss', 'data-licence': latest.licence }, [
       h('h2', {}, [latest.number]),
-      h('p', { class: 'meta' }, [[latest.serviceCode, isRegionAdmin() ? '' : t('adminRegionCode', { region: regions.get(latest.region) || latest.region })].filter(Boolean).join(' · ')]),
+      h('p', { class: 'meta' }, [[latest.serviceName || latest.serviceCode, isRegionAdmin() ? '' : t('adminRegionCode', { region: regions.get(latest.region) || latest.region })].filter(Boolean).join(' · ')]),
       h('dl', { class: 'adm-facts adm-oss-facts' }, [
         ...fact('adminOssOurs', statusText(latest.ours)),
         ...fact('adminOssTheirs', statusText(latest.theirs)),

@@ -12,7 +12,7 @@ import { formatDate, h, toast } from '../../lib/dom.js';
 import { problemText } from '../../lib/problem.js';
 import * as session from '../../session.js';
 import { field, setError } from '../../components/account-field.js';
-import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.js';
+import { confirmDialog, isRegionAdmin, loadStyles, showOnce } from './common.js';
 import { agenciesOf, lastSignIn } from './staff/shared.js';
 
 /**
@@ -134,22 +134,15 @@ const badge = (client) => h('span', { class: `badge adm-st ${client.status === '
  * @param {string} [prefix] of the ids inside (each tab has its own panel)
  */
 function showSecret($slot, client, secret, prefix = 'adm-sso') {
-  const $id = h('code', { class: 'adm-secret', id: `${prefix}-client-id` }, [client.clientId]);
-  const $value = h('code', { class: 'adm-secret', id: `${prefix}-client-secret` }, [secret]);
-  const $title = h('h2', { id: `${prefix}-secret-title`, tabindex: '-1' }, [t('adminSsoSecretTitle', { name: client.name })]);
-  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': `${prefix}-secret-title` }, [
-    $title,
-    h('p', { class: 'adm-warning' }, [h('strong', {}, [t('adminShownOnce')]), ' ', t('adminSsoSecretWarning')]),
-    h('p', { class: 'adm-label' }, [t('adminSsoClientId')]), $id,
-    h('p', { class: 'adm-label' }, [t('adminSsoClientSecret')]), $value,
-    h('div', { class: 'adm-actions' }, [
-      copyButton(client.clientId, t('adminSsoCopyId'), $id),
-      copyButton(secret, t('adminSsoCopySecret'), $value),
-      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
-    ]),
-  ]));
-  // The secret is what the admin must act on now: read it out from its heading.
-  $title.focus();
+  showOnce($slot, {
+    prefix,
+    title: t('adminSsoSecretTitle', { name: client.name }),
+    warning: t('adminSsoSecretWarning'),
+    values: [
+      { label: t('adminSsoClientId'), value: client.clientId, copy: t('adminSsoCopyId'), id: `${prefix}-client-id` },
+      { label: t('adminSsoClientSecret'), value: secret, copy: t('adminSsoCopySecret'), id: `${prefix}-client-secret` },
+    ],
+  });
 }
 
 /**
@@ -565,16 +558,10 @@ function readJwks($field) {
 
 /** A system registered with its keys: its client id to copy, and no secret. @param {HTMLElement} $slot @param {ServiceAccount} account */
 function showKeyed($slot, account) {
-  const $id = h('code', { class: 'adm-secret', id: 'adm-svc-client-id' }, [account.clientId]);
-  const $title = h('h2', { id: 'adm-svc-secret-title', tabindex: '-1' }, [t('adminSsoSecretTitle', { name: account.name })]);
-  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': 'adm-svc-secret-title' }, [
-    $title,
-    h('p', {}, [t('adminSvcKeyedText')]),
-    h('p', { class: 'adm-label' }, [t('adminSsoClientId')]), $id,
-    h('div', { class: 'adm-actions' }, [
-      copyButton(account.clientId, t('adminSsoCopyId'), $id),
-      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
-    ]),
-  ]));
-  $title.focus();
+  showOnce($slot, {
+    prefix: 'adm-svc',
+    title: t('adminSsoSecretTitle', { name: account.name }),
+    notes: [h('p', {}, [t('adminSvcKeyedText')])],
+    values: [{ label: t('adminSsoClientId'), value: account.clientId, copy: t('adminSsoCopyId'), id: 'adm-svc-client-id' }],
+  });
 }

@@ -11,7 +11,7 @@ import { formatDate, h, toast } from '../../lib/dom.js';
 import { problemText } from '../../lib/problem.js';
 import * as session from '../../session.js';
 import { field, setError } from '../../components/account-field.js';
-import { confirmDialog, copyButton, isRegionAdmin, loadStyles } from './common.js';
+import { confirmDialog, isRegionAdmin, loadStyles, showOnce } from './common.js';
 import { agenciesOf } from './staff/shared.js';
 
 /**
@@ -212,21 +212,14 @@ export default async function render($main, ctx) {
  * @param {string | null} previousUntil
  */
 function showSecret($slot, endpoint, secret, previousUntil) {
-  const $value = h('code', { class: 'adm-secret', id: 'adm-wh-secret-value' }, [secret]);
-  const $title = h('h2', { id: 'adm-wh-secret-title', tabindex: '-1' }, [t(previousUntil ? 'adminWhSecretTitleNew' : 'adminWhSecretTitle')]);
-  $slot.replaceChildren(h('section', { class: 'card adm-once', 'aria-labelledby': $title.id }, [
-    $title,
-    h('p', { class: 'adm-wh-url' }, [endpoint.url]),
-    h('p', { class: 'adm-warning' }, [h('strong', {}, [t('adminShownOnce')]), ' ', t('adminWhSecretWarning')]),
-    previousUntil ? h('p', { class: 'adm-warning', id: 'adm-wh-overlap' }, [t('adminWhOverlap', { date: formatDate(previousUntil, true) })]) : '',
-    h('p', { class: 'adm-label' }, [t('adminWhSecretLabel')]), $value,
-    h('div', { class: 'adm-actions' }, [
-      copyButton(secret, t('adminWhCopySecret'), $value),
-      h('button', { type: 'button', onclick: () => $slot.replaceChildren() }, [t('adminSsoSecretDone')]),
-    ]),
-  ]));
-  // The secret is what the admin must act on now: read it out from its heading.
-  $title.focus();
+  showOnce($slot, {
+    prefix: 'adm-wh',
+    title: t(previousUntil ? 'adminWhSecretTitleNew' : 'adminWhSecretTitle'),
+    warning: t('adminWhSecretWarning'),
+    notes: [h('p', { class: 'adm-wh-url' }, [endpoint.url])],
+    after: previousUntil ? [h('p', { class: 'adm-warning', id: 'adm-wh-overlap' }, [t('adminWhOverlap', { date: formatDate(previousUntil, true) })])] : [],
+    values: [{ label: t('adminWhSecretLabel'), value: secret, copy: t('adminWhCopySecret'), id: 'adm-wh-secret-value' }],
+  });
 }
 
 /**
