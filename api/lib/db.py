@@ -168,11 +168,8 @@ SESSION_SETTINGS = {
 
 
 async def _no_reset(_conn: asyncpg.Connection) -> None:
-    """Nothing to reset on release beyond what asyncpg always does (roll back a transaction left open, drop
-    listeners). Its default reset query (advisory unlock, CLOSE ALL, UNLISTEN *, RESET ALL) is one more round trip
-    on every release, ~15 % of a cold catalogue read's CPU, for state the request pool never holds: session locks,
-    LISTEN and session-level SET happen only on connections of their own (``tests/test_pool_session_state.py``
-    keeps it so). Behind a transaction pooler it would also wipe settings on whichever server took it."""
+    """Behind a transaction pooler the server session a pooled connection last used is not ours to reset: asyncpg's
+    RESET ALL would wipe settings on whichever server took it (and costs a round trip per request)."""
 
 
 def pool_options(settings: DatabaseSettings) -> dict[str, Any]:
@@ -183,13 +180,12 @@ def pool_options(settings: DatabaseSettings) -> dict[str, Any]:
         # Connections are recycled so that a restarted PostgreSQL does not leave the pool holding dead sockets long.
         "max_inactive_connection_lifetime": 300,
         "timeout": 5,
-        "reset": _no_reset,
     }
     if settings.pooler == "pgbouncer":
         # PgBouncer 1.18 in transaction mode gives each transaction (each statement outside one) any server session:
         # a named prepared statement made on one is missing on the next. With no cache asyncpg uses the unnamed
         # statement, parsed and executed within one Sync, i.e. one pooler transaction.
-        options.update(statement_cache_size=0, server_settings={"application_name": "mpp-digital"})
+        options.update(statement_cache_size=0, reset=_no_reset, server_settings={"application_name": "mpp-digital"})
     else:
         options["server_settings"] = {**SESSION_SETTINGS, "application_name": "mpp-digital"}
     return options
