@@ -270,13 +270,7 @@ async def issue(
         return await kiosk_ticket(conn, existing, site=site, now=now, lang=lang), False
     on_time: bool | None = None
     if booking is not None:
-        if booking["status"] != "booked":
-            raise BookingNotActiveError()
-        if booking["day"] != today:
-            raise BookingNotTodayError()
-        on_time = rules.is_on_time(booking["starts_at"], booking["ends_at"], now)
-        if on_time is None:
-            raise TooEarlyError(rules.local(region, booking["starts_at"] - rules.CHECK_IN_EARLY), lang)
+        today, on_time = _check_in_day(booking, region=region, today=today, now=now, lang=lang)
         plan = await queries.fetch_plan(conn, booking["service"], today)
         if plan is None:
             raise QueueNotFoundError("service")
@@ -309,6 +303,23 @@ async def issue(
             raise
         return await kiosk_ticket(conn, existing, site=site, now=now, lang=lang), False
     return await kiosk_ticket(conn, ticket_id, site=site, now=now, lang=lang), True
+
+
+def _check_in_day(
+    booking: asyncpg.Record, *, region: str, today: dt.date, now: dt.datetime, lang: Lang
+) -> tuple[dt.date, bool]:
+    """The queue day a booking checks in to (its own) and whether it is on time, or why it cannot check in now.
+    A booking of tomorrow's first slot (00:00, where an MPP opens round the clock) is within its hour before the
+    start late tonight, like any other: it joins its own day's queue."""
+    if booking["status"] != "booked":
+        raise BookingNotActiveError()
+    opens = rules.local(region, booking["starts_at"] - rules.CHECK_IN_EARLY)
+    if booking["day"] != today and opens.date() != today:
+        raise BookingNotTodayError()
+    on_time = rules.is_on_time(booking["starts_at"], booking["ends_at"], now)
+    if on_time is None:
+        raise TooEarlyError(opens, lang)
+    return booking["day"], on_time
 
 
 async def _store(

@@ -185,6 +185,10 @@ class PwaServer:
     def open_signed_in(self, page: Page, tokens: dict[str, Any], path: str = "/") -> None:
         """Open the app as if this device had signed in: the session goes where the PWA keeps it (IndexedDB)."""
         page.goto(self.url + "/")
+        # The app's start-up restores a saved session and rotates its refresh token: begun before that start-up
+        # has looked, the pair would be refreshed by a request the reload below cuts off — the server rotated it,
+        # the page never stored the new one, and the next start replays the old one (which ends the session).
+        page.wait_for_selector("main h1", timeout=20_000)
         page.evaluate(
             """async (tokens) => {
                 const session = await import('/js/session.js');

@@ -25,6 +25,7 @@ from api.queue import jobs, personal_data, rules
 from api.queue import service as queue
 from api.queue.errors import (
     AlreadyBookedError,
+    BookingNotTodayError,
     BookingSuspendedError,
     QueueClosedError,
     SlotFullError,
@@ -112,6 +113,28 @@ async def test_the_walk_in_quota_is_per_service_and_day(
         await ticket(db, at(day, "09:02"), service_id=service)
     next_day = open_day(day + dt.timedelta(days=1))
     assert (await ticket(db, at(next_day, "09:00"), service_id=service)).number.endswith("-001")
+
+
+async def test_tomorrows_first_slot_checks_in_late_tonight_into_its_own_days_queue(
+    client: httpx.AsyncClient, db: asyncpg.Connection, admin: str
+) -> None:
+    """Where an MPP opens round the clock, a booking for 00:00 is within its hour before the start at 23:30 the
+    day before: the kiosk checks it in to that booking's own day, not "another day"."""
+    service = (await queued_service(client, admin, agency="DISDIK", onlineQuota=470, walkInQuota=500))["service"]
+    day = working_day(45)
+    while open_day(day + dt.timedelta(days=1)) != day + dt.timedelta(days=1):
+        day = open_day(day + dt.timedelta(days=1))
+    tomorrow = day + dt.timedelta(days=1)
+    midnight = await booking(db, await person(client), service["id"], at(tomorrow, "00:00"), at(day, "20:00"))
+    later = await booking(db, await person(client), service["id"], at(tomorrow, "09:00"), at(day, "20:00"))
+    with pytest.raises(TooEarlyError):
+        await ticket(db, at(day, "22:59"), check_in_code=midnight.check_in_code)
+    with pytest.raises(BookingNotTodayError):
+        await ticket(db, at(day, "23:30"), check_in_code=later.check_in_code)
+    checked_in = await ticket(db, at(day, "23:30"), check_in_code=midnight.check_in_code)
+    assert checked_in.kind == "booked" and checked_in.booking.on_time is True
+    stored = await db.fetchrow("SELECT day, status FROM queue_ticket WHERE booking = $1", midnight.id)
+    assert stored["day"] == tomorrow and stored["status"] == "waiting"
 
 
 async def test_walk_in_tickets_are_issued_from_an_hour_before_opening_until_closing(

@@ -118,6 +118,11 @@ BROKER_FLAGS = """
 # index (WHERE status IN the open ones) applies.
 OPEN_CONDITION = f"a.status IN ({sql_list(OPEN)})"
 
+# The inbox's total: the open cases of an agency in the given statuses, from the counts the triggers of
+# migrations/applications/applications_2026_12_06t16_30_00_000000.py keep (a slot per backend, summed).
+OPEN_COUNT = """
+    SELECT coalesce(sum(n), 0)::bigint FROM applications_open_count WHERE agency = $1 AND status = ANY($2::text[])"""
+
 # The application number, <region>-<yymm>-<serial of at least 6 digits>, drawn inside the INSERT/UPDATE that
 # stores it (one round trip fewer on the hot path). $prefix is "<region>-<yymm>-".
 NEXT_NUMBER = (
