@@ -17,7 +17,6 @@ from litestar import Litestar, Request, Response, get, route
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
@@ -366,11 +365,15 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
-def _middleware(settings: Settings) -> list[Any]:
-    """Request id, language, security headers, metrics and the access log first (one wrapper: api.lib.observe),
-    then the hostile-input gate. The access log is ours, not uvicorn's (api.lib.logs)."""
+def _observed(app: Litestar, settings: Settings) -> Litestar:
+    """Request id, language, security headers, metrics and the access log (one wrapper: api.lib.observe) around
+    the whole app, routing included: a Litestar middleware runs only once a route is found, so a 404 or 405 from
+    the router would go out without the security headers, the id and its log line. The access log is ours, not
+    uvicorn's (api.lib.logs). Litestar's ``__call__`` hands every HTTP request to ``asgi_handler`` (its exception
+    layer around the router) once it has put itself in the scope."""
     access_log = logs.AccessLog(settings.ops.log_format) if settings.server.access_log else None
-    return [DefineMiddleware(ObserveMiddleware, access_log=access_log), HostileInputMiddleware]
+    app.asgi_handler = ObserveMiddleware(app.asgi_handler, access_log=access_log)
+    return app
 
 
 def _skip_guard_where_public(app: Litestar) -> Litestar:
@@ -401,6 +404,10 @@ async def _start_listeners(dsn: str, catalogue: CatalogueRuntime, listeners: lis
     revocations = SessionRevocations(dsn)
     revocations.start()
     listeners.append(revocations)
+
+
+def _route_handlers(settings: Settings) -> list[Any]:
+    return [*CONTROLLERS, site, *dev_registry_routes(settings), api_not_found, *_pwa_routes(settings)]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -441,20 +448,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_blob_store(app.state.wallet.blobs)
             await database.stop()
 
-    return _skip_guard_where_public(
-        Litestar(
-            route_handlers=[*CONTROLLERS, site, *dev_registry_routes(settings), api_not_found, *_pwa_routes(settings)],
-            dependencies=_dependencies(),
-            guards=[access_guard],
-            state=State(_state_for(settings)),
-            exception_handlers=EXCEPTION_HANDLERS,
-            # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
-            lifespan=[lifespan, board_lifespan],
-            middleware=_middleware(settings),
-            compression_config=_compression_config(),
-            request_max_body_size=settings.server.max_body_bytes,
-            openapi_config=_openapi_config(),
-            logging_config=None,  # api.lib.logs configures it (JSON or text, with the request id)
-            debug=False,
-        )
+    app = Litestar(
+        route_handlers=_route_handlers(settings),
+        dependencies=_dependencies(),
+        guards=[access_guard],
+        state=State(_state_for(settings)),
+        exception_handlers=EXCEPTION_HANDLERS,
+        # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
+        lifespan=[lifespan, board_lifespan],
+        # Refused before the route or its decoder runs; needs the route (its own body limit).
+        middleware=[HostileInputMiddleware],
+        compression_config=_compression_config(),
+        request_max_body_size=settings.server.max_body_bytes,
+        openapi_config=_openapi_config(),
+        logging_config=None,  # api.lib.logs configures it (JSON or text, with the request id)
+        debug=False,
     )
+    return _skip_guard_where_public(_observed(app, settings))

@@ -4,15 +4,16 @@ application, a document type's name in the wallet) that no controller passes dow
 The catalogue's routes take the language explicitly (it is part of their cache key). The reads of other
 domains name services, agencies and document types from many call sites (every change to an application answers
 with the application); threading a ``lang`` argument through each would touch every one of them for a detail of
-presentation. Instead the ASGI middleware below keeps the request's ``Accept-Language`` in a context variable, as
-Django's ``LocaleMiddleware`` activates a language per request, and the reads ask ``current_language()``.
+presentation. Instead the request's one wrapper (``api.lib.observe``) keeps its ``Accept-Language`` in a context
+variable, as Django's ``LocaleMiddleware`` activates a language per request, and the reads ask
+``current_language()``.
 Outside a request (the worker, the CLI) it is Indonesian, the country's language.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
-from typing import Any, Literal
+from typing import Literal
 
 Lang = Literal["id", "en"]
 
@@ -62,24 +63,3 @@ def keep_accept_language(header: str) -> Token[str]:
 
 def forget_accept_language(token: Token[str]) -> None:
     _accept_language.reset(token)
-
-
-class LanguageMiddleware:
-    """Keeps each HTTP request's ``Accept-Language`` for ``current_language()`` while the request is answered."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        header = ""
-        if scope["type"] == "http":
-            for name, value in scope.get("headers") or ():
-                if name == b"accept-language":
-                    header = value.decode("latin-1")
-                    break
-        token = _accept_language.set(header)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            # In-process test clients call the app in the caller's own context: leave nothing behind.
-            _accept_language.reset(token)

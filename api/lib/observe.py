@@ -7,7 +7,7 @@ about 20 µs of CPU).
 - ``X-Request-Id``: a sane incoming one (1–64 characters of ``[A-Za-z0-9._-]``, as a load balancer or the PWA
   sends) is kept, anything else replaced by a new one; it is echoed on the response and set in
   ``api.lib.logs.request_id_var`` while the request is answered, so every log line it causes carries it.
-- The security headers of ``api.lib.security_headers``, unless the response set one itself.
+- The security headers of ``api.lib.security_headers`` (a shorter set on JSON), unless the response set one itself.
 - ``api.lib.metrics.observe_request`` by route template (Litestar has routed the request when route middleware
   runs: ``scope["path_template"]``).
 - The access log (``MPP_ACCESS_LOG``): the path without its query string (search words and codes stay out of logs).
@@ -31,7 +31,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.lib.language import forget_accept_language, keep_accept_language
 from api.lib.logs import AccessLog, request_id_var
 from api.lib.metrics import observe_request
-from api.lib.security_headers import ENCODED_WITH_CSP, HEADER_NAMES
+from api.lib.security_headers import ENCODED_FOR_JSON, ENCODED_WITH_CSP, HEADER_NAMES, is_json
 
 REQUEST_ID_HEADER: Final = b"x-request-id"
 _SANE_ID: Final = re.compile(rb"[A-Za-z0-9._-]{1,64}")
@@ -63,18 +63,22 @@ def _read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str]:
 
 
 def _with_our_headers(headers: list[tuple[bytes, bytes]], request_id: tuple[bytes, bytes]) -> None:
-    """Add the security headers and the request id to a response's headers, in place (Litestar encodes header
-    names in lower case, so the usual case is found by comparing bytes)."""
-    for name, _ in headers:
-        if name in HEADER_NAMES:
-            break
-    else:  # the usual case: the response set none of them
-        headers.extend(ENCODED_WITH_CSP)
-        headers.append(request_id)
-        return
-    # A response that sets one of these itself keeps its own value.
-    present = {name.lower() for name, _ in headers}
-    headers.extend(item for item in ENCODED_WITH_CSP if item[0] not in present)
+    """Add the security headers (JSON's set or a document's: api.lib.security_headers) and the request id to a
+    response's headers, in place. One pass finds the content type and whether the response set one of ours itself
+    (Litestar encodes header names in lower case, so comparing bytes finds them)."""
+    content_type = b""
+    own = False
+    for name, value in headers:
+        if name == b"content-type":
+            content_type = value
+        elif name in HEADER_NAMES:
+            own = True
+    ours = ENCODED_FOR_JSON if is_json(content_type) else ENCODED_WITH_CSP
+    if own:  # a response that sets one of these itself keeps its own value
+        present = {name.lower() for name, _ in headers}
+        headers.extend(item for item in ours if item[0] not in present)
+    else:
+        headers.extend(ours)
     headers.append(request_id)
 
 

@@ -186,9 +186,24 @@ async def test_page_past_the_end_keeps_the_total(client: httpx.AsyncClient) -> N
 
 
 async def test_security_headers(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/v1/regions")
-    assert response.headers["x-content-type-options"] == "nosniff"
-    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    """A JSON answer gets the API set (nothing may load or frame it); the PWA's pages get the document's set."""
+    for json_answer in (
+        await client.get("/api/v1/regions"),
+        await client.get("/api/v1/services/not-a-uuid"),  # problem+json
+    ):
+        assert json_answer.headers["content-type"].split(";")[0] in ("application/json", "application/problem+json")
+        assert json_answer.headers["x-content-type-options"] == "nosniff"
+        assert json_answer.headers["x-frame-options"] == "DENY"
+        assert json_answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert "permissions-policy" not in json_answer.headers
+    page = await client.get("/")
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "camera=(self)" in page.headers["permissions-policy"]
+    assert page.headers["cross-origin-opener-policy"] == "same-origin"
 
 
 async def test_catalogue_changes_reach_cached_answers(client: httpx.AsyncClient, db: Any) -> None:

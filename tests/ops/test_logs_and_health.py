@@ -69,6 +69,33 @@ async def test_an_insane_request_id_is_replaced(json_client: httpx.AsyncClient, 
     assert answered.headers["x-frame-options"] == "DENY" and "content-security-policy" in answered.headers
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/services/not-a-uuid", 404),
+        ("GET", "/api/v1/no-such-thing", 404),
+        ("PATCH", "/health/live", 405),
+    ],
+)
+async def test_the_routers_own_refusals_are_observed_too(
+    json_client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str], method: str, path: str, status: int
+) -> None:
+    """A request no route takes is answered by Litestar's router, before any route's middleware: it still gets
+    the security headers, its id and its access-log line (under one route label, so that scanners cannot grow
+    the metrics)."""
+    request_id = f"unrouted-{secrets.token_hex(4)}"
+    answered = await json_client.request(method, path, headers={"X-Request-Id": request_id})
+    assert answered.status_code == status
+    assert answered.headers["content-type"].startswith("application/problem+json")
+    assert answered.headers["x-request-id"] == request_id
+    assert answered.headers["x-content-type-options"] == "nosniff" and answered.headers["x-frame-options"] == "DENY"
+    assert answered.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    await asyncio.sleep(logs.FLUSH_SECONDS + 0.2)
+    line = next(line for line in _lines(capsys.readouterr().out) if line.get("request_id") == request_id)
+    assert line["logger"] == "mpp.access" and line["status"] == status and line["route"] == "(unrouted)"
+    assert line["message"] == f"{method} {path} {status}"
+
+
 async def test_every_log_line_of_a_request_carries_its_id(json_settings: Settings) -> None:
     stream = io.StringIO()
     logs.configure("json", stream=stream)
