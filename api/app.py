@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Litestar, Request, Response, get, route
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -55,11 +54,11 @@ from api.lib import logs
 from api.lib.api_docs import LocalSwaggerRenderPlugin
 from api.lib.auth import SERVICE_AMR, SessionRevocations, access_guard, current_principal, public
 from api.lib.blobs import blob_store_for, close_blob_store
-from api.lib.compression import CompressionWhenAsked
+from api.lib.compression import gzipped
 from api.lib.crypto import load_master_keys
 from api.lib.db import Database, connection
 from api.lib.errors import EXCEPTION_HANDLERS, problem_response
-from api.lib.input_guard import HostileInputMiddleware
+from api.lib.input_guard import GuardedRequest
 from api.lib.keys import KeyRing, dev_secret
 from api.lib.listener import ChannelListener
 from api.lib.observe import ObserveMiddleware
@@ -336,20 +335,6 @@ def _dependencies() -> dict[str, Provide]:
     }
 
 
-def _compression_config() -> CompressionConfig:
-    # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
-    return CompressionConfig(
-        # Litestar's gzip, skipped at once for clients that do not accept it (api/lib/compression.py).
-        middleware_class=CompressionWhenAsked,
-        backend="gzip",
-        minimum_size=1024,
-        gzip_compress_level=6,
-        # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
-        # Token answers: secrets are never compressed beside other content (BREACH), and gzip was a tenth of their CPU.
-        exclude=["/api/v1/me/export", r"^/api/v1/regions/[^/]+/queue/board/events$", "/oidc/token"],
-    )
-
-
 def _openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="MPP Digital API",
@@ -366,13 +351,15 @@ def _openapi_config() -> OpenAPIConfig:
 
 
 def _observed(app: Litestar, settings: Settings) -> Litestar:
-    """Request id, language, security headers, metrics and the access log (one wrapper: api.lib.observe) around
-    the whole app, routing included: a Litestar middleware runs only once a route is found, so a 404 or 405 from
-    the router would go out without the security headers, the id and its log line. The access log is ours, not
-    uvicorn's (api.lib.logs). Litestar's ``__call__`` hands every HTTP request to ``asgi_handler`` (its exception
-    layer around the router) once it has put itself in the scope."""
+    """Request id, language, security headers, metrics, the access log, the hostile-input checks of the address
+    and headers, and gzip for the clients that ask (one wrapper: api.lib.observe) around the whole app, routing
+    included: a Litestar middleware runs only once a route is found, so a 404 or 405 from the router would go out
+    without the security headers, the id and its log line. The access log is ours, not uvicorn's (api.lib.logs).
+    Litestar's ``__call__`` hands every HTTP request to ``asgi_handler`` (its exception layer around the router)
+    once it has put itself in the scope."""
     access_log = logs.AccessLog(settings.ops.log_format) if settings.server.access_log else None
-    app.asgi_handler = ObserveMiddleware(app.asgi_handler, access_log=access_log)
+    inner = app.asgi_handler
+    app.asgi_handler = ObserveMiddleware(inner, compressed=gzipped(inner), access_log=access_log)
     return app
 
 
@@ -456,9 +443,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         # The board's fan-out (one LISTEN connection per process) starts once the database is ready.
         lifespan=[lifespan, board_lifespan],
-        # Refused before the route or its decoder runs; needs the route (its own body limit).
-        middleware=[HostileInputMiddleware],
-        compression_config=_compression_config(),
+        # No middleware after routing: api.lib.observe is in front (_observed), bodies are checked where routes
+        # read them (api.lib.input_guard).
+        request_class=GuardedRequest,
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=_openapi_config(),
         logging_config=None,  # api.lib.logs configures it (JSON or text, with the request id)

@@ -181,6 +181,25 @@ async def test_hostile_query_strings_and_paths_are_refused(client: httpx.AsyncCl
     assert (await client.get("/api/v1/services?q=akta+kelahiran")).status_code == 200
 
 
+async def test_a_hostile_address_is_refused_before_routing_with_the_usual_headers(client: httpx.AsyncClient) -> None:
+    """The address is checked in front of the router (api.lib.observe): a path no route takes is refused for what
+    it holds, with the security headers and request id of every answer, not answered 404."""
+    response = await client.get("/api/v1/no-such-thing?q=a%00b", headers={"X-Request-Id": "hostile-1"})
+    refused(response, "invalid_text")
+    assert response.status_code == 400 and response.headers["x-request-id"] == "hostile-1"
+    assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+async def test_a_body_is_checked_once_the_caller_is_let_in(client: httpx.AsyncClient) -> None:
+    """Bodies are checked where a route reads them (GuardedRequest), after its guards: a caller without a session
+    is told so, and its body is never parsed; the same body from a citizen is refused and nothing is stored."""
+    body = {"name": "Siti\x00Aminah"}
+    assert (await client.patch("/api/v1/me", json=body)).status_code == 401
+    citizen = await create_citizen(client)
+    refused(await client.patch("/api/v1/me", json=body, headers=bearer(citizen)), "invalid_text")
+    assert (await client.get("/api/v1/me", headers=bearer(citizen))).json().get("name") != body["name"]
+
+
 @pytest.mark.parametrize("digits", [FULLWIDTH, ARABIC_INDIC, "0812" + "٣٤٥٦٧٨٩٠"])
 async def test_phone_numbers_in_other_digits_get_no_sms(client: httpx.AsyncClient, digits: str) -> None:
     response = await request_code(client, digits)

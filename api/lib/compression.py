@@ -1,34 +1,32 @@
-"""Litestar's gzip compression, skipped at once for clients that do not ask for it.
+"""Gzip for the clients that ask for it: Litestar's compression middleware, in front of the whole app.
 
-Litestar runs its compression middleware on every route: each request builds a ``Headers`` view of the scope and
-matches the path against the exclusions before it finds that the client sent no ``Accept-Encoding`` (load
-balancers' probes, monitoring, agency systems' HTTP clients). ``CompressionWhenAsked`` looks for ``gzip`` in the
-raw header first and hands everything else straight on: the same answers, decided from one pass over the request's
-headers (bench/overhead_bench.py: Litestar's wrapper was half of what our stack added to a trivial route).
+``api.lib.observe`` sends only the requests whose ``Accept-Encoding`` asks for gzip through it (seen in its one
+pass over the headers); load balancers' probes, monitoring and agency systems' HTTP clients that ask for nothing go
+straight to the app. Given to Litestar as its ``compression_config``, the middleware would wrap every route and,
+with it, Litestar's second exception layer (bench/overhead_bench.py: half of what our stack added to a trivial
+route); in front of the app it also compresses the router's own answers.
 """
 
 from __future__ import annotations
 
+from litestar.config.compression import CompressionConfig
 from litestar.middleware.compression import CompressionMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp
+
+CONFIG = CompressionConfig(
+    backend="gzip",
+    minimum_size=1024,
+    gzip_compress_level=6,
+    exclude=[
+        # The export is a ZIP (already deflated) streamed as it is built: gzip over it costs CPU and gains nothing.
+        "/api/v1/me/export",
+        # Board event streams: each event is small, and a gzip stream per connection would hold ~256 KB.
+        r"^/api/v1/regions/[^/]+/queue/board/events$",
+        # Token answers: secrets are never compressed beside other content (BREACH), and gzip was a tenth of their CPU.
+        "/oidc/token",
+    ],
+)
 
 
-class CompressionWhenAsked(CompressionMiddleware):
-    """``CompressionConfig(middleware_class=CompressionWhenAsked)``: Litestar's middleware, only when it may act."""
-
-
-# Litestar wraps a subclass's __call__ with its exclusion check when the class is made (AbstractMiddleware's
-# __init_subclass__); the wrapped call is kept and the cheap test put in front of it afterwards.
-_compress = CompressionWhenAsked.__call__
-
-
-async def _call_when_asked(self: CompressionWhenAsked, scope: Scope, receive: Receive, send: Send) -> None:
-    for name, value in scope.get("headers") or ():
-        # The same test as Litestar's ("gzip" in the header's text), on the raw bytes.
-        if name == b"accept-encoding" and b"gzip" in value:
-            await _compress(self, scope, receive, send)
-            return
-    await self.app(scope, receive, send)
-
-
-CompressionWhenAsked.__call__ = _call_when_asked  # type: ignore[method-assign,assignment]
+def gzipped(app: ASGIApp) -> ASGIApp:
+    return CompressionMiddleware(app=app, config=CONFIG)

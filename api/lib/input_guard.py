@@ -1,7 +1,9 @@
 """One gate for hostile text, in front of every route: request bodies, query strings, paths and the headers we read.
 
 Routes declare their own shapes (msgspec structs); what no route should ever have to think about is refused here,
-once, before Litestar decodes anything, so a new route is covered the day it is added:
+once, before Litestar decodes anything, so a new route is covered the day it is added. The address and the headers
+are checked for every request before it is routed (``check_request_line``, called by ``api.lib.observe``); a body
+the first time a route reads it (``GuardedRequest``, the app's request class), under the route's own size limit:
 
 - a JSON body that is not UTF-8 (``invalid_encoding``) or nests deeper than ``MAX_DEPTH`` (``too_deep``);
 - text holding characters that no form field means: NUL and the other C0/C1 controls (tab, newline and carriage
@@ -19,10 +21,10 @@ once, before Litestar decodes anything, so a new route is covered the day it is 
   (``invalid_header``): a 5,000-digit If-Match would exceed ``int()``'s digit limit deep in a controller.
 
 Everything refused answers a problem+json (400 for malformed requests and addresses, 422 for unacceptable text in
-a body), and nothing is stored: the route never runs. Multipart uploads are parsed by ``api.lib.upload``, which
-puts its text fields through ``field_text`` below.
+a body), and nothing is stored: the route's handler never has the input. Multipart uploads are parsed by
+``api.lib.upload``, which puts its text fields through ``field_text`` below.
 
-Cost: the middleware runs on every request. A request without a body costs a scan of its query string and path
+Cost: every request pays for the first half. A request without a body costs a scan of its query string and path
 (a single regex over bytes when they are plain printable ASCII) and a look at a few headers. A JSON body that is
 plain ASCII without escapes and with few brackets is checked by byte searches alone; only other bodies are decoded
 (by msgspec, in C) and walked.
@@ -36,8 +38,8 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 import msgspec
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar import Request
+from litestar.types import Empty, Scope, Send
 
 from api.lib.errors import PROBLEM_JSON, TYPE_BASE, DomainError, Problem
 
@@ -64,8 +66,6 @@ _NOT_PRINTABLE_ASCII: Final = re.compile(rb"[^\x20-\x7e]")
 # A JSON string (with its escapes) or a bracket: the tokens of the depth scan, found by the C regex engine.
 _DEPTH_TOKEN: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _CHECKED_HEADERS: Final = (b"if-match", b"if-none-match", b"idempotency-key")
-_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DEFAULT_BODY_LIMIT: Final = 1_000_000
 
 
 class HostileInputError(DomainError):
@@ -221,89 +221,33 @@ def _is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return True
 
 
-class HostileInputMiddleware:
-    """ASGI middleware: refuses hostile input (see the module's docstring) before the route or its decoder runs.
+def check_request_line(scope: Scope) -> None:
+    """The path, the query string and the headers we read: checked for every request before it is routed."""
+    check_path(scope["path"])
+    check_query(scope["query_string"])
+    check_headers(scope["headers"])
 
-    The body is read here only up to ``max_body_bytes`` (the app's own limit): a larger body is handed on untouched,
-    so Litestar still answers its early 413 without this layer ever holding more than the limit.
+
+class GuardedRequest(Request[Any, Any, Any]):
+    """Litestar's request whose body is checked the first time a route reads it (``request_class``).
+
+    Every way a route takes a body goes through ``body()``: a ``data`` parameter (msgspec or JSON), a form,
+    ``request.json()`` and the routes that read the raw body. Checked here rather than in a middleware, the body is
+    read under the route's own size limit (Litestar answers 413 past it), only by routes that take one, after
+    the route's guards have let the caller in, and a request without a body costs nothing. Multipart uploads are
+    streamed by ``api.lib.upload``, which checks their text fields itself.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-        headers = scope["headers"]
-        try:
-            check_path(scope["path"])
-            check_query(scope["query_string"])
-            check_headers(headers)
-        except HostileInputError as exc:
-            await _refuse(scope, send, exc)
-            return
-        if scope["method"] not in _BODY_METHODS or not _is_json(headers):
-            await self.app(scope, receive, send)
-            return
-        limit = _body_limit(scope, headers)
-        if limit is None:
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        early: list[ReceiveMessage] = []
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                early.append(message)  # a disconnect: the route sees it as it would have
-                break
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size > limit:
-                break  # too large: handed on as it came, for Litestar's 413
-        body = b"".join(chunks)
-        if not more and not early and body:
-            try:
-                check_json(body)
-            except HostileInputError as exc:
-                await _refuse(scope, send, exc)
-                return
-        await self.app(scope, _replay(body, more, early, receive), send)
+    async def body(self) -> bytes:
+        if self._body is Empty and self._connection_state.body is Empty:
+            raw = await super().body()
+            if raw and _is_json(self.scope["headers"]):
+                check_json(raw)
+            return raw
+        return await super().body()
 
 
-def _body_limit(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> int | None:
-    """The most this layer reads: the route's own body limit; None when the announced length is over it."""
-    handler = scope.get("route_handler")
-    resolve = getattr(handler, "resolve_request_max_body_size", None)
-    # A route without a limit of its own (none here takes JSON) is still read no further than the default.
-    limit: int = (resolve() if resolve is not None else None) or DEFAULT_BODY_LIMIT
-    for name, value in headers:
-        if name == b"content-length":
-            try:
-                if int(value) > limit:
-                    return None
-            except ValueError:
-                return None
-    return limit
-
-
-def _replay(body: bytes, more: bool, early: list[ReceiveMessage], receive: Receive) -> Receive:
-    """A ``receive`` that gives the route the body already read, then whatever the client still sends."""
-    pending: list[ReceiveMessage] = [{"type": "http.request", "body": body, "more_body": more}, *early]
-
-    async def replay() -> ReceiveMessage:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
-
-
-async def _refuse(scope: Scope, send: Send, exc: HostileInputError) -> None:
+async def refuse(scope: Scope, send: Send, exc: HostileInputError) -> None:
     problem = Problem(
         type=TYPE_BASE + exc.code,
         title="Bad request" if exc.status == 400 else "Unprocessable content",
