@@ -62,6 +62,7 @@ from api.lib.input_guard import GuardedRequest
 from api.lib.keys import KeyRing, dev_secret
 from api.lib.listener import ChannelListener
 from api.lib.observe import ObserveMiddleware
+from api.lib.periodic import finish_or_cancel
 from api.lib.pwa import service_worker_route
 from api.lib.sms import SmsGateway, gateway_for
 from api.notifications.controllers import DeadLetterController, InboxController, PushController
@@ -426,8 +427,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             stop_background.set()
-            for task in background:
-                await task
+            await finish_or_cancel(background)
             for started in listeners:
                 await started.stop()
             if registry is not None:

@@ -257,6 +257,7 @@ def worker() -> None:
     from api.feedback.lapor_worker import run_configured as run_lapor
     from api.lib.blobs import blob_store_for, close_blob_store
     from api.lib.keys import KeyRing
+    from api.lib.periodic import run_until_stopped
     from api.lib.sms import gateway_for
     from api.notifications.vapid import load_vapid
     from api.notifications.worker import run_worker
@@ -275,12 +276,12 @@ def worker() -> None:
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started")
         blobs = blob_store_for(settings)
-        await asyncio.gather(
-            run_forever(dsn, stop),
-            run_erasure(dsn, stop, blobs=blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
+        jobs = {
+            "housekeeping": run_forever(dsn, stop),
+            "erasure": run_erasure(dsn, stop, blobs=blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
             # Safe beside the jobs of every `mpp serve` process: each step claims its rows (api/queue/jobs.py).
-            run_queue_jobs(dsn, stop),
-            run_worker(
+            "queue-jobs": run_queue_jobs(dsn, stop),
+            "delivery": run_worker(
                 dsn,
                 stop,
                 vapid=load_vapid(settings),
@@ -288,18 +289,21 @@ def worker() -> None:
                 public_url=settings.public_url,
                 lease_seconds=settings.notify.outbox_lease_seconds,
             ),
-            run_lapor(dsn, stop, settings),
-            run_oss(dsn, stop, settings),
+            "lapor": run_lapor(dsn, stop, settings),
+            "oss": run_oss(dsn, stop, settings),
             # Back-channel logout to the agency systems a session signed into (api/oidc/logout.py).
-            run_oidc_logout(dsn, stop, provider),
-            webhooks_worker(dsn, stop, settings),  # signed webhooks to agencies' systems (api/webhooks/worker.py)
+            "oidc-logout": run_oidc_logout(dsn, stop, provider),
+            "webhooks": webhooks_worker(dsn, stop, settings),  # signed webhooks (api/webhooks/worker.py)
             # Complaints' deadlines: escalation and timeout, safe beside every `mpp serve` (api/feedback/jobs.py).
-            run_complaint_jobs(dsn, stop),
+            "complaint-jobs": run_complaint_jobs(dsn, stop),
             # The figures' consumer: one process at a time per source (api/stats/consumer.py).
-            run_stats(dsn, stop, every_seconds=settings.stats_every_seconds),
-            serve_metrics(settings, stop),  # this worker's own /metrics, when MPP_METRICS_PORT is set
-        )
-        await close_blob_store(blobs)
+            "stats": run_stats(dsn, stop, every_seconds=settings.stats_every_seconds),
+            "metrics": serve_metrics(settings, stop),  # this worker's own /metrics, when MPP_METRICS_PORT is set
+        }
+        try:
+            await run_until_stopped(jobs, stop)
+        finally:
+            await close_blob_store(blobs)
         log.info("worker stopped")
 
     asyncio.run(_with_database(work))

@@ -94,17 +94,23 @@ async def _count(conn: asyncpg.Connection, spec: Source, start: int, upto: int, 
     return len(rows)
 
 
-async def catch_up(db: asyncpg.Pool | asyncpg.Connection, *, slice_size: int = SLICE) -> dict[str, int]:
-    """Count every final event not yet counted, source by source: the events counted per source."""
+async def catch_up(
+    db: asyncpg.Pool | asyncpg.Connection, *, slice_size: int = SLICE, stop: asyncio.Event | None = None
+) -> dict[str, int]:
+    """Count every final event not yet counted, source by source: the events counted per source. With ``stop``,
+    it ends between slices once ``stop`` is set (each slice is its own transaction): a new installation's first
+    catch-up over millions of events must not hold up the process's shutdown."""
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
-            return await catch_up(conn, slice_size=slice_size)
+            return await catch_up(conn, slice_size=slice_size, stop=stop)
     # Working days are counted on the calendars in force (a process that does not listen reads them once).
     await ensure_loaded(db)
     counted: dict[str, int] = {}
     for source in SOURCES:
+        if stop is not None and stop.is_set():
+            return counted
         total, more = await step(db, source, slice_size=slice_size)
-        while more:
+        while more and not (stop is not None and stop.is_set()):
             n, more = await step(db, source, slice_size=slice_size)
             total += n
             await asyncio.sleep(0)  # other work of the process between slices

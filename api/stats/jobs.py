@@ -19,6 +19,6 @@ async def run_forever(dsn: str, stop: asyncio.Event, *, every_seconds: float) ->
     """Catch up every ``every_seconds`` until ``stop`` is set; a database outage only delays it."""
 
     async def step(conn: asyncpg.Connection) -> dict[str, int]:
-        return await catch_up(conn)
+        return await catch_up(conn, stop=stop)
 
     await run_every(every_seconds, stop, step, dsn=dsn, name="stats", logger=log)

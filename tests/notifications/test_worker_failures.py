@@ -179,3 +179,28 @@ async def test_the_worker_recovers_when_the_database_goes_away(
     finally:
         stop(process)
         proxy.close()
+
+
+async def test_the_worker_runs_with_its_switched_off_jobs_and_stops_on_sigterm(
+    own_database: str, tmp_path: Path
+) -> None:
+    """Without MPP_LAPOR_URL, MPP_OSS_URL or MPP_METRICS_PORT those jobs return at once: the others go on. SIGTERM
+    stops it within the rounds' grace (api/lib/periodic.py), exit status 0, "worker stopped" logged."""
+    log = tmp_path / "worker.log"
+    process = worker(own_database, tmp_path, log)
+    try:
+        deadline = time.monotonic() + 30
+        while "worker started" not in log.read_text(errors="replace"):
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the worker did not start"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # its jobs' first rounds, the switched-off ones returned
+        assert process.poll() is None, log.read_text(errors="replace")
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        returncode = await asyncio.to_thread(process.wait, 30)
+        assert returncode == 0, log.read_text(errors="replace")
+        assert time.monotonic() - started < 15
+        assert "worker stopped" in log.read_text(errors="replace")
+    finally:
+        stop(process)
