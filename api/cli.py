@@ -276,19 +276,13 @@ def worker() -> None:
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started")
         blobs = blob_store_for(settings)
+        delivery = {"public_url": settings.public_url, "lease_seconds": settings.notify.outbox_lease_seconds}
         jobs = {
             "housekeeping": run_forever(dsn, stop),
             "erasure": run_erasure(dsn, stop, blobs=blobs, hold=dt.timedelta(days=settings.erasure_hold_days)),
             # Safe beside the jobs of every `mpp serve` process: each step claims its rows (api/queue/jobs.py).
             "queue-jobs": run_queue_jobs(dsn, stop),
-            "delivery": run_worker(
-                dsn,
-                stop,
-                vapid=load_vapid(settings),
-                sms=gateway_for(settings),
-                public_url=settings.public_url,
-                lease_seconds=settings.notify.outbox_lease_seconds,
-            ),
+            "delivery": run_worker(dsn, stop, vapid=load_vapid(settings), sms=gateway_for(settings), **delivery),
             "lapor": run_lapor(dsn, stop, settings),
             "oss": run_oss(dsn, stop, settings),
             # Back-channel logout to the agency systems a session signed into (api/oidc/logout.py).
