@@ -263,6 +263,8 @@ def protocol_only(calls: int) -> float:
         "redirect_uris": [REDIRECT],
         "secret_hash": hashlib.sha256(b"s").digest(),
         "id_token_alg": "ES256",
+        "kind": "rp",
+        "jwks": None,
     }
     identity = Identity("Warga", "+6281200000000", None, "id", "phone", True)
     basic = {"Authorization": aiohttp.encode_basic_auth("mpp-bench", "s")}

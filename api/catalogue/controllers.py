@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
@@ -77,20 +76,24 @@ async def _search(
     request: Request[Any, Any, Any],
     catalogue: CatalogueRuntime,
     name: str,
-    search: Callable[..., Awaitable[Any]],
+    search: Callable[..., Any],
     q: str | None,
     filters: ServiceFilter,
     page: int,
     page_size: int,
 ) -> Response[bytes]:
-    """A cached search answer (``search`` is ``service.search_services`` or ``service.search_service_groups``)."""
+    """A cached search answer (``search`` is ``service.search_services`` or ``service.search_service_groups``).
+    The search reads the process's own copy of the catalogue: no connection, nothing to wait for."""
     query = " ".join((q or "").split()).lower()  # popular searches differ only in case and spacing
-    # The index is not part of the key: answers made with an older vocabulary go when it is reloaded.
-    bound = functools.partial(search, index=catalogue.index)
-    scopes = region_scope(filters.region)
-    return await _answer(
-        request, catalogue, name, bound, scopes, query=query, filters=filters, page=page, page_size=page_size
-    )
+    lang = language(request)
+    # The index is not part of the key: answers made from an older catalogue go when it is reloaded.
+    index = catalogue.index
+    args = {"query": query, "filters": filters, "page": page, "page_size": page_size}
+
+    key = (name, lang, *args.items())
+    scopes = frozenset({filters.region}) if filters.region else EVERY_REGION
+    answer = catalogue.answers.get_or_make(key, lambda: search(index, lang=lang, **args), scopes)
+    return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
 
 
 class CatalogueController(Controller):

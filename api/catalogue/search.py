@@ -75,6 +75,8 @@ class Vocabulary:
     # stem → number of services in the search groups whose representative's vector contains it. Equal to
     # ``document_frequency`` for a word every region's copy shares; far lower for a region's own words (its name).
     group_frequency: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)  # surface words by length
+    _position: dict[str, int] = field(default_factory=dict, repr=False)  # surface word → its place in ``surface``
 
     @classmethod
     def build(
@@ -84,7 +86,11 @@ class Vocabulary:
         services: int,
         group_frequency: dict[str, int] | None = None,
     ) -> Vocabulary:
-        return cls(surface, document_frequency, services, sorted(surface), group_frequency or {})
+        by_length: dict[int, list[str]] = {}
+        for word in surface:
+            by_length.setdefault(len(word), []).append(word)
+        position = {word: i for i, word in enumerate(surface)}
+        return cls(surface, document_frequency, services, sorted(surface), group_frequency or {}, by_length, position)
 
     def is_common(self, stem: str) -> bool:
         return self.services > 0 and self.document_frequency.get(stem, 0) / self.services > COMMON_WORD_SHARE
@@ -105,18 +111,18 @@ class Vocabulary:
         if len(word) < 4:
             return []
         max_distance = 1 if len(word) < 7 else 2
-        matches = process.extract(
-            word,
-            self.surface.keys(),
-            scorer=Levenshtein.distance,
-            score_cutoff=max_distance,
-            limit=None,
-        )
+        # Only words whose length is within the distance can be: a fifth of the vocabulary, not all of it.
+        by_length = self._by_length
+        choices = [
+            w for n in range(len(word) - max_distance, len(word) + max_distance + 1) for w in by_length.get(n, ())
+        ]
+        matches = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None)
         if not matches:
             return []
         best = min(m[1] for m in matches)
         closest = [m[0] for m in matches if m[1] == best]
-        closest.sort(key=lambda w: -self.document_frequency.get(self.surface[w], 0))
+        # Ties in the vocabulary's own order (as when every word was a choice).
+        closest.sort(key=lambda w: (-self.document_frequency.get(self.surface[w], 0), self._position[w]))
         return closest[:MAX_FUZZY_ALTERNATIVES]
 
     def completions(self, prefix: str) -> list[str]:

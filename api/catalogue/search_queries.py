@@ -1,25 +1,29 @@
-"""Running a search: the SQL behind ``GET /services`` and ``GET /service-groups`` (planning is ``search.py``).
+"""Running a search: ``GET /services`` and ``GET /service-groups`` over the catalogue held in memory
+(``search_memory.py``; planning is ``search.py``). No query reaches the database.
 
-Two ways to answer a search without a region filter, chosen per query:
+Two ways to answer, chosen per query, as the SQL that came before chose them (``tests/catalogue/sql_search.py``
+keeps it, and the tests compare every page of both):
 
-- *exact*: rank every matching service (``_PAGE``); used with a region (a region holds a few hundred services), and
-  for a query whose rarest required word occurs in few services (a region's name: "ktp banyumas");
-- *by group* (``_GROUP_PAGE``): rank the catalogue's search groups — services that differ only by region share one
-  (``catalogue_search_group``, kept by triggers) — and expand the page's groups into their services in region
-  order. At 514 regions "usaha" matches ~20,000 services but a few hundred groups; the cost no longer grows with
-  the number of regions. The home's list (no query, all regions) takes the same path: groups in name order,
-  their running sums give each group's first position, so no statement sorts or counts every service.
+- *exact*: rank every matching service; used with a region (a region holds a few hundred services), and for a
+  query whose rarest required word occurs in few services (a region's name: "ktp banyumas");
+- *by group*: rank the catalogue's search groups — services that differ only by region share one — and expand the
+  page's groups into their services in region order. At 514 regions "usaha" matches ~20,000 services but a few
+  hundred groups; the cost does not grow with the number of regions. The home's list (no query, all regions)
+  takes the same path: groups in name order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import struct
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
 from api.catalogue import schemas
 from api.catalogue.search import SearchPlan, Vocabulary, plan
+from api.catalogue.search_memory import EMPTY, Catalogue, Group, RegionServices, Service
 from api.lib.http import Lang, pick
 
 CHANNEL_MATCHES = {"online": ("online", "both"), "counter": ("counter", "both")}
@@ -31,10 +35,11 @@ EXACT_MAX_MATCHES = 300
 
 @dataclass
 class SearchIndex:
-    """The process's current vocabulary; replaced whole when the catalogue changes."""
+    """The process's current vocabulary and searchable catalogue; replaced whole when the catalogue changes."""
 
     vocabulary: Vocabulary
     version: int
+    catalogue: Catalogue = field(default_factory=lambda: EMPTY)
 
     def plan(self, query: str, *, english: bool = False) -> SearchPlan:
         return plan(query, self.vocabulary, english=english)
@@ -52,7 +57,7 @@ class SearchIndex:
         return False
 
 
-# --- pages --------------------------------------------------------------------------------------------
+# --- a service's summary, as the detail reads it from the database -----------------------------------------
 
 SUMMARY_COLUMNS = """
     s.id, s.code, s.name_id, s.name_en, s.sla_days, s.fee, s.channels, s.categories,
@@ -85,303 +90,365 @@ class ServiceFilter:
     codes: tuple[str, ...] | None = None
 
 
-def _group(row: asyncpg.Record, lang: Lang) -> schemas.ServiceGroup:
-    """A row of ``_GROUPED_PAGE``: the group's best-ranked service stands for it."""
-    single = row["regions"] == 1
-    return schemas.ServiceGroup(
-        code=row["code"],
-        codes=list(row["codes"]),
-        name=pick(lang, row["name_id"], row["name_en"]),
-        agency=schemas.Ref(code=row["agency_code"], name=row["agency_short_name"]),
-        regions=row["regions"],
-        sla_days=row["min_sla_days"],
-        fee=row["min_fee"],
-        channels=row["channels"],
-        categories=list(row["categories"]),
-        id=row["id"] if single else None,
-        region=schemas.Ref(code=row["region_code"], name=pick(lang, row["region_name"], row["region_name_en"]))
-        if single
-        else None,
+# --- ranking, as PostgreSQL ranked ---------------------------------------------------------------------------
+
+_F32 = struct.Struct("f")
+# ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', vector, 'a | b | …') of a query of alternatives is the sum of the weights of
+# the positions that match, each weight a float4 widened to double (0.2 and 0.4 are exact multiples of 0.1's float4:
+# the sum is a + tenths × 0.1f, exactly), returned as float4: ties as PostgreSQL has them.
+_TENTH = _F32.unpack(_F32.pack(0.1))[0]
+
+
+_RANKS: dict[int, float] = {}  # (A positions, tenths) → rank: few distinct pairs, each worked out once
+
+
+def _rank(a: int, t: int) -> float:
+    found = _RANKS.get(packed := a << 32 | t)
+    if found is None:
+        found = _RANKS[packed] = float(_F32.unpack(_F32.pack(a + t * _TENTH))[0])
+    return found
+
+
+_A_MASK = (1 << 24) - 1
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A search plan as the ranking reads it: stems, not tsquery text."""
+
+    must: tuple[tuple[str, ...], ...]  # each tuple: one of its stems must be there
+    named: tuple[tuple[str, ...], ...]  # the same, in the name weights (A; A or B in English)
+    rank: tuple[str, ...]
+    phrases: frozenset[str]
+    english: bool
+
+    @classmethod
+    def of(cls, search: SearchPlan, *, relaxed: bool, english: bool) -> _Query:
+        required = tuple(t.stems for t in search.terms if not t.optional) or tuple(t.stems for t in search.terms)
+        every = tuple(dict.fromkeys(s for t in search.terms for s in t.stems))
+        must = (every,) if relaxed else required
+        return cls(must, required, every, frozenset(search.phrases), english)
+
+    def order(
+        self, terms: Mapping[str, int], delta: Mapping[str, int] | None, keywords: frozenset[str]
+    ) -> tuple[bool, bool, float]:
+        """The first three keys of the order (see ``_service_key``) of a vector (a group's ``terms``, with a
+        service's ``delta`` over them), as sort keys (smaller first). Runs for every match of every search: plain
+        loops, no calls (``search_memory.pack`` says what the bits are)."""
+        a = t = 0
+        for stem in self.rank:
+            v = delta[stem] if delta is not None and stem in delta else terms.get(stem, 0)
+            if v:
+                a += v >> 24
+                t += (v & _A_MASK) >> 1
+        named = True
+        for stems in self.named:
+            for stem in stems:
+                v = delta[stem] if delta is not None and stem in delta else terms.get(stem, 0)
+                if v >> 24 or (self.english and v & 1):
+                    break
+            else:
+                named = False
+                break
+        return keywords.isdisjoint(self.phrases), not named, -_rank(a, t)
+
+
+# The order, for services and for search groups alike:
+# 1. the query is exactly one of the service's keywords (curated: what people call it);
+# 2. the service is named after every required word;
+# 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English description);
+# 4. the shorter name: the general service before its special cases; then the name, then the region (services)
+#    or the key (groups). Names compare by code point, the same in every database.
+def _service_key(cat: Catalogue, q: _Query | None, lang: Lang) -> Callable[[Service], tuple[Any, ...]]:
+    groups = cat.groups
+
+    def key(s: Service) -> tuple[Any, ...]:
+        name = s.name_en if lang == "en" else s.name_id
+        if q is None:
+            return (name, s.region)
+        group = groups[s.key]
+        return (*q.order(group.terms, s.delta, group.keywords), len(name), name, s.region)
+
+    return key
+
+
+def _group_key(q: _Query | None, lang: Lang) -> Callable[[Group], tuple[Any, ...]]:
+    def key(g: Group) -> tuple[Any, ...]:
+        name = g.name_en if lang == "en" else g.name_id
+        if q is None:
+            return (name, g.key)
+        return (*q.order(g.terms, None, g.keywords), len(name), name, g.key)
+
+    return key
+
+
+# --- matching -----------------------------------------------------------------------------------------------
+
+
+def _with_stem(cat: Catalogue, stem: str, scope: RegionServices | None) -> set[Service]:
+    """The services (of one region, or of all) whose own vector has ``stem``."""
+    found: set[Service] = set()
+    keys = cat.by_stem.get(stem, frozenset())
+    if scope is not None:
+        found.update(scope.by_key[k] for k in scope.by_key.keys() & keys)  # iterates the smaller
+        changed: Iterable[Service] = scope.by_delta.get(stem, ())
+    else:
+        for k in keys:
+            found.update(cat.members(k))
+        changed = [s for code in cat.region_order for s in cat.services[code].by_delta.get(stem, ())]
+    for s in changed:
+        if cat.value(s, stem):
+            found.add(s)
+        else:
+            found.discard(s)
+    return found
+
+
+def _service_passes(cat: Catalogue, filters: ServiceFilter) -> Callable[[Service], bool]:
+    channels = CHANNEL_MATCHES[filters.channel] if filters.channel else None
+    return lambda s: (
+        (not filters.agency or cat.agencies[s.agency].code == filters.agency)
+        and (not filters.category or filters.category in s.categories)
+        and (channels is None or s.channels in channels)
+        and (not filters.codes or s.code in filters.codes)
     )
 
 
-# Rank and cut the page on the service table alone, then join names for the page's rows only.
-_PAGE = """
-    WITH page AS (
-        SELECT s.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order}) AS position
-        FROM catalogue_service s
-        JOIN catalogue_agency a ON a.id = s.agency
-        WHERE {where}
-        ORDER BY {order}
-        LIMIT {limit} OFFSET {offset}
+def _group_passes(filters: ServiceFilter) -> Callable[[Group], bool]:
+    channels = CHANNEL_MATCHES[filters.channel] if filters.channel else None
+    return lambda g: (
+        (not filters.agency or g.agency_code == filters.agency)
+        and (not filters.category or filters.category in g.categories)
+        and (channels is None or g.channels in channels)
+        and (not filters.codes or g.code in filters.codes)
     )
-    SELECT {columns}, page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
-# The same ranking, one row per service as a citizen sees it: the same name from the same kind of agency is the
-# same service, whether the catalogue gives it one code everywhere ("akta-kelahiran") or a code per region for a
-# local regulation ("metro-izin-pendirian-sekolah-swasta"). A group is as good as its best-ranked member, which
-# stands for it; the page is cut on groups.
-_GROUPED_PAGE = """
-    WITH matched AS (
-        SELECT s.id, s.code, s.name_id, a.code AS agency_code, s.sla_days, s.fee,
-               row_number() OVER (ORDER BY {order}) AS position
-        FROM catalogue_service s
-        JOIN catalogue_agency a ON a.id = s.agency
-        WHERE {where}
-    ), grouped AS (
-        SELECT min(position) AS position, count(*) AS regions, array_agg(DISTINCT code ORDER BY code) AS codes,
-               min(sla_days) AS min_sla_days, min(fee) AS min_fee
-        FROM matched GROUP BY name_id, agency_code
-    ), page AS (
-        SELECT g.*, m.id, count(*) OVER () AS total
-        FROM grouped g JOIN matched m ON m.position = g.position
-        ORDER BY g.position
-        LIMIT {limit} OFFSET {offset}
-    )
-    SELECT {columns}, a.short_name AS agency_short_name, page.regions, page.codes, page.min_sla_days, page.min_fee,
-           page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
+
+
+def _unfiltered(filters: ServiceFilter) -> bool:
+    return not (filters.agency or filters.category or filters.channel or filters.codes)
+
+
+def _chips(filters: ServiceFilter) -> tuple[str, str] | None:
+    """The filters of a list without words that may key a derived order: the home's chips (a life event, a
+    channel: both from closed lists, so the keys are few); None for the others (agency and codes are open)."""
+    if filters.agency or filters.codes:
+        return None
+    return (filters.category or "", filters.channel or "")
+
+
+def _ranked_services(cat: Catalogue, index: SearchIndex, q: _Query | None, filters: ServiceFilter,
+                     lang: Lang) -> list[Service]:  # fmt: skip
+    """The active services that match the filters and every required word, in order."""
+    scope = cat.region(filters.region) if filters.region else None
+    passes = _service_passes(cat, filters)
+    if q is None and filters.region in cat.services:
+        # A region's list in name order: worked out once per snapshot (the region filter is always there here).
+        code = filters.region or ""
+        ordered: list[Service] = cat.derived(
+            ("services", lang, code),
+            lambda: sorted(cat.region(code).by_key.values(), key=_service_key(cat, None, lang)),
+        )
+        return ordered if _unfiltered(filters) else [s for s in ordered if passes(s)]
+    if q is None:
+        return []  # a region without services
+    df = index.vocabulary.document_frequency
+    rarest = min(q.must, key=lambda stems: sum(df.get(s, 0) for s in stems))
+    pool = set().union(*(_with_stem(cat, s, scope) for s in rarest))
+    others = [stems for stems in q.must if stems is not rarest]
+    found = [s for s in pool if passes(s) and all(any(cat.value(s, st) for st in stems) for stems in others)]
+    return sorted(found, key=_service_key(cat, q, lang))
+
+
+def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lang: Lang) -> list[Group]:
+    """The search groups whose representative matches (as the SQL ranked groups, not their services), in order."""
+    passes = _group_passes(filters)
+    if q is None:
+        ordered: list[Group] = cat.derived(
+            ("groups", lang), lambda: sorted(cat.groups.values(), key=_group_key(None, lang))
+        )
+        if _unfiltered(filters):
+            return ordered
+        chips = _chips(filters)
+        if chips is None:
+            return [g for g in ordered if passes(g)]
+        return cat.derived(("groups", lang, *chips), lambda: [g for g in ordered if passes(g)])
+    keys: frozenset[str] | None = None
+    for stems in q.must:
+        found = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
+        keys = found if keys is None else keys & found
+    return sorted((g for k in keys or () if passes(g := cat.groups[k])), key=_group_key(q, lang))
+
+
+# --- pages --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Found:
-    rows: list[asyncpg.Record]
+    services: list[Service]  # the page's services (or the groups' representatives)
+    groups: list[_Aggregate] | None
     total: int
-    corrected: str | None
 
 
-async def search_services(
-    conn: asyncpg.Connection,
-    *,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-) -> schemas.ServiceList:
-    """Services matching the filters, ranked by relevance to ``query`` when there is one."""
-    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=False)
-    return schemas.ServiceList(
-        items=[summary(r, lang) for r in found.rows],
-        total=found.total,
-        page=page,
-        page_size=page_size,
-        corrected_query=found.corrected,
-    )
+@dataclass
+class _Aggregate:
+    """A row of ``GET /service-groups``: the services of one name and one kind of agency."""
+
+    first: Service
+    regions: int
+    codes: set[str]
+    min_sla_days: int
+    min_fee: int
+    _sorted: list[str] | None = None
+
+    def sorted_codes(self) -> list[str]:
+        """Sorted once (a derived row is written for many requests; a local service has a code per region)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.codes)
+        return self._sorted
 
 
-async def search_service_groups(
-    conn: asyncpg.Connection,
-    *,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-) -> schemas.ServiceGroupList:
-    """As ``search_services``, one row per service however many regions offer it, in the same order."""
-    found = await _search(conn, index, query, filters, lang, page, page_size, grouped=True)
-    return schemas.ServiceGroupList(
-        items=[_group(r, lang) for r in found.rows],
-        total=found.total,
-        page=page,
-        page_size=page_size,
-        corrected_query=found.corrected,
-    )
+def _aggregate(items: Iterable[tuple[Service, int, str, int, int, str]]) -> list[_Aggregate]:
+    """(representative, regions, code, min sla, min fee, agency code) in rank order → one row per name and agency
+    code, ranked by its best member."""
+    rows: dict[tuple[str, str], _Aggregate] = {}
+    for first, regions, code, sla, fee, agency in items:
+        row = rows.get((first.name_id, agency))
+        if row is None:
+            rows[(first.name_id, agency)] = _Aggregate(first, regions, {code}, sla, fee)
+        else:
+            row.regions += regions
+            row.codes.add(code)
+            row.min_sla_days, row.min_fee = min(row.min_sla_days, sla), min(row.min_fee, fee)
+    return list(rows.values())
 
 
-# The same order over search groups, then each page group's services in region order. ``upto`` is the position of
-# a group's last service (running sum of the groups' sizes in rank order); only groups that reach into the page
-# are expanded, and each only as far as the page needs.
-_GROUP_PAGE = """
-    WITH placed AS (
-        SELECT g.key, g.services, sum(g.services) OVER (ORDER BY {order}, g.key) AS upto,
-               sum(g.services) OVER () AS total
-        FROM catalogue_search_group g
-        WHERE {where}
-    ), page AS (
-        SELECT x.id, c.total, c.upto - c.services + x.n AS position
-        FROM placed c CROSS JOIN LATERAL (
-            SELECT s.id, row_number() OVER (ORDER BY s.region) AS n
-            FROM catalogue_service s WHERE s.search_key = c.key AND s.active
-        ) x
-        WHERE c.upto > {offset} AND c.upto - c.services < {offset} + {limit}
-          AND c.upto - c.services + x.n > {offset} AND c.upto - c.services + x.n <= {offset} + {limit}
-        ORDER BY position
-        LIMIT {limit}  -- says so to the planner, which otherwise expects thousands of rows and hashes every agency
-    )
-    SELECT {columns}, page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
+def _exact(cat: Catalogue, index: SearchIndex, q: _Query | None, filters: ServiceFilter, lang: Lang,
+           cut: slice, *, grouped: bool) -> _Found:  # fmt: skip
+    """Rank services themselves: with a region (a few hundred), or for a region's own word."""
+    ranked = _ranked_services(cat, index, q, filters, lang)
+    if not grouped:
+        return _Found(ranked[cut], None, len(ranked))
+    rows = _aggregate((s, 1, s.code, s.sla_days, s.fee, cat.agencies[s.agency].code) for s in ranked)
+    return _Found([], rows[cut], len(rows))
 
 
-# ``_GROUPED_PAGE`` over search groups: a service group (same name, same kind of agency) is one or more search
-# groups (a local service with a code per region is one per region); its best-ranked search group's representative
-# stands for it.
-_GROUPS_PAGE = """
-    WITH matched AS (
-        SELECT g.code, g.name_id, g.agency_code, g.services, g.service, g.min_sla_days, g.min_fee,
-               row_number() OVER (ORDER BY {order}, g.key) AS position
-        FROM catalogue_search_group g
-        WHERE {where}
-    ), grouped AS (
-        SELECT min(position) AS position, sum(services) AS regions, array_agg(DISTINCT code ORDER BY code) AS codes,
-               min(min_sla_days) AS min_sla_days, min(min_fee) AS min_fee
-        FROM matched GROUP BY name_id, agency_code
-    ), page AS (
-        SELECT g.*, m.service AS id, count(*) OVER () AS total
-        FROM grouped g JOIN matched m ON m.position = g.position
-        ORDER BY g.position
-        LIMIT {limit} OFFSET {offset}
-    )
-    SELECT {columns}, a.short_name AS agency_short_name, page.regions, page.codes, page.min_sla_days, page.min_fee,
-           page.total
-    FROM page
-    JOIN catalogue_service s ON s.id = page.id
-    JOIN catalogue_agency a ON a.id = s.agency
-    JOIN catalogue_region r ON r.code = s.region
-    ORDER BY page.position
-"""
+def _by_group(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lang: Lang, cut: slice,
+              *, grouped: bool) -> _Found:  # fmt: skip
+    """Rank search groups (hundreds, whatever the number of regions), then expand the page's into services."""
+    ranked = _ranked_groups(cat, q, filters, lang)
+    if grouped:
+
+        def aggregate() -> list[_Aggregate]:
+            return _aggregate(
+                (cat.region(g.region).by_key[g.key], g.services, g.code, g.min_sla_days, g.min_fee, g.agency_code)
+                for g in ranked
+            )
+
+        # The home's lists (no words; a chip or none): once per snapshot, language and chip.
+        chips = _chips(filters) if q is None else None
+        rows = cat.derived(("rows", lang, *chips), aggregate) if chips is not None else aggregate()
+        return _Found([], rows[cut], len(rows))
+    page: list[Service] = []
+    upto = 0
+    start, stop = cut.start or 0, cut.stop or 0
+    for g in ranked:
+        if upto >= stop:
+            break
+        if upto + g.services > start:
+            members = cat.members(g.key)
+            page += members[max(start - upto, 0) : stop - upto]
+        upto += g.services
+    chips = _chips(filters) if q is None else None
+    total = cat.derived(("total", *chips), lambda: sum(g.services for g in ranked)) if chips is not None \
+        else sum(g.services for g in ranked)  # fmt: skip
+    return _Found(page, None, total)
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """Which statement answers, and the names its filters and order use for the ranked rows."""
-
-    sql: str
-    row: str  # alias of the ranked rows: s (services) or g (groups)
-    agency: str  # the agency code's column
-
-    def where(self, filters: ServiceFilter, arg: Any) -> list[str]:
-        where = ["s.active"] if self.row == "s" else []
-        if filters.region:
-            where.append(f"s.region = {arg(filters.region)}")
-        if filters.agency:
-            where.append(f"{self.agency} = {arg(filters.agency)}")
-        if filters.category:
-            where.append(f"{arg(filters.category)} = ANY({self.row}.categories)")
-        if filters.channel:
-            where.append(f"{self.row}.channels = ANY({arg(list(CHANNEL_MATCHES[filters.channel]))}::text[])")
-        if filters.codes:
-            where.append(f"{self.row}.code = ANY({arg(list(filters.codes))}::text[])")
-        return where or ["true"]
-
-
-_EXACT = _Shape(_PAGE, "s", "a.code")
-_GROUPED = _Shape(_GROUPED_PAGE, "s", "a.code")
-_BY_GROUP = _Shape(_GROUP_PAGE, "g", "g.agency_code")
-_GROUPS = _Shape(_GROUPS_PAGE, "g", "g.agency_code")
-
-
-def _shape(index: SearchIndex, search: SearchPlan | None, filters: ServiceFilter, *, grouped: bool) -> _Shape:
-    if filters.region or (search is not None and index.regional(search)):
-        return _GROUPED if grouped else _EXACT
-    return _GROUPS if grouped else _BY_GROUP
-
-
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    args: list[Any]
-    limit_at: int  # index of LIMIT's argument (OFFSET's follows)
-
-
-def _statement(shape: _Shape, filters: ServiceFilter, search: SearchPlan | None, must: str, lang: Lang,
-               page: int, page_size: int) -> _Statement:  # fmt: skip
-    """One search statement; ``must`` is the query's filter (``search.must``, or ``search.relaxed`` on a retry)."""
-    # Only the filters that are present go into the SQL: each combination is its own prepared statement, so
-    # PostgreSQL's generic plans (plan_cache_mode=auto) never have to cover "$1 IS NULL OR …".
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    where = shape.where(filters, arg)
-    t = shape.row
-    limit_at = len(args)
-    limit, offset = arg(page_size), arg((page - 1) * page_size)
-    if search is not None:
-        match = f"{t}.search_vector @@ to_tsquery('simple', {arg(must)})"
-        # A region holds a few hundred services: check them all rather than read the GIN index's posting lists of
-        # every region (26,000 entries for "buat | ktp" at 514 regions). IS TRUE keeps the planner off the index.
-        where.append(f"({match}) IS TRUE" if filters.region else match)
-        rank, named, phrases = arg(search.rank), arg(search.named), arg(list(search.phrases))
-        # 1. the query is exactly one of the service's keywords (curated: what people call it);
-        # 2. the service is named after every required word;
-        # 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English
-        #    description, and words close together count more than words far apart);
-        # 4. the shorter name: the general service before its special cases.
-        order = (
-            f"({phrases}::text[] && {t}.keywords) DESC, ({t}.search_vector @@ to_tsquery('simple', {named})) DESC, "
-            f"ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', {t}.search_vector, to_tsquery('simple', {rank})) DESC, "
-            f"length({t}.name_{lang}) ASC, {t}.name_{lang} ASC"
-        )
-    else:
-        order = f"{t}.name_{lang} ASC"
-    # Services: the region breaks ties; groups: the key does (in _GROUP_PAGE), then the region within a group.
-    order += ", s.region ASC" if t == "s" else ""
-    sql = shape.sql.format(order=order, where=" AND ".join(where), limit=limit, offset=offset, columns=SUMMARY_COLUMNS)
-    return _Statement(sql, args, limit_at)
-
-
-async def _search(
-    conn: asyncpg.Connection,
-    index: SearchIndex,
-    query: str | None,
-    filters: ServiceFilter,
-    lang: Lang,
-    page: int,
-    page_size: int,
-    *,
-    grouped: bool,
-) -> _Found:
-    """The page's rows (of ``_PAGE``, ``_GROUPED_PAGE`` or ``_GROUP_PAGE``) and the total."""
+def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: Lang, page: int, page_size: int,
+          *, grouped: bool) -> tuple[_Found, str | None]:  # fmt: skip
+    """The page (its services or rows), the total and the corrected query."""
+    cat = index.catalogue
     search = index.plan(query, english=lang == "en") if query and query.strip() else None
     if search is not None and not search.must:
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
-        return _Found(rows=[], total=0, corrected=None)
-    statement = _statement(
-        _shape(index, search, filters, grouped=grouped), filters, search, search.must if search else "", lang,
-        page, page_size,
-    )  # fmt: skip
-    rows, total = await _run(conn, statement)
-    if total == 0 and search is not None and search.relaxed != search.must:
+        return _Found([], [] if grouped else None, 0), None
+    cut = slice((page - 1) * page_size, page * page_size)
+    english = lang == "en"
+    q = _Query.of(search, relaxed=False, english=english) if search else None
+    if filters.region or (search is not None and index.regional(search)):
+        found = _exact(cat, index, q, filters, lang, cut, grouped=grouped)
+    else:
+        found = _by_group(cat, q, filters, lang, cut, grouped=grouped)
+    if found.total == 0 and search is not None and search.relaxed != search.must:
         # Every word must match, and together they match nothing: rank by any of them instead. Any word of
         # several is rarely few services, so without a region this ranks groups.
-        shape = _shape(index, None, filters, grouped=grouped)
-        rows, total = await _run(conn, _statement(shape, filters, search, search.relaxed, lang, page, page_size))
-    return _Found(rows=rows, total=total, corrected=search.corrected if search else None)
+        q = _Query.of(search, relaxed=True, english=english)
+        if filters.region:
+            found = _exact(cat, index, q, filters, lang, cut, grouped=grouped)
+        else:
+            found = _by_group(cat, q, filters, lang, cut, grouped=grouped)
+    return found, search.corrected if search else None
 
 
-async def _run(conn: asyncpg.Connection, statement: _Statement) -> tuple[list[asyncpg.Record], int]:
-    rows = await conn.fetch(statement.sql, *statement.args)
-    if rows:
-        return list(rows), int(rows[0]["total"])
-    return [], await _count_beyond_last_page(conn, statement.sql, statement.args, statement.limit_at)
+def _summary(cat: Catalogue, s: Service, lang: Lang) -> schemas.ServiceSummary:
+    agency, region = cat.agencies[s.agency], cat.regions[s.region]
+    return schemas.ServiceSummary(
+        id=s.id,
+        code=s.code,
+        name=pick(lang, s.name_id, s.name_en),
+        agency=schemas.Ref(code=agency.code, name=pick(lang, agency.name_id, agency.name_en)),
+        region=schemas.Ref(code=region.code, name=pick(lang, region.name, region.name_en)),
+        sla_days=s.sla_days,
+        fee=s.fee,
+        channels=s.channels,  # type: ignore[arg-type]  # checked by the table's constraint
+        categories=list(s.categories),
+    )
 
 
-async def _count_beyond_last_page(conn: asyncpg.Connection, sql: str, args: list[Any], limit_at: int) -> int:
-    """Total for a page past the end (the window count is only on returned rows); ``limit_at``: LIMIT's index."""
-    if args[limit_at + 1] == 0:
-        return 0
-    count_args = list(args)
-    count_args[limit_at], count_args[limit_at + 1] = 1, 0
-    row = await conn.fetchrow(sql, *count_args)
-    return int(row["total"]) if row else 0
+def _service_group(cat: Catalogue, row: _Aggregate, lang: Lang) -> schemas.ServiceGroup:
+    """A row of ``GET /service-groups``: the group's best-ranked service stands for it."""
+    s = row.first
+    single = row.regions == 1
+    region = cat.regions[s.region]
+    agency = cat.agencies[s.agency]
+    return schemas.ServiceGroup(
+        code=s.code,
+        codes=row.sorted_codes(),
+        name=pick(lang, s.name_id, s.name_en),
+        agency=schemas.Ref(code=agency.code, name=agency.short_name),
+        regions=row.regions,
+        sla_days=row.min_sla_days,
+        fee=row.min_fee,
+        channels=s.channels,  # type: ignore[arg-type]
+        categories=list(s.categories),
+        id=s.id if single else None,
+        region=schemas.Ref(code=region.code, name=pick(lang, region.name, region.name_en)) if single else None,
+    )
+
+
+def search_services(
+    index: SearchIndex, *, query: str | None, filters: ServiceFilter, lang: Lang, page: int, page_size: int
+) -> schemas.ServiceList:
+    """Services matching the filters, ranked by relevance to ``query`` when there is one."""
+    found, corrected = _find(index, query, filters, lang, page, page_size, grouped=False)
+    return schemas.ServiceList(
+        items=[_summary(index.catalogue, s, lang) for s in found.services],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+        corrected_query=corrected,
+    )
+
+
+def search_service_groups(
+    index: SearchIndex, *, query: str | None, filters: ServiceFilter, lang: Lang, page: int, page_size: int
+) -> schemas.ServiceGroupList:
+    """As ``search_services``, one row per service however many regions offer it, in the same order."""
+    found, corrected = _find(index, query, filters, lang, page, page_size, grouped=True)
+    return schemas.ServiceGroupList(
+        items=[_service_group(index.catalogue, row, lang) for row in found.groups or ()],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+        corrected_query=corrected,
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from api.catalogue import schemas
 from api.catalogue.building import public_mpp
 from api.catalogue.life_events import LIFE_EVENTS
 from api.catalogue.search import Vocabulary
+from api.catalogue.search_memory import load_catalogue
 from api.catalogue.search_queries import CHANNEL_MATCHES as CHANNEL_MATCHES  # the search is part of this service
 from api.catalogue.search_queries import SUMMARY_COLUMNS, SearchIndex, summary
 from api.catalogue.search_queries import ServiceFilter as ServiceFilter
@@ -105,9 +107,23 @@ async def load_vocabulary(conn: asyncpg.Connection) -> Vocabulary:
     )
 
 
-async def load_index(conn: asyncpg.Connection) -> SearchIndex:
-    version = await conn.fetchval("SELECT version FROM catalogue_version WHERE id = 1")
-    return SearchIndex(vocabulary=await load_vocabulary(conn), version=version or 0)
+async def load_index(
+    conn: asyncpg.Connection, *, previous: SearchIndex | None = None, regions: Collection[str] | None = None
+) -> SearchIndex:
+    """The search's vocabulary and catalogue, read in one snapshot; with ``previous`` and ``regions``, only those
+    regions' services are read again (``search_memory.load_catalogue``)."""
+
+    async def read() -> SearchIndex:
+        version = await conn.fetchval("SELECT version FROM catalogue_version WHERE id = 1")
+        vocabulary = await load_vocabulary(conn)
+        before = previous.catalogue if previous is not None else None
+        catalogue = await load_catalogue(conn, previous=before, regions=regions)
+        return SearchIndex(vocabulary=vocabulary, version=version or 0, catalogue=catalogue)
+
+    if conn.is_in_transaction():  # a caller's own (tests): it sees what that transaction sees
+        return await read()
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await read()
 
 
 async def get_service(conn: asyncpg.Connection, service_id: uuid.UUID, lang: Lang) -> schemas.ServiceDetail:
@@ -384,6 +400,10 @@ class CatalogueRuntime(ChannelListener):
         self._reloading = False
         self._statement: set[str] = set()  # scopes heard since the last version
         self._pending: set[str] = set()  # scopes waiting for the next reload of the vocabulary
+        # Every region named since the last reload, whatever the statement: PostgreSQL folds a transaction's
+        # identical notices, so a statement that changes what every region shows may not repeat the region an
+        # earlier statement of its transaction already named. The next reload reads these regions' services again.
+        self._regions_heard: set[str] = set()
         # The last catalogue version whose notices this process has acted on (tests wait for it).
         self.heard = 0
         self._heard_at_reload = 0
@@ -413,6 +433,8 @@ class CatalogueRuntime(ChannelListener):
             super().notified(payload)
         else:
             self._statement.add(payload)
+            if payload not in (ALL_REGIONS, DOCUMENT_TYPES):
+                self._regions_heard.add(payload)
 
     def _empty_pending(self) -> None:
         pending, self._pending = self._pending, set()
@@ -429,10 +451,26 @@ class CatalogueRuntime(ChannelListener):
         # load if one of them asks for it), so that nothing is made from new rows with the old vocabulary.
         self._reload_wanted, self._reloading = False, True
         covered, heard = set(self._pending), self._heard_at_reload
+        # The services of the regions a change named are read again; everything after a TRUNCATE, on the first
+        # load and after a reconnection (notices may have been lost).
+        whole = self._reconnected or not self.heard or "" in covered
+        # Taken, not copied: a region named while this load runs is read by the next one.
+        heard_regions, self._regions_heard = self._regions_heard, set()
         try:
-            self.index = await load_index(conn)
+            self.index = await load_index(conn, previous=None if whole else self.index, regions=heard_regions)
+        except BaseException:
+            self._regions_heard |= heard_regions
+            raise
         finally:
             self._reloading = False
+        regions = None if whole else heard_regions
+        # The catalogue is ~250,000 long-lived objects at national size: a full collection walks them all (~70 ms,
+        # a pause every request waits behind). They are never part of a cycle that needs collecting: out of the
+        # collector's sight; a replaced snapshot is freed by reference counting as before.
+        gc.freeze()
+        # Searches of those regions made from the previous index while it loaded may have been kept (their scopes
+        # were emptied at their own statement, which may not be the one that asked for this load).
+        self.answers.invalidate(heard_regions)
         if self._reconnected or not self.heard:  # the first load, or notices lost while the connection was down
             self._reconnected = False
             self._pending, self._statement = set(), set()
@@ -444,9 +482,13 @@ class CatalogueRuntime(ChannelListener):
         else:
             self._empty_pending()
             heard = self._heard_at_reload
+            # Statements heard while loading that asked for no load (what no search shows): the index, as it is,
+            # answers their versions too.
+            self.index.version = max(self.index.version, heard)
         self.heard = max(self.heard, heard)
         log.info(
-            "search index loaded: catalogue version %s, %s words",
+            "search index loaded: catalogue version %s, %s words, %s regions read",
             self.index.version,
             len(self.index.vocabulary.surface),
+            "all" if regions is None else len(regions),
         )

@@ -132,12 +132,9 @@ class ScopedCache:
     ) -> Encoded:
         """The cached answer, or ``compute()``'s, encoded (computed once however many ask at the same time);
         ``scopes(value)`` names what the computed value depends on."""
-        found = self._entries.get(key)
+        found = self._hit(key)
         if found is not None:
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found[0]
-        self.misses += 1
+            return found
         generations, cleared = dict(self._generation), self._cleared
         values: list[Any] = []
 
@@ -152,6 +149,26 @@ class ScopedCache:
             if cleared == self._cleared and unchanged:
                 self._put(key, encoded, depends)
         return encoded
+
+    def get_or_make(self, key: tuple[Any, ...], make: Callable[[], Any], scopes: frozenset[str]) -> Encoded:
+        """As ``get_or_compute`` for an answer made without waiting on anything (the search, from the process's own
+        catalogue): nothing can change while it is made, so there is no computation to share and it is kept as is."""
+        found = self._hit(key)
+        if found is not None:
+            return found
+        encoded = Encoded.of(make())
+        self._put(key, encoded, scopes)
+        return encoded
+
+    def _hit(self, key: tuple[Any, ...]) -> Encoded | None:
+        """The kept answer (counted as a hit), or None (counted as a miss)."""
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return found[0]
 
     def _put(self, key: tuple[Any, ...], value: Encoded, scopes: frozenset[str]) -> None:
         if self.max_entries <= 0:

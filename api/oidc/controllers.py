@@ -130,7 +130,8 @@ class ProviderController(Controller):
         """The token endpoint (form-encoded): authorization_code with PKCE, and refresh_token for clients allowed
         offline_access. Errors are RFC 6749 §5.2 JSON, not problem+json: that is what OAuth clients parse."""
         values = await _form(request)
-        async with connection() as conn:
+        # Plain statements and transactions only, on every grant: the connection needs no session reset after.
+        async with connection(stateless=True) as conn:
             answer = await tokens.exchange(
                 conn, _provider(request), values, request.headers.get("authorization"), ip=client_ip(request)
             )

@@ -163,6 +163,9 @@ class Prefetched:
     issuer: str = ""
     saved_code: tuple[str, OAuth2Request] | None = None
     saved_token: dict[str, Any] | None = None
+    # The access and refresh token this request will hand out if Authlib accepts it, drawn before the code is taken
+    # so that the statement taking it can store their hashes too (``tokens.py``); None: drawn when Authlib asks.
+    minted: tuple[str, str] | None = None
 
 
 # The bundle of the request being answered. Authlib's calls are synchronous (no await inside), so one task runs
@@ -273,6 +276,11 @@ class OpenIDCodeExtension(OpenIDCode):  # type: ignore[misc]
         return UserInfo(user_info(user, scope))
 
 
+def _minted(which: int) -> str:
+    minted = current().minted
+    return minted[which] if minted is not None else secrets.token_urlsafe(32)
+
+
 class Server(AuthorizationServer):  # type: ignore[misc]
     """Authlib's server over prefetched data: query_client answers from the bundle only."""
 
@@ -281,8 +289,8 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
-                access_token_generator=lambda **_: secrets.token_urlsafe(32),
-                refresh_token_generator=lambda **_: secrets.token_urlsafe(32),
+                access_token_generator=lambda **_: _minted(0),
+                refresh_token_generator=lambda **_: _minted(1),
                 expires_generator=lambda client, grant_type: ACCESS_SECONDS,
             ),
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -70,18 +71,35 @@ def _user(provider: Provider, client: asyncpg.Record, identity: Identity, row: A
     )
 
 
-# The hot path in one round trip: the client (and its secret, compared as hashes — a SHA-256 of a random secret
-# leaks nothing by its timing), the code taken for it, and the citizen's identity. A wrong secret takes nothing,
-# so only the client the code was issued to can spend (or burn) it.
+# The hot path in one round trip and one commit: the client (its secret compared as hashes — a SHA-256 of a random
+# secret leaks nothing by its timing), the code taken for it, the citizen's identity, and the token pair stored with
+# the code it came from, its hashes drawn before (``Prefetched.minted``). A wrong secret takes nothing, so only the
+# client the code was issued to can spend (or burn) it; a code taken and its tokens are one commit, so a replay
+# that finds the code spent always finds the tokens to revoke. The pair is stored on the conditions Authlib will
+# check against the record (a fresh code, an active citizen), its refresh token when the client and the code both
+# have offline_access, and its scope the code's: ``_settle`` reconciles the row with what Authlib then answers.
 _TAKE_CODE = f"""
-WITH c AS (SELECT * FROM oidc_client WHERE client_id = $1 AND status = 'active'),
+WITH c AS (SELECT id, client_id, secret_hash, sector, scopes, redirect_uris, id_token_alg, kind, jwks
+           FROM oidc_client WHERE client_id = $1 AND status = 'active'),
 taken AS (
     UPDATE oidc_code k SET used_at = now() FROM c
     WHERE k.code_hash = $2 AND k.client = c.id AND k.used_at IS NULL AND c.secret_hash = $3
     RETURNING k.account, k.session, k.redirect_uri, k.scope AS code_scope, k.nonce, k.code_challenge, k.auth_time,
-              k.amr, k.acr, k.expires_at > now() AS fresh)
-SELECT c.*, t.*, {identity_sql("a")}
-FROM c LEFT JOIN taken t ON true LEFT JOIN accounts_account a ON a.id = t.account
+              k.amr, k.acr, k.expires_at > now() AS fresh,
+              'offline_access' = ANY (c.scopes) AND 'offline_access' = ANY (string_to_array(k.scope, ' ')) AS offline),
+saved AS (
+    INSERT INTO oidc_token (id, client, account, session, code_hash, access_hash, refresh_hash, scope,
+                            access_expires_at, refresh_expires_at)
+    SELECT gen_random_uuid(), c.id, t.account, t.session, $2, $4, CASE WHEN t.offline THEN $5::bytea END,
+           t.code_scope, now() + make_interval(secs => $6),
+           CASE WHEN t.offline THEN now() + make_interval(secs => $7) END
+    FROM c JOIN taken t ON t.fresh JOIN accounts_account a ON a.id = t.account AND a.status = 'active'
+    RETURNING id, account, client, refresh_hash IS NOT NULL AS with_refresh),
+used AS (
+    UPDATE oidc_consent s SET last_used_at = now() FROM saved v
+    WHERE s.account = v.account AND s.client = v.client AND s.revoked_at IS NULL)
+SELECT c.*, t.*, {identity_sql("a")}, v.id AS token_id, v.with_refresh
+FROM c LEFT JOIN taken t ON true LEFT JOIN accounts_account a ON a.id = t.account LEFT JOIN saved v ON true
 """  # noqa: S608  # the SQL fragments are ours
 
 _TAKE_REFRESH = f"""
@@ -113,7 +131,17 @@ async def _take_code(
     secret: str | None,
 ) -> asyncpg.Record | None:
     hashed = code_hash(code)
-    row = await conn.fetchrow(_TAKE_CODE, client_id, hashed, secret_hash(secret) if secret else None)
+    access, refresh = bundle.minted = (secrets.token_urlsafe(32), secrets.token_urlsafe(32))
+    row = await conn.fetchrow(
+        _TAKE_CODE,
+        client_id,
+        hashed,
+        secret_hash(secret) if secret else None,
+        token_hash(access),
+        token_hash(refresh),
+        protocol.ACCESS_SECONDS,
+        protocol.REFRESH_SECONDS,
+    )
     if row is None:
         return None
     if row["account"] is None:
@@ -133,6 +161,27 @@ async def _take_code(
             amr=list(row["amr"]),
         )
     return row
+
+
+async def _settle(conn: asyncpg.Connection, row: asyncpg.Record, token: dict[str, Any] | None) -> None:
+    """Make the pair stored with the code what Authlib answered: removed when it refused the request (its tokens
+    were never shown to anyone), corrected in the rare case its scope or refresh token differ from the guess (the
+    client's scopes narrowed since the code was issued). The usual success needs no statement."""
+    if token is None:
+        await conn.execute("DELETE FROM oidc_token WHERE id = $1", row["token_id"])
+        return
+    refresh = token.get("refresh_token")
+    if token.get("scope") == row["code_scope"] and bool(refresh) == row["with_refresh"]:
+        return
+    await conn.execute(
+        "UPDATE oidc_token SET scope = $2, refresh_hash = $3, "
+        "refresh_expires_at = CASE WHEN $3::bytea IS NULL THEN NULL ELSE now() + make_interval(secs => $4) END "
+        "WHERE id = $1",
+        row["token_id"],
+        token.get("scope") or "",
+        token_hash(refresh) if refresh else None,
+        protocol.REFRESH_SECONDS,
+    )
 
 
 async def _maybe_reused(conn: asyncpg.Connection, client: asyncpg.Record, hashed: bytes) -> None:
@@ -169,15 +218,17 @@ async def _take_refresh(
 async def exchange(
     conn: asyncpg.Connection, provider: Provider, values: dict[str, str], authorization: str | None, *, ip: str = ""
 ) -> protocol.Answer:
-    """The token endpoint: Authlib answers from what was taken; a new pair is stored before it is sent. Two round
-    trips on the hot path (take, save) and no explicit transaction: a process lost between them leaves a spent code
-    and no token, which the client meets as invalid_grant and signs in again."""
+    """The token endpoint: Authlib answers from what was taken; a new pair is stored before it is sent. A code is
+    exchanged in one round trip (take and store, ``_TAKE_CODE``) and no explicit transaction: a process lost before
+    answering leaves a spent code and tokens nobody has seen, which the client meets as invalid_grant."""
     client_id = (protocol.client_id_of(values, authorization) or "")[:64]
     secret = _offered_secret(values, authorization)
     bundle = protocol.Prefetched(issuer=provider.issuer, id_token_keys=provider.id_token_keys(), user_info=_claims)
     grant_type = values.get("grant_type")
+    stored: asyncpg.Record | None = None  # the pair stored with a code, to settle with Authlib's answer
     if grant_type == "authorization_code" and values.get("code"):
         client = await _take_code(conn, provider, bundle, client_id, values["code"], secret)
+        stored = client if client is not None and client["token_id"] is not None else None
     else:
         client = await conn.fetchrow("SELECT * FROM oidc_client WHERE client_id = $1 AND status = 'active'", client_id)
         authenticated = (
@@ -189,7 +240,9 @@ async def exchange(
     headers = {"Authorization": authorization} if authorization else {}
     req = protocol.request_for("POST", provider.issuer + "/oidc/token", values, headers)
     status, body, answer_headers = protocol.run(bundle, lambda s: s.create_token_response(req))
-    if bundle.saved_token is not None and client is not None:
+    if stored is not None:
+        await _settle(conn, stored, bundle.saved_token)
+    elif bundle.saved_token is not None and client is not None:
         if client_keys.is_assertion(values) and not await client_keys.spend_jti(conn, client["id"], values):
             return protocol.Answer(400, _REPLAYED, {"Cache-Control": "no-store"})
         if grant_type == "client_credentials":

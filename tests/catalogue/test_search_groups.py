@@ -3,16 +3,11 @@ by the catalogue's own triggers; a region's own words still search service by se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
-import pytest_asyncio
 
-from api.catalogue import search_queries
-from api.catalogue.search import Vocabulary
 from api.catalogue.search_queries import SearchIndex
-from api.catalogue.service import ServiceFilter, load_index, search_services
+from api.catalogue.service import ServiceFilter, search_services
 
 # What the triggers keep, recomputed from scratch: one row per key of active services.
 RECOMPUTED_SQL = """
@@ -29,22 +24,6 @@ async def groups_match_services(db: asyncpg.Connection) -> None:
     assert stored == recomputed
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def index(db: asyncpg.Connection) -> SearchIndex:
-    return await load_index(db)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def rolled_back(db: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
-    """The session's database, with this test's changes undone (every test shares it)."""
-    transaction = db.transaction()
-    await transaction.start()
-    try:
-        yield db
-    finally:
-        await transaction.rollback()
-
-
 async def every_page(
     db: asyncpg.Connection, index: SearchIndex, query: str | None
 ) -> tuple[int, list[tuple[str, str]]]:
@@ -52,9 +31,7 @@ async def every_page(
     items: list[tuple[str, str]] = []
     total, page = 0, 1
     while True:
-        found = await search_services(
-            db, index=index, query=query, filters=ServiceFilter(), lang="id", page=page, page_size=100
-        )
+        found = search_services(index, query=query, filters=ServiceFilter(), lang="id", page=page, page_size=100)
         total = found.total
         items += [(i.code, i.region.code) for i in found.items]
         if len(found.items) < 100:
@@ -96,9 +73,7 @@ async def test_all_regions_by_group_finds_what_ranking_every_service_finds(
 async def test_a_regions_own_word_searches_service_by_service(db: asyncpg.Connection, index: SearchIndex) -> None:
     plan = index.plan("ktp banyumas")
     assert index.regional(plan)
-    found = await search_services(
-        db, index=index, query="ktp banyumas", filters=ServiceFilter(), lang="id", page=1, page_size=20
-    )
+    found = search_services(index, query="ktp banyumas", filters=ServiceFilter(), lang="id", page=1, page_size=20)
     assert found.items
     assert {i.region.code for i in found.items} == {"3302"}
 
@@ -125,11 +100,3 @@ async def test_a_change_moves_only_its_own_groups(rolled_back: asyncpg.Connectio
         f"{STORED_SQL.replace(' ORDER BY', ' WHERE key <> $1 AND key <> $2 ORDER BY')}", service["search_key"], key
     )
     assert still == untouched
-
-
-def test_the_group_path_is_chosen_without_a_region_only() -> None:
-    empty = SearchIndex(vocabulary=Vocabulary.build({}, {}, 0), version=0)
-    assert search_queries._shape(empty, None, ServiceFilter(), grouped=False) is search_queries._BY_GROUP
-    assert search_queries._shape(empty, None, ServiceFilter(region="3302"), grouped=False) is search_queries._EXACT
-    assert search_queries._shape(empty, None, ServiceFilter(), grouped=True) is search_queries._GROUPS
-    assert search_queries._shape(empty, None, ServiceFilter(region="3302"), grouped=True) is search_queries._GROUPED
