@@ -446,7 +446,18 @@ class CatalogueRuntime(ChannelListener):
     def disconnected(self) -> None:
         self._reconnected = True
 
+    def start(self) -> None:
+        # The process loaded the catalogue before listening: what changed in between was not heard either.
+        self._reconnected = True
+        super().start()
+
     async def reload(self, conn: asyncpg.Connection) -> None:
+        # Listening (again): if the catalogue has not moved since the index was read, nothing was missed, and
+        # reading all of it again (seconds at national size) would change nothing.
+        quiet = self._reconnected and self.heard and not self._pending and not self._regions_heard
+        if quiet and await conn.fetchval("SELECT version FROM catalogue_version WHERE id = 1") == self.index.version:
+            self._reconnected = False
+            return
         # Notices heard while loading wait for the end of the load (their scopes are emptied then, or by the next
         # load if one of them asks for it), so that nothing is made from new rows with the old vocabulary.
         self._reload_wanted, self._reloading = False, True

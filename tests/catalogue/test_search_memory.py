@@ -3,6 +3,8 @@ a service's vector is its group's plus its own region's words; a change reloads 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import asyncpg
@@ -11,7 +13,7 @@ import pytest
 from api.catalogue import search_queries
 from api.catalogue.search_memory import Catalogue, pack
 from api.catalogue.search_queries import SearchIndex, ServiceFilter
-from api.catalogue.service import load_index
+from api.catalogue.service import CatalogueRuntime, load_index
 from tests.catalogue import sql_search
 
 QUERIES = [
@@ -144,3 +146,40 @@ async def test_a_change_reads_again_only_the_regions_it_named(rolled_back: async
         partial, query="zq", filters=ServiceFilter(region="3302"), lang="id", page=1, page_size=5
     )
     assert found.total == 1 and found.items[0].name.endswith("Zq")
+
+
+async def test_a_change_between_loading_and_listening_is_not_missed(db: asyncpg.Connection, database_url: str) -> None:
+    """A process loads the catalogue, then starts listening: a change in between must still reach its search
+    (the listener's first connection reads again when the catalogue moved), and nothing is read again when it did
+    not. A fee: in no search group's key or vector, so only reading the region again shows it."""
+    runtime = CatalogueRuntime(database_url)
+    await runtime.reload(db)
+    loaded = runtime.index
+    service = await db.fetchrow(
+        "SELECT id, fee FROM catalogue_service WHERE region = '3302' AND active ORDER BY code LIMIT 1"
+    )
+    await db.execute("UPDATE catalogue_service SET fee = fee + 7 WHERE id = $1", service["id"])
+    try:
+        runtime.start()
+        version = await db.fetchval("SELECT version FROM catalogue_version WHERE id = 1")
+        deadline = time.monotonic() + 15
+        while runtime.index is loaded or runtime.index.version < version:
+            assert time.monotonic() < deadline, "the change made before listening never reached the search"
+            await asyncio.sleep(0.05)
+        listed = search_queries.search_services(
+            runtime.index, query=None, filters=ServiceFilter(region="3302"), lang="id", page=1, page_size=100
+        )
+        assert {i.id: i.fee for i in listed.items}[service["id"]] == service["fee"] + 7
+    finally:
+        await runtime.stop()
+        await db.execute("UPDATE catalogue_service SET fee = $2 WHERE id = $1", service["id"], service["fee"])
+
+    quiet = CatalogueRuntime(database_url)
+    await quiet.reload(db)
+    before = quiet.index
+    quiet.start()
+    try:
+        await asyncio.sleep(1)  # the listener connected and checked the version
+        assert quiet.index is before  # nothing moved: nothing read again
+    finally:
+        await quiet.stop()
