@@ -142,6 +142,7 @@ class Catalogue:
     # Orders the searches without words read (a region's services by name, every group by name), per language:
     # worked out once per snapshot, a few keys (at most languages × regions).
     _derived: dict[tuple[str, ...], Any] = field(init=False, default_factory=dict)
+    _postings: dict[str, tuple[tuple[str, int], ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         by_stem: dict[str, set[str]] = {}
@@ -167,6 +168,14 @@ class Catalogue:
         if key not in self._derived:
             self._derived[key] = make()
         return cast(T, self._derived[key])
+
+    def postings(self, stem: str) -> tuple[tuple[str, int], ...]:
+        """(group key, value) of every group whose vector has ``stem``: made once per snapshot and stem."""
+        found = self._postings.get(stem)
+        if found is None:
+            keys = self.by_stem.get(stem, frozenset())
+            found = self._postings[stem] = tuple((key, self.groups[key].terms[stem]) for key in keys)
+        return found
 
     def value(self, service: Service, stem: str) -> int:
         """The value of ``stem`` in ``service``'s own search vector (0: not in it)."""

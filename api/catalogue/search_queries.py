@@ -172,14 +172,9 @@ def _service_key(cat: Catalogue, q: _Query | None, lang: Lang) -> Callable[[Serv
     return key
 
 
-def _group_key(q: _Query | None, lang: Lang) -> Callable[[Group], tuple[Any, ...]]:
-    def key(g: Group) -> tuple[Any, ...]:
-        name = g.name_en if lang == "en" else g.name_id
-        if q is None:
-            return (name, g.key)
-        return (*q.order(g.terms, None, g.keywords), len(name), name, g.key)
-
-    return key
+def _group_by_name(lang: Lang) -> Callable[[Group], tuple[str, str]]:
+    """The order of search groups without words (with words: ``_rank_groups``)."""
+    return lambda g: (g.name_en if lang == "en" else g.name_id, g.key)
 
 
 # --- matching -----------------------------------------------------------------------------------------------
@@ -264,7 +259,7 @@ def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lan
     passes = _group_passes(filters)
     if q is None:
         ordered: list[Group] = cat.derived(
-            ("groups", lang), lambda: sorted(cat.groups.values(), key=_group_key(None, lang))
+            ("groups", lang), lambda: sorted(cat.groups.values(), key=_group_by_name(lang))
         )
         if _unfiltered(filters):
             return ordered
@@ -276,7 +271,33 @@ def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lan
     for stems in q.must:
         found = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
         keys = found if keys is None else keys & found
-    return sorted((g for k in keys or () if passes(g := cat.groups[k])), key=_group_key(q, lang))
+    return _rank_groups(cat, q, [g for k in keys or () if passes(g := cat.groups[k])], lang)
+
+
+def _rank_groups(cat: Catalogue, q: _Query, groups: list[Group], lang: Lang) -> list[Group]:
+    """``groups`` in the order of ``_service_key`` (the key breaking ties, not the region), their weights summed
+    from each stem's postings: only the (group, stem) pairs that match are touched, not every stem of the query for
+    every group (a word completed as typed is a dozen stems, most of them in a few groups)."""
+    a = dict.fromkeys((g.key for g in groups), 0)
+    t = dict(a)
+    for stem in q.rank:
+        for k, v in cat.postings(stem):
+            if k in a:
+                a[k] += v >> 24
+                t[k] += (v & _A_MASK) >> 1
+    named: set[str] | None = None
+    for stems in q.named:
+        hit = {k for s in stems for k, v in cat.postings(s) if v >> 24 or (q.english and v & 1)}
+        named = hit if named is None else named & hit
+    phrases = q.phrases
+
+    def order(g: Group) -> tuple[Any, ...]:
+        name = g.name_en if lang == "en" else g.name_id
+        rank = -_rank(a[g.key], t[g.key])
+        unnamed = named is not None and g.key not in named  # no required word: named after all of them
+        return (g.keywords.isdisjoint(phrases), unnamed, rank, len(name), name, g.key)
+
+    return sorted(groups, key=order)
 
 
 # --- pages --------------------------------------------------------------------------------------------------
