@@ -34,9 +34,13 @@ Scopes = Callable[[Any], frozenset[str]]
 EVERY_REGION = frozenset({ALL_REGIONS})
 
 
-def region_scope(region: str | None) -> Scopes:
+def region_scopes(region: str | None) -> frozenset[str]:
     """An answer about one region depends on it; one about every region on what all regions' lists show."""
-    scopes = frozenset({region}) if region else EVERY_REGION
+    return frozenset({region}) if region else EVERY_REGION
+
+
+def region_scope(region: str | None) -> Scopes:
+    scopes = region_scopes(region)
     return lambda _answer: scopes
 
 
@@ -91,8 +95,7 @@ async def _search(
     args = {"query": query, "filters": filters, "page": page, "page_size": page_size}
 
     key = (name, lang, *args.items())
-    scopes = frozenset({filters.region}) if filters.region else EVERY_REGION
-    answer = catalogue.answers.get_or_make(key, lambda: search(index, lang=lang, **args), scopes)
+    answer = catalogue.answers.get_or_make(key, lambda: search(index, lang=lang, **args), region_scopes(filters.region))
     return etag_response(request, answer, max_age=CATALOGUE_MAX_AGE)
 
 

@@ -41,18 +41,6 @@ def pack(weights: str) -> int:
     return weights.count("A") * _A + (4 * b + 2 * weights.count("C") + weights.count("D")) * 2 + (b > 0)
 
 
-def a_positions(value: int) -> int:
-    return value >> 24
-
-
-def tenths(value: int) -> int:
-    return (value & (_A - 1)) >> 1
-
-
-def has_b(value: int) -> bool:
-    return bool(value & 1)
-
-
 @dataclass(frozen=True, slots=True)
 class Region:
     code: str
@@ -138,11 +126,10 @@ class Catalogue:
     services: Mapping[str, RegionServices]  # region code → its services
     by_stem: Mapping[str, frozenset[str]] = field(init=False)  # stem → keys of the groups whose vector has it
     region_order: tuple[str, ...] = field(init=False)
-    _members: dict[str, tuple[Service, ...]] = field(init=False, default_factory=dict)
-    # Orders the searches without words read (a region's services by name, every group by name), per language:
-    # worked out once per snapshot, a few keys (at most languages × regions).
+    # What searches read and this snapshot determines, made on first use (``derived``): the orders of the lists
+    # without words, a group's members, a stem's postings. Keys come from closed sets (languages, chips, regions,
+    # groups and stems of this snapshot), so it stays bounded.
     _derived: dict[tuple[str, ...], Any] = field(init=False, default_factory=dict)
-    _postings: dict[str, tuple[tuple[str, int], ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         by_stem: dict[str, set[str]] = {}
@@ -156,12 +143,11 @@ class Catalogue:
         return self.services.get(code, EMPTY_REGION)
 
     def members(self, key: str) -> tuple[Service, ...]:
-        """A group's services in region order (worked out once per snapshot and group)."""
-        found = self._members.get(key)
-        if found is None:
-            found = tuple(s for code in self.region_order if (s := self.services[code].by_key.get(key)) is not None)
-            self._members[key] = found
-        return found
+        """A group's services in region order."""
+        return self.derived(
+            ("members", key),
+            lambda: tuple(s for code in self.region_order if (s := self.services[code].by_key.get(key)) is not None),
+        )
 
     def derived(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
         """``make()``, once per snapshot and ``key``."""
@@ -170,12 +156,11 @@ class Catalogue:
         return cast(T, self._derived[key])
 
     def postings(self, stem: str) -> tuple[tuple[str, int], ...]:
-        """(group key, value) of every group whose vector has ``stem``: made once per snapshot and stem."""
-        found = self._postings.get(stem)
-        if found is None:
-            keys = self.by_stem.get(stem, frozenset())
-            found = self._postings[stem] = tuple((key, self.groups[key].terms[stem]) for key in keys)
-        return found
+        """(group key, value) of every group whose vector has ``stem``."""
+        return self.derived(
+            ("postings", stem),
+            lambda: tuple((key, self.groups[key].terms[stem]) for key in self.by_stem.get(stem, frozenset())),
+        )
 
     def value(self, service: Service, stem: str) -> int:
         """The value of ``stem`` in ``service``'s own search vector (0: not in it)."""
