@@ -133,11 +133,6 @@ def site(state: State) -> Site:
     return Site(url=settings.browser_url, passkey_origins=list(settings.auth.origins), rp_id=settings.auth.rp_id)
 
 
-def _catalogue(state: State) -> CatalogueRuntime:
-    runtime: CatalogueRuntime = state.catalogue
-    return runtime
-
-
 def _issuer(state: State) -> Issuer:
     issuer: Issuer = state.issuer
     return issuer
@@ -327,7 +322,6 @@ def _pwa_routes(settings: Settings) -> list[Any]:
 def _dependencies() -> dict[str, Provide]:
     """What a route may ask for by name: the process's runtimes and clients, the caller, the wallet."""
     return {
-        "catalogue": Provide(_catalogue, sync_to_thread=False),
         "issuer": Provide(_issuer, sync_to_thread=False),
         "sms": Provide(_sms, sync_to_thread=False),
         "registry": Provide(_registry, sync_to_thread=False),

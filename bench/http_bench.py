@@ -9,7 +9,7 @@ ratio to a route that does no work at all, measured by the same process a few se
 
     .venv/bin/python bench/http_bench.py [--duration 10] [--connections 32] [--threads 1]
                                          [--database-url URL] [--markdown [FILE]]
-                                         [--regions 21,514] [--cache-off]
+                                         [--regions 21,514] [--cache-off] [--rounds 3]
 
 ``--regions 514`` grows the seeded demo to a national catalogue first (``bench/national.py``); several sizes
 (``--regions 21,514``) are measured one after the other, each on its own database and server, and printed in one
@@ -596,16 +596,34 @@ def catalogue_endpoints(base_url: str) -> Catalogue:
     return Catalogue(regions=len(regions), services=total, rotated=len(ids), endpoints=endpoints)
 
 
-def measure(generator: LoadGenerator, base_url: str, endpoints: Sequence[Endpoint], seconds: float) -> list[Row]:
+def measure(
+    generator: LoadGenerator, base_url: str, endpoints: Sequence[Endpoint], seconds: float, rounds: int = 1
+) -> list[Row]:
+    """Each endpoint ``rounds`` times, /health/live first in every round. An endpoint's ratio is the median over
+    the rounds of its requests/s over the live route's of the same round (measured seconds before it, so a
+    neighbour's burst on the machine moves both); its row shows the median round, with the worst p99 of all
+    rounds and the errors of all rounds."""
     for endpoint in endpoints:
         print(f"warming up {endpoint.label} …", file=sys.stderr, flush=True)
         generator.run(base_url, endpoint.paths, WARMUP_S)
-    measured = []
-    for endpoint in endpoints:
-        print(f"measuring {endpoint.label} ({len(endpoint.paths)} paths) …", file=sys.stderr, flush=True)
-        measured.append((endpoint, generator.run(base_url, endpoint.paths, seconds)))
-    baseline = measured[0][1].rps
-    return [Row(e, m, m.rps / baseline if baseline else 0.0) for e, m in measured]
+    runs: list[list[Measurement]] = [[] for _ in endpoints]
+    for round_ in range(1, rounds + 1):
+        for endpoint, measured in zip(endpoints, runs, strict=True):
+            of = f", round {round_} of {rounds}" if rounds > 1 else ""
+            print(f"measuring {endpoint.label} ({len(endpoint.paths)} paths{of}) …", file=sys.stderr, flush=True)
+            measured.append(generator.run(base_url, endpoint.paths, seconds))
+    rows = []
+    for endpoint, measured in zip(endpoints, runs, strict=True):
+        ratios = [m.rps / live.rps if live.rps else 0.0 for m, live in zip(measured, runs[0], strict=True)]
+        middle = sorted(range(rounds), key=ratios.__getitem__)[rounds // 2]
+        shown = dataclasses.replace(
+            measured[middle],
+            p99_ms=max(m.p99_ms for m in measured),
+            bad_status=sum(m.bad_status for m in measured),
+            socket_errors=sum(m.socket_errors for m in measured),
+        )
+        rows.append(Row(endpoint, shown, ratios[middle]))
+    return rows
 
 
 # --- reporting ------------------------------------------------------------------------------------------
@@ -712,6 +730,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=1, help="mpp serve --workers (default 1)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every endpoint this many times, live first in each round; ratios are the rounds' median",
+    )
+    parser.add_argument(
         "--no-vacuum",
         dest="vacuum",
         action="store_false",
@@ -741,6 +765,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--connections must be at least --threads, which must be at least 1")
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     try:
         args.regions = [int(n) for n in args.regions.split(",")]
     except ValueError:
@@ -773,6 +799,11 @@ def run_notes(args: argparse.Namespace, generator: LoadGenerator) -> list[str]:
         notes.append("Measured right after the seed, without VACUUM ANALYZE (--no-vacuum).")
     if args.cache_off:
         notes.append("Answer cache off (--cache-off: MPP_CATALOGUE_CACHE_ENTRIES=0): every answer is computed.")
+    if args.rounds > 1:
+        notes.append(
+            f"{args.rounds} rounds: each ratio is the median of the rounds' ratios to the live route measured first in"
+            " the same round; requests/s and p50 are the median round's, p99 the worst round's."
+        )
     return notes
 
 
@@ -821,7 +852,7 @@ def benchmark(args: argparse.Namespace, generator: LoadGenerator, regions: int) 
             print("VACUUM ANALYZE of the seeded database …", file=sys.stderr, flush=True)
         version = settle(bench_url) if args.vacuum else asyncio.run(_admin(bench_url))
         catalogue = catalogue_endpoints(server.base_url)
-        rows = measure(generator, server.base_url, catalogue.endpoints, args.duration)
+        rows = measure(generator, server.base_url, catalogue.endpoints, args.duration, args.rounds)
     database = describe_database(args.database_url, bench_url, version)
     return Outcome(database, server.settings_shown(), catalogue, rows, server.ready_seconds, tuple(notes))
 

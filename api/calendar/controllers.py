@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.params import FromPath, QueryParameter
 
 from api.calendar import service
@@ -12,7 +12,7 @@ from api.calendar.schemas import RegionCalendar
 from api.lib.auth import public
 from api.lib.cache import Encoded
 from api.lib.db import connection
-from api.lib.http import etag_response, language, ok
+from api.lib.http import EncodedResponse, etag_response, language, ok
 
 Year = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="The year (default: this year)")]
 # Short: a day added or removed reaches shared caches and the PWA within a minute (revalidation is a 304).
@@ -26,7 +26,7 @@ class RegionCalendarController(Controller):
     @get("/{code:str}/calendar", operation_id="getRegionCalendar", opt=public(), responses=ok(RegionCalendar))
     async def region_calendar(
         self, request: Request[Any, Any, Any], code: FromPath[str], year: Year = None
-    ) -> Response[bytes]:
+    ) -> EncodedResponse:
         """The days off in force in the region in a year (national and its own), names in the request's
         language. Answered from the process's calendars, which follow every change within seconds."""
         async with connection() as conn:

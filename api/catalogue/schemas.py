@@ -182,6 +182,17 @@ class ServiceList(Struct):
     corrected_query: str | None = None
 
 
+class EncodedServiceList(Struct):
+    """A ``ServiceList`` as the search makes it: each summary encoded once per catalogue snapshot (the same JSON,
+    byte for byte; ``tests/catalogue/test_search_memory.py`` checks it)."""
+
+    items: list[msgspec.Raw]
+    total: int
+    page: int
+    page_size: int
+    corrected_query: str | None = None
+
+
 class ServiceGroup(Struct):
     """One service as every region offering it provides it (same name, same kind of agency), for a search across
     regions: "Penerbitan Akta Kelahiran, in 21 regions" instead of 21 identical rows."""

@@ -11,17 +11,19 @@ here, with RapidFuzz's edit distance:
    word is also completed as a prefix (search as you type);
 3. words that occur in a large share of services ("layanan", "buat") only rank, they do not filter —
    "bikin paspor" then means "paspor", ranked up where "buat" also appears;
-4. the result is a pair of tsquery strings made only of catalogue lexemes: ``must`` filters, ``rank``
-   orders. No user text ever reaches the query language.
+4. the result is each word's catalogue stems: the required words filter, all of them rank (in memory,
+   ``search_queries.py``; as tsquery text made only of catalogue lexemes for the SQL the tests compare it with).
+   No user text ever reaches a query language.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import msgspec
@@ -53,6 +55,11 @@ def _synonyms() -> SynonymFile:
     return msgspec.yaml.decode(SYNONYMS_FILE.read_bytes(), type=SynonymFile)
 
 
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    return frozenset(_synonyms().stopwords)
+
+
 _stemmer = Stemmer.Stemmer("indonesian")
 
 
@@ -60,6 +67,10 @@ def normalise_words(text: str) -> list[str]:
     """Lower-case ASCII words: accents folded, punctuation and hyphens split."""
     folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
     return _WORD.findall(folded)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,10 @@ class Vocabulary:
         for word in surface:
             by_length.setdefault(len(word), []).append(word)
         position = {word: i for i, word in enumerate(surface)}
-        return cls(surface, document_frequency, services, sorted(surface), group_frequency or {}, by_length, position)
+        frequency = group_frequency or {}
+        vocabulary = cls(surface, document_frequency, services, sorted(surface), frequency, by_length, position)
+        vocabulary._deletions  # noqa: B018  # made with the rest of the load, not on a citizen's first typo
+        return vocabulary
 
     def is_common(self, stem: str) -> bool:
         return self.services > 0 and self.document_frequency.get(stem, 0) / self.services > COMMON_WORD_SHARE
@@ -111,12 +125,19 @@ class Vocabulary:
         if len(word) < 4:
             return []
         max_distance = 1 if len(word) < 7 else 2
-        # Only words whose length is within the distance can be: a fifth of the vocabulary, not all of it.
-        by_length = self._by_length
-        choices = [
-            w for n in range(len(word) - max_distance, len(word) + max_distance + 1) for w in by_length.get(n, ())
-        ]
-        matches = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None)
+        # Most typos are one edit away, and those are found by looking up the word's deletions (a dozen dict
+        # lookups) rather than measured against thousands of words; only a word with nothing one edit away and long
+        # enough for two is measured against every word of a possible length.
+        near = self._deletions
+        candidates = {w for key in _deletions(word) for w in near.get(key, ())}
+        matches = [(w, d) for w in candidates if (d := Levenshtein.distance(word, w, score_cutoff=1)) <= 1]
+        if not matches and max_distance == 2:
+            # Only words whose length is within the distance can be: a fifth of the vocabulary, not all of it.
+            by_length = self._by_length
+            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in by_length.get(n, ())]
+            matches = [(m[0], m[1]) for m in process.extract(
+                word, choices, scorer=Levenshtein.distance, score_cutoff=2, limit=None
+            )]  # fmt: skip
         if not matches:
             return []
         best = min(m[1] for m in matches)
@@ -125,12 +146,21 @@ class Vocabulary:
         closest.sort(key=lambda w: (-self.document_frequency.get(self.surface[w], 0), self._position[w]))
         return closest[:MAX_FUZZY_ALTERNATIVES]
 
+    @cached_property
+    def _deletions(self) -> dict[str, list[str]]:
+        """Each word, and each word with one letter deleted → the words they come from. A word one edit from a typo
+        shares one of these keys with it (an insertion, a deletion or a substitution: the same letter deleted from
+        both). ~30,000 keys for the demo's 3,800 words, a few MB, ~10 ms with the load (``build``)."""
+        index: dict[str, list[str]] = {}
+        for word in self.surface:
+            for key in _deletions(word):
+                index.setdefault(key, []).append(word)
+        return index
+
     def completions(self, prefix: str) -> list[str]:
         """Catalogue words starting with ``prefix``, shortest first (search as you type)."""
         if len(prefix) < 3:
             return []
-        import bisect
-
         words = self._sorted_surface
         start = bisect.bisect_left(words, prefix)
         found: list[str] = []
@@ -155,16 +185,42 @@ class Term:
 @dataclass(frozen=True)
 class SearchPlan:
     terms: tuple[Term, ...]
-    must: str  # tsquery text; empty when nothing in the query is known to the catalogue
-    rank: str
-    # ``must`` restricted to the name weights (A: the Indonesian name and what people call the service;
-    # plus B, the English name, for English queries): services named after every required word first.
-    named: str
-    # When ``must`` finds nothing: any of the words ("buat ktp" when no KTP service says "buat").
-    relaxed: str
     # The query as typed and as corrected, normalised: an exact match with a service's keywords (curated
     # "what people call it") is the strongest signal there is.
     phrases: tuple[str, ...]
+    english: bool = False
+
+    # The plan as tsquery text, for PostgreSQL (the search itself ranks in memory from ``terms``; the text is made
+    # only when asked for: by the SQL the tests compare the search with).
+    @cached_property
+    def must(self) -> str:
+        """Every required word (one of its stems); empty when nothing in the query is known to the catalogue."""
+        return " & ".join(_group(t.stems) for t in self.required)
+
+    @cached_property
+    def named(self) -> str:
+        """``must`` restricted to the name weights (A: the Indonesian name and what people call the service;
+        plus B, the English name, for English queries): services named after every required word first."""
+        return " & ".join(_group(t.stems, ":AB" if self.english else ":A") for t in self.required)
+
+    @cached_property
+    def rank(self) -> str:
+        return " | ".join(_quote(s) for t in self.terms for s in t.stems)
+
+    @cached_property
+    def relaxed(self) -> str:
+        """When ``must`` finds nothing: any of the words ("buat ktp" when no KTP service says "buat")."""
+        return " | ".join(_group(t.stems) for t in self.terms)
+
+    @property
+    def required(self) -> tuple[Term, ...]:
+        """The words that filter: all but the common ones, unless all are common."""
+        return tuple(t for t in self.terms if not t.optional) or self.terms
+
+    @property
+    def may_relax(self) -> bool:
+        """Whether ``relaxed`` asks for less than ``must`` (several words: any of them instead of all)."""
+        return len(self.terms) > 1
 
     @property
     def corrected(self) -> str | None:
@@ -192,7 +248,8 @@ def _term(word: str, vocab: Vocabulary, *, last: bool) -> Term | None:
     stems: list[str] = []
     shown = word
     for candidate in candidates:
-        for part in normalise_words(candidate):
+        # The word itself is normalised already; a synonym may be several words ("kartu keluarga").
+        for part in (candidate,) if candidate is word else normalise_words(candidate):
             stem = vocab.known_stem(part)
             if stem and stem not in stems:
                 stems.append(stem)
@@ -215,18 +272,13 @@ def _term(word: str, vocab: Vocabulary, *, last: bool) -> Term | None:
 
 def plan(query: str, vocab: Vocabulary, *, english: bool = False) -> SearchPlan:
     """Plan a search for ``query`` against the catalogue vocabulary."""
-    stop = set(_synonyms().stopwords)
+    stop = _stopwords()
     words = [w for w in normalise_words(query) if w not in stop][:MAX_QUERY_WORDS]
     if not words:
         # Only stop words ("cara syarat"): search them as they are rather than returning nothing.
         words = normalise_words(query)[:MAX_QUERY_WORDS]
     terms = tuple(t for i, w in enumerate(words) if (t := _term(w, vocab, last=i == len(words) - 1)))
     if not terms:
-        return SearchPlan(terms=(), must="", rank="", named="", relaxed="", phrases=())
-    required = [t for t in terms if not t.optional] or list(terms)
-    must = " & ".join(_group(t.stems) for t in required)
-    named = " & ".join(_group(t.stems, ":AB" if english else ":A") for t in required)
-    rank = " | ".join(_quote(s) for t in terms for s in t.stems)
-    relaxed = " | ".join(_group(t.stems) for t in terms)
+        return SearchPlan(terms=(), phrases=(), english=english)
     phrases = tuple(dict.fromkeys((" ".join(normalise_words(query)), " ".join(t.shown for t in terms))))
-    return SearchPlan(terms=terms, must=must, rank=rank, named=named, relaxed=relaxed, phrases=phrases)
+    return SearchPlan(terms=terms, phrases=phrases, english=english)

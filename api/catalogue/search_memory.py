@@ -127,8 +127,8 @@ class Catalogue:
     by_stem: Mapping[str, frozenset[str]] = field(init=False)  # stem → keys of the groups whose vector has it
     region_order: tuple[str, ...] = field(init=False)
     # What searches read and this snapshot determines, made on first use (``derived``): the orders of the lists
-    # without words, a group's members, a stem's postings. Keys come from closed sets (languages, chips, regions,
-    # groups and stems of this snapshot), so it stays bounded.
+    # without words, a group's members, a stem's postings, the encoded summaries (bounded by their own map). Keys
+    # come from closed sets (languages, chips, regions, groups and stems of this snapshot), so it stays bounded.
     _derived: dict[tuple[str, ...], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:

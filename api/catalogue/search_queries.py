@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from api.catalogue import schemas
 from api.catalogue.search import SearchPlan, Vocabulary, plan
@@ -243,7 +244,12 @@ def _ranked_services(cat: Catalogue, index: SearchIndex, q: _Query | None, filte
             ("services", lang, code),
             lambda: sorted(cat.region(code).by_key.values(), key=_service_key(cat, None, lang)),
         )
-        return ordered if _unfiltered(filters) else [s for s in ordered if passes(s)]
+        if _unfiltered(filters):
+            return ordered
+        chips = _chips(filters)
+        if chips is None:
+            return [s for s in ordered if passes(s)]
+        return cat.derived(("services", lang, code, *chips), lambda: [s for s in ordered if passes(s)])
     if q is None:
         return []  # a region without services
     df = index.vocabulary.document_frequency
@@ -390,7 +396,7 @@ def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: L
     """The page (its services or rows), the total and the corrected query."""
     cat = index.catalogue
     search = index.plan(query, english=lang == "en") if query and query.strip() else None
-    if search is not None and not search.must:
+    if search is not None and not search.terms:
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
         return _Found([], [] if grouped else None, 0), None
     cut = slice((page - 1) * page_size, page * page_size)
@@ -400,7 +406,7 @@ def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: L
         found = _exact(cat, index, q, filters, lang, cut, grouped=grouped)
     else:
         found = _by_group(cat, q, filters, lang, cut, grouped=grouped)
-    if found.total == 0 and search is not None and search.relaxed != search.must:
+    if found.total == 0 and search is not None and search.may_relax:
         # Every word must match, and together they match nothing: rank by any of them instead. Any word of
         # several is rarely few services, so without a region this ranks groups.
         q = _Query.of(search, relaxed=True, english=english)
@@ -409,6 +415,28 @@ def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: L
         else:
             found = _by_group(cat, q, filters, lang, cut, grouped=grouped)
     return found, search.corrected if search else None
+
+
+_encode = msgspec.json.Encoder().encode
+
+# A page's summaries are made and encoded once per snapshot and language, as they are asked for (the first pages
+# of popular searches show the same services again and again), and no more than this many per language: every
+# service of the national catalogue in both languages would be ~60 MB.
+SUMMARIES_KEPT = 20_000
+
+
+def _summaries(cat: Catalogue, services: Iterable[Service], lang: Lang) -> list[msgspec.Raw]:
+    # Keyed by identity: the snapshot holds its services for as long as the map lives (it is the snapshot's).
+    made: dict[int, msgspec.Raw] = cat.derived(("summaries", lang), dict)
+    found = []
+    for s in services:
+        summary = made.get(id(s))
+        if summary is None:
+            if len(made) >= SUMMARIES_KEPT:
+                made.clear()
+            summary = made[id(s)] = msgspec.Raw(_encode(_summary(cat, s, lang)))
+        found.append(summary)
+    return found
 
 
 def _summary(cat: Catalogue, s: Service, lang: Lang) -> schemas.ServiceSummary:
@@ -449,11 +477,11 @@ def _service_group(cat: Catalogue, row: _Aggregate, lang: Lang) -> schemas.Servi
 
 def search_services(
     index: SearchIndex, *, query: str | None, filters: ServiceFilter, lang: Lang, page: int, page_size: int
-) -> schemas.ServiceList:
+) -> schemas.EncodedServiceList:
     """Services matching the filters, ranked by relevance to ``query`` when there is one."""
     found, corrected = _find(index, query, filters, lang, page, page_size, grouped=False)
-    return schemas.ServiceList(
-        items=[_summary(index.catalogue, s, lang) for s in found.services],
+    return schemas.EncodedServiceList(
+        items=_summaries(index.catalogue, found.services, lang),
         total=found.total,
         page=page,
         page_size=page_size,

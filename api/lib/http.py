@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
+from litestar.response.base import ASGIResponse
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from api.lib.cache import Encoded
 from api.lib.errors import ProblemError
 
 # Lang lives with the request-language context; re-exported here, where controllers look for it.
 from api.lib.language import Lang as Lang
-from api.lib.language import from_accept_language
+from api.lib.language import current_language
 from api.lib.language import pick as pick
 from api.lib.language import pick_opt as pick_opt
 
 JSON_TYPE = "application/json"
+JSON_BYTES = JSON_TYPE.encode()
 
 
 def language(request: Request[Any, Any, Any]) -> Lang:
-    """Indonesian unless the client prefers English (Accept-Language, highest quality first)."""
-    return from_accept_language(request.headers.get("accept-language", ""))
+    """Indonesian unless the client prefers English (Accept-Language, highest quality first).
+
+    Read from what the request's one wrapper (``api.lib.observe``) kept of the header while it read the headers
+    anyway, not from Litestar's header mapping, which would be built for this one look."""
+    return current_language()
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
@@ -34,6 +41,52 @@ Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, 
 PageSize = Annotated[int, QueryParameter(name="pageSize", ge=1, le=100, description="Items per page (1-100)")]
 
 
+class EncodedResponse(ASGIResponse):
+    """An answer already encoded (``etag_response``), sent as it is.
+
+    Litestar's ``Response`` merges the route's and the application's headers and cookies and encodes each header
+    again on every request; an encoded body with four fixed headers needs none of that (a sixth of a catalogue
+    search's time in its route, profiled in process). A subclass of ``ASGIResponse`` so that Litestar hands it to
+    the server untouched and OpenAPI takes the route's ``responses=ok(…)`` for its 200.
+    """
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        # ASGIResponse.__init__ is not called on purpose: it is the header work this class exists to skip.
+        self._status = status
+        self._raw_headers = headers
+        self._body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A new list each time: the request's one wrapper (api.lib.observe) appends its headers to it in place.
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": self._status,
+            "headers": self._raw_headers,
+        }
+        await send(start)
+        body: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"" if scope.get("method") == "HEAD" else self._body,
+            "more_body": False,
+        }
+        await send(body)
+
+
+@functools.lru_cache(maxsize=32)
+def _caching_headers(public: bool, max_age: int, stale_while_revalidate: int) -> tuple[tuple[bytes, bytes], ...]:
+    scope = "public" if public else "private"
+    cache_control = f"{scope}, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}"
+    return (b"cache-control", cache_control.encode()), (b"vary", b"Accept-Language")
+
+
+def _if_none_match(request: Request[Any, Any, Any]) -> bytes:
+    # Read from the raw headers: Litestar's header mapping is built for this one look otherwise.
+    for name, value in request.scope["headers"]:
+        if name == b"if-none-match":
+            return value
+    return b""
+
+
 def etag_response(
     request: Request[Any, Any, Any],
     encoded: Encoded,
@@ -41,23 +94,19 @@ def etag_response(
     max_age: int,
     stale_while_revalidate: int = 86_400,
     public: bool = True,
-) -> Response[bytes]:
+) -> EncodedResponse:
     """Answer an encoded body with its ETag and caching headers; 304 when the client already has it.
 
     The PWA keeps catalogue answers offline (stale-while-revalidate in its service worker); the ETag lets a
     revalidation on a slow mobile link cost a few hundred bytes instead of the whole list.
     """
-    body, etag = encoded.body, encoded.etag
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, "
-        f"stale-while-revalidate={stale_while_revalidate}",
-        "Vary": "Accept-Language",
-    }
-    if_none_match = request.headers.get("if-none-match", "")
-    if if_none_match and (if_none_match.strip() == "*" or etag in {t.strip() for t in if_none_match.split(",")}):
-        return Response(content=b"", status_code=304, headers=headers)
-    return Response(content=body, media_type=JSON_TYPE, headers=headers)
+    body, etag = encoded.body, encoded.etag.encode()
+    headers = [(b"etag", etag), *_caching_headers(public, max_age, stale_while_revalidate)]
+    if_none_match = _if_none_match(request)
+    if if_none_match and (if_none_match.strip() == b"*" or etag in {t.strip() for t in if_none_match.split(b",")}):
+        return EncodedResponse(304, headers)
+    headers += ((b"content-type", JSON_BYTES), (b"content-length", str(len(body)).encode()))
+    return EncodedResponse(200, headers, body)
 
 
 def ok(schema: type[Any], description: str = "OK") -> dict[int, ResponseSpec]:

@@ -13,6 +13,7 @@ Outside a request (the worker, the CLI) it is Indonesian, the country's language
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
+from functools import lru_cache
 from typing import Literal
 
 Lang = Literal["id", "en"]
@@ -21,6 +22,7 @@ Lang = Literal["id", "en"]
 _accept_language: ContextVar[str] = ContextVar("accept_language", default="")
 
 
+@lru_cache(maxsize=256)  # browsers send the same few headers; each is at most MAX_HEADER_CHARS (input_guard)
 def from_accept_language(header: str) -> Lang:
     """Indonesian unless the client prefers English (Accept-Language, highest quality first)."""
     best: tuple[float, Lang] = (0.0, "id")

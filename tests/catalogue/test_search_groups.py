@@ -7,7 +7,8 @@ import asyncpg
 import pytest
 
 from api.catalogue.search_queries import SearchIndex
-from api.catalogue.service import ServiceFilter, search_services
+from api.catalogue.service import ServiceFilter
+from tests.catalogue.conftest import services
 
 # What the triggers keep, recomputed from scratch: one row per key of active services.
 RECOMPUTED_SQL = """
@@ -31,7 +32,7 @@ async def every_page(
     items: list[tuple[str, str]] = []
     total, page = 0, 1
     while True:
-        found = search_services(index, query=query, filters=ServiceFilter(), lang="id", page=page, page_size=100)
+        found = services(index, query=query, filters=ServiceFilter(), page=page, page_size=100)
         total = found.total
         items += [(i.code, i.region.code) for i in found.items]
         if len(found.items) < 100:
@@ -73,7 +74,7 @@ async def test_all_regions_by_group_finds_what_ranking_every_service_finds(
 async def test_a_regions_own_word_searches_service_by_service(db: asyncpg.Connection, index: SearchIndex) -> None:
     plan = index.plan("ktp banyumas")
     assert index.regional(plan)
-    found = search_services(index, query="ktp banyumas", filters=ServiceFilter(), lang="id", page=1, page_size=20)
+    found = services(index, query="ktp banyumas", filters=ServiceFilter())
     assert found.items
     assert {i.region.code for i in found.items} == {"3302"}
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 
 from api.catalogue import search_queries
@@ -15,6 +16,7 @@ from api.catalogue.search_memory import Catalogue, pack
 from api.catalogue.search_queries import SearchIndex, ServiceFilter
 from api.catalogue.service import CatalogueRuntime, load_index
 from tests.catalogue import sql_search
+from tests.catalogue.conftest import services
 
 QUERIES = [
     None,
@@ -43,7 +45,7 @@ FILTERS = [
 
 async def every_page(db: asyncpg.Connection, index: SearchIndex, grouped: bool, **args: Any) -> list[Any]:
     """Every page of both searches, side by side (pages of 40, to cross group boundaries)."""
-    memory = search_queries.search_service_groups if grouped else search_queries.search_services
+    memory = search_queries.search_service_groups if grouped else services
     sql = sql_search.search_service_groups if grouped else sql_search.search_services
     pages, page = [], 1
     while True:
@@ -142,9 +144,7 @@ async def test_a_change_reads_again_only_the_regions_it_named(rolled_back: async
     ]
     assert len(untouched) > 10
     assert all(partial.catalogue.services[c] is before.catalogue.services[c] for c in untouched)
-    found = search_queries.search_services(
-        partial, query="zq", filters=ServiceFilter(region="3302"), lang="id", page=1, page_size=5
-    )
+    found = services(partial, query="zq", filters=ServiceFilter(region="3302"), page_size=5)
     assert found.total == 1 and found.items[0].name.endswith("Zq")
 
 
@@ -166,9 +166,7 @@ async def test_a_change_between_loading_and_listening_is_not_missed(db: asyncpg.
         while runtime.index is loaded or runtime.index.version < version:
             assert time.monotonic() < deadline, "the change made before listening never reached the search"
             await asyncio.sleep(0.05)
-        listed = search_queries.search_services(
-            runtime.index, query=None, filters=ServiceFilter(region="3302"), lang="id", page=1, page_size=100
-        )
+        listed = services(runtime.index, query=None, filters=ServiceFilter(region="3302"), page_size=100)
         assert {i.id: i.fee for i in listed.items}[service["id"]] == service["fee"] + 7
     finally:
         await runtime.stop()
@@ -183,3 +181,25 @@ async def test_a_change_between_loading_and_listening_is_not_missed(db: asyncpg.
         assert quiet.index is before  # nothing moved: nothing read again
     finally:
         await quiet.stop()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_summaries_encoded_once_are_the_same_json(index: SearchIndex, lang: str) -> None:
+    """The search keeps each summary encoded: the answer is, byte for byte, the ``ServiceList`` of its summaries."""
+    filters = ServiceFilter(region="3302")
+    found = search_queries.search_services(index, query="akta", filters=filters, lang=lang, page=1, page_size=20)  # type: ignore[arg-type]
+    typed = services(index, query="akta", filters=filters, lang=lang)
+    assert typed.items and typed.total == found.total
+    assert msgspec.json.encode(found) == msgspec.json.encode(typed)
+
+
+def test_the_kept_summaries_are_bounded(index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_queries, "SUMMARIES_KEPT", 5)
+    old = index.catalogue
+    cat = Catalogue(regions=old.regions, agencies=old.agencies, groups=old.groups, services=old.services)
+    fresh = SearchIndex(index.vocabulary, index.version, cat)
+    for page in (1, 2, 3):
+        listed = services(fresh, query=None, filters=ServiceFilter(region="3302"), page=page, page_size=4)
+        expected = services(index, query=None, filters=ServiceFilter(region="3302"), page=page, page_size=4)
+        assert listed == expected
+        assert len(cat.derived(("summaries", "id"), dict)) <= 5

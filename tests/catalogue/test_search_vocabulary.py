@@ -6,8 +6,14 @@ region); these tests hold it to the words of the straightforward query it replac
 
 from __future__ import annotations
 
-import asyncpg
+import random
+import string
 
+import asyncpg
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from api.catalogue.search import MAX_FUZZY_ALTERNATIVES, Vocabulary
 from api.catalogue.service import load_vocabulary
 
 # The query before the change: one concatenated text per active service.
@@ -60,3 +66,45 @@ async def test_hyphens_missing_outputs_and_inactive_services(db: asyncpg.Connect
     assert await db.fetchval("SELECT keywords FROM catalogue_service WHERE id = $1", service["id"]) == list(
         service["keywords"]
     )
+
+
+def measured_corrections(vocabulary: Vocabulary, word: str) -> list[str]:
+    """Typo corrections as they were before the deletion index: every word of a possible length measured."""
+    if len(word) < 4:
+        return []
+    distance = 1 if len(word) < 7 else 2
+    choices = [w for w in vocabulary.surface if abs(len(w) - len(word)) <= distance]
+    matches = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=distance, limit=None)
+    if not matches:
+        return []
+    best = min(m[1] for m in matches)
+    order = list(vocabulary.surface)
+    closest = sorted(
+        (m[0] for m in matches if m[1] == best),
+        key=lambda w: (-vocabulary.document_frequency.get(vocabulary.surface[w], 0), order.index(w)),
+    )
+    return closest[:MAX_FUZZY_ALTERNATIVES]
+
+
+def typos(word: str, rng: random.Random) -> list[str]:
+    """One of each kind of typo: a letter dropped, one added, one replaced, two swapped, and two edits at once."""
+    i = rng.randrange(len(word))
+    letter = rng.choice(string.ascii_lowercase)
+    swapped = word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :]
+    dropped = word[:i] + word[i + 1 :]
+    j = rng.randrange(len(dropped))
+    twice = dropped[:j] + letter + dropped[j + 1 :]
+    return [dropped, word[:i] + letter + word[i:], word[:i] + letter + word[i + 1 :], swapped, twice]
+
+
+async def test_corrections_by_deletions_are_the_measured_ones(db: asyncpg.Connection) -> None:
+    vocabulary = await load_vocabulary(db)
+    rng = random.Random(21)
+    words = [w for w in vocabulary.surface if len(w) >= 4]
+    typed = {t for w in rng.sample(words, 250) for t in typos(w, rng)} | {"kelahran", "kluarga", "kematain", "usha"}
+    corrected = 0
+    for word in sorted(typed):
+        expected = measured_corrections(vocabulary, word)
+        assert vocabulary.corrections(word) == expected, word
+        corrected += bool(expected)
+    assert corrected > 500  # most typos found their word: the comparison saw real corrections
