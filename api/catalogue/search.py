@@ -150,7 +150,8 @@ class Vocabulary:
     def _deletions(self) -> dict[str, list[str]]:
         """Each word, and each word with one letter deleted → the words they come from. A word one edit from a typo
         shares one of these keys with it (an insertion, a deletion or a substitution: the same letter deleted from
-        both). ~30,000 keys for the demo's 3,800 words, a few MB, ~10 ms with the load (``build``)."""
+        both). Made with the load (``build``): 27,744 keys for the demo's 3,787 words, 31,312 for the national
+        catalogue's 4,283; 15 and 25 ms."""
         index: dict[str, list[str]] = {}
         for word in self.surface:
             for key in _deletions(word):
