@@ -124,11 +124,11 @@ class _Query:
     english: bool
 
     @classmethod
-    def of(cls, search: SearchPlan, *, relaxed: bool, english: bool) -> _Query:
-        required = tuple(t.stems for t in search.terms if not t.optional) or tuple(t.stems for t in search.terms)
+    def of(cls, search: SearchPlan, *, relaxed: bool) -> _Query:
+        required = tuple(t.stems for t in search.required)
         every = tuple(dict.fromkeys(s for t in search.terms for s in t.stems))
         must = (every,) if relaxed else required
-        return cls(must, required, every, frozenset(search.phrases), english)
+        return cls(must, required, every, frozenset(search.phrases), search.english)
 
     def order(
         self, terms: Mapping[str, int], delta: Mapping[str, int] | None, keywords: frozenset[str]
@@ -400,8 +400,7 @@ def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: L
         # Nothing in the query is known to the catalogue: an honest empty answer, not everything.
         return _Found([], [] if grouped else None, 0), None
     cut = slice((page - 1) * page_size, page * page_size)
-    english = lang == "en"
-    q = _Query.of(search, relaxed=False, english=english) if search else None
+    q = _Query.of(search, relaxed=False) if search else None
     if filters.region or (search is not None and index.regional(search)):
         found = _exact(cat, index, q, filters, lang, cut, grouped=grouped)
     else:
@@ -409,7 +408,7 @@ def _find(index: SearchIndex, query: str | None, filters: ServiceFilter, lang: L
     if found.total == 0 and search is not None and search.may_relax:
         # Every word must match, and together they match nothing: rank by any of them instead. Any word of
         # several is rarely few services, so without a region this ranks groups.
-        q = _Query.of(search, relaxed=True, english=english)
+        q = _Query.of(search, relaxed=True)
         if filters.region:
             found = _exact(cat, index, q, filters, lang, cut, grouped=grouped)
         else:

@@ -22,9 +22,17 @@ Lang = Literal["id", "en"]
 _accept_language: ContextVar[str] = ContextVar("accept_language", default="")
 
 
-@lru_cache(maxsize=256)  # browsers send the same few headers; each is at most MAX_HEADER_CHARS (input_guard)
+# Browsers send the same few headers: each is parsed once. Only short ones are kept, so that a client sending long
+# made-up headers cannot fill the process's memory (nothing else bounds this header's length but the server's).
+_REMEMBERED_HEADER_CHARS = 100
+
+
 def from_accept_language(header: str) -> Lang:
     """Indonesian unless the client prefers English (Accept-Language, highest quality first)."""
+    return _remembered(header) if len(header) <= _REMEMBERED_HEADER_CHARS else _parse(header)
+
+
+def _parse(header: str) -> Lang:
     best: tuple[float, Lang] = (0.0, "id")
     for part in header.split(",")[:10]:
         tag, _, params = part.strip().partition(";")
@@ -39,6 +47,9 @@ def from_accept_language(header: str) -> Lang:
         if lang is not None and quality > best[0]:
             best = (quality, lang)
     return best[1]
+
+
+_remembered = lru_cache(maxsize=256)(_parse)
 
 
 def current_language() -> Lang:
