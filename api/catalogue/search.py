@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 import msgspec.yaml
@@ -107,7 +108,18 @@ class Vocabulary:
         return vocabulary
 
     def is_common(self, stem: str) -> bool:
-        return self.services > 0 and self.document_frequency.get(stem, 0) / self.services > COMMON_WORD_SHARE
+        return stem in self._common
+
+    @cached_property
+    def _common(self) -> frozenset[str]:
+        """The stems in more than COMMON_WORD_SHARE of the services: a word of the query is optional when all its
+        stems are (one look-up a word instead of a division a stem)."""
+        if self.services <= 0:
+            return frozenset()
+        return frozenset(s for s, n in self.document_frequency.items() if n / self.services > COMMON_WORD_SHARE)
+
+    def optional(self, stems: Iterable[str]) -> bool:
+        return self._common.issuperset(stems)
 
     def known_stem(self, word: str) -> str | None:
         stem = self.surface.get(word)
@@ -133,8 +145,7 @@ class Vocabulary:
         matches = [(w, d) for w in candidates if (d := Levenshtein.distance(word, w, score_cutoff=1)) <= 1]
         if not matches and max_distance == 2:
             # Only words whose length is within the distance can be: a fifth of the vocabulary, not all of it.
-            by_length = self._by_length
-            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in by_length.get(n, ())]
+            choices = self._near_length(len(word))
             matches = [(m[0], m[1]) for m in process.extract(
                 word, choices, scorer=Levenshtein.distance, score_cutoff=2, limit=None
             )]  # fmt: skip
@@ -145,6 +156,19 @@ class Vocabulary:
         # Ties in the vocabulary's own order (as when every word was a choice).
         closest.sort(key=lambda w: (-self.document_frequency.get(self.surface[w], 0), self._position[w]))
         return closest[:MAX_FUZZY_ALTERNATIVES]
+
+    def _near_length(self, length: int) -> list[str]:
+        """The words two letters shorter to two longer than ``length`` (a fifth of the vocabulary), listed once per
+        length rather than for every long typo."""
+        found = self._within.get(length)
+        if found is None:
+            by_length = self._by_length
+            found = self._within[length] = [w for n in range(length - 2, length + 3) for w in by_length.get(n, ())]
+        return found
+
+    @cached_property
+    def _within(self) -> dict[int, list[str]]:
+        return {}
 
     @cached_property
     def _deletions(self) -> dict[str, list[str]]:
@@ -164,17 +188,14 @@ class Vocabulary:
             return []
         words = self._sorted_surface
         start = bisect.bisect_left(words, prefix)
-        found: list[str] = []
-        for word in words[start:]:
-            if not word.startswith(prefix):
-                break
-            found.append(word)
+        # Every word with the prefix sorts before the prefix followed by DEL (words are ASCII letters and digits).
+        found = words[start : bisect.bisect_left(words, prefix + "\x7f", start)]
         return sorted(found, key=len)[:MAX_PREFIX_EXPANSIONS]
 
 
-@dataclass(frozen=True)
-class Term:
-    """One query word and the catalogue stems it may mean."""
+class Term(NamedTuple):
+    """One query word and the catalogue stems it may mean (a tuple: made for every word of every search, and a
+    frozen dataclass costs several times a tuple to make)."""
 
     typed: str
     stems: tuple[str, ...]
@@ -267,19 +288,20 @@ def _term(word: str, vocab: Vocabulary, *, last: bool) -> Term | None:
                 stems.append(stem)
     if not stems:
         return None
-    optional = all(vocab.is_common(s) for s in stems)
+    optional = vocab.optional(stems)
     return Term(typed=word, stems=tuple(stems), shown=shown, optional=optional)
 
 
 def plan(query: str, vocab: Vocabulary, *, english: bool = False) -> SearchPlan:
     """Plan a search for ``query`` against the catalogue vocabulary."""
     stop = _stopwords()
-    words = [w for w in normalise_words(query) if w not in stop][:MAX_QUERY_WORDS]
+    every = normalise_words(query)
+    words = [w for w in every if w not in stop][:MAX_QUERY_WORDS]
     if not words:
         # Only stop words ("cara syarat"): search them as they are rather than returning nothing.
-        words = normalise_words(query)[:MAX_QUERY_WORDS]
+        words = every[:MAX_QUERY_WORDS]
     terms = tuple(t for i, w in enumerate(words) if (t := _term(w, vocab, last=i == len(words) - 1)))
     if not terms:
         return SearchPlan(terms=(), phrases=(), english=english)
-    phrases = tuple(dict.fromkeys((" ".join(normalise_words(query)), " ".join(t.shown for t in terms))))
+    phrases = tuple(dict.fromkeys((" ".join(every), " ".join(t.shown for t in terms))))
     return SearchPlan(terms=terms, phrases=phrases, english=english)

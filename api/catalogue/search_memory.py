@@ -41,6 +41,15 @@ def pack(weights: str) -> int:
     return weights.count("A") * _A + (4 * b + 2 * weights.count("C") + weights.count("D")) * 2 + (b > 0)
 
 
+_LOW = (1 << 24) - 1
+
+
+def weight(value: int) -> int:
+    """A packed value as the ranking sums it: A positions << 32 | tenths of the others. Sums of these are sums of
+    both parts (the tenths never reach 2^32: PostgreSQL keeps at most 256 positions a word)."""
+    return (value >> 24) << 32 | (value & _LOW) >> 1
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     code: str
@@ -127,7 +136,8 @@ class Catalogue:
     by_stem: Mapping[str, frozenset[str]] = field(init=False)  # stem → keys of the groups whose vector has it
     region_order: tuple[str, ...] = field(init=False)
     # What searches read and this snapshot determines, made on first use (``derived``): the orders of the lists
-    # without words, a group's members, a stem's postings, the encoded summaries (bounded by their own map). Keys
+    # without words, a group's members, a stem's postings and weights, the groups named after a stem, the keyword
+    # index, the places of names, the encoded summaries (bounded by their own map). Keys
     # come from closed sets (languages, chips, regions, groups and stems of this snapshot), so it stays bounded.
     _derived: dict[tuple[str, ...], Any] = field(init=False, default_factory=dict)
 
@@ -161,6 +171,41 @@ class Catalogue:
             ("postings", stem),
             lambda: tuple((key, self.groups[key].terms[stem]) for key in self.by_stem.get(stem, frozenset())),
         )
+
+    def weights(self, stem: str) -> tuple[tuple[str, int], ...]:
+        """``postings`` as the ranking sums them: (group key, ``weight`` of its value)."""
+        return self.derived(("weights", stem), lambda: tuple((key, weight(v)) for key, v in self.postings(stem)))
+
+    def named(self, stem: str, english: bool) -> frozenset[str]:
+        """Keys of the groups with ``stem`` in a name weight: A (the Indonesian name, what people call it), or B
+        (the English name) too for English queries."""
+        return self.derived(
+            ("named", stem, "en" if english else "id"),
+            lambda: frozenset(k for k, v in self.postings(stem) if v >= _A or (english and v & 1)),
+        )
+
+    def with_keyword(self, phrases: Iterable[str]) -> frozenset[str]:
+        """Keys of the groups with one of ``phrases`` among their keywords."""
+        index: dict[str, frozenset[str]] = self.derived(("keywords",), self._keyword_index)
+        return frozenset().union(*(index.get(p, ()) for p in phrases))
+
+    def _keyword_index(self) -> dict[str, frozenset[str]]:
+        index: dict[str, set[str]] = {}
+        for group in self.groups.values():
+            for keyword in group.keywords:
+                index.setdefault(keyword, set()).add(group.key)
+        return {keyword: frozenset(keys) for keyword, keys in index.items()}
+
+    def name_places(self, english: bool) -> dict[str, int]:
+        """Each group's place in the order of names (shorter first, then by code point) in a language; groups of
+        the same name share a place."""
+
+        def make() -> dict[str, int]:
+            names = {g.key: (g.name_en if english else g.name_id) for g in self.groups.values()}
+            places = {name: i for i, name in enumerate(sorted(set(names.values()), key=lambda n: (len(n), n)))}
+            return {key: places[name] for key, name in names.items()}
+
+        return self.derived(("name-places", "en" if english else "id"), make)
 
     def value(self, service: Service, stem: str) -> int:
         """The value of ``stem`` in ``service``'s own search vector (0: not in it)."""

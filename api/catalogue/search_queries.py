@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
 
 import asyncpg
 import msgspec
 
 from api.catalogue import schemas
 from api.catalogue.search import SearchPlan, Vocabulary, plan
-from api.catalogue.search_memory import EMPTY, Catalogue, Group, RegionServices, Service
+from api.catalogue.search_memory import EMPTY, Catalogue, Group, RegionServices, Service, weight
 from api.lib.http import Lang, pick
 
 CHANNEL_MATCHES = {"online": ("online", "both"), "counter": ("counter", "both")}
@@ -100,17 +101,19 @@ _F32 = struct.Struct("f")
 _TENTH = _F32.unpack(_F32.pack(0.1))[0]
 
 
-_RANKS: dict[int, float] = {}  # (A positions, tenths) → rank: few distinct pairs, each worked out once
+_RANKS: dict[int, float] = {}  # summed weight (search_memory.weight) → rank: few distinct sums, each worked out once
 
 
-def _rank(a: int, t: int) -> float:
-    found = _RANKS.get(packed := a << 32 | t)
+def _rank(summed: int) -> float:
+    found = _RANKS.get(summed)
     if found is None:
-        found = _RANKS[packed] = float(_F32.unpack(_F32.pack(a + t * _TENTH))[0])
+        found = _RANKS[summed] = float(_F32.unpack(_F32.pack((summed >> 32) + (summed & _LOW) * _TENTH))[0])
     return found
 
 
-_A_MASK = (1 << 24) - 1
+_LOW = (1 << 32) - 1
+_LOW24 = (1 << 24) - 1
+_A = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -130,28 +133,37 @@ class _Query:
         must = (every,) if relaxed else required
         return cls(must, required, every, frozenset(search.phrases), search.english)
 
-    def order(
-        self, terms: Mapping[str, int], delta: Mapping[str, int] | None, keywords: frozenset[str]
-    ) -> tuple[bool, bool, float]:
-        """The first three keys of the order (see ``_service_key``) of a vector (a group's ``terms``, with a
-        service's ``delta`` over them), as sort keys (smaller first). Runs for every match of every search: plain
-        loops, no calls (``search_memory.pack`` says what the bits are)."""
-        a = t = 0
+    @cached_property
+    def ranked_stems(self) -> frozenset[str]:
+        return frozenset(self.rank)
+
+    @cached_property
+    def named_bits(self) -> tuple[tuple[tuple[str, int], ...], int]:
+        """Each stem of ``rank`` with the required words it is one of (a bit each), and every such bit: a vector
+        is named after every required word when its stems in a name weight cover every bit."""
+        bits: dict[str, int] = {}
+        for i, stems in enumerate(self.named):
+            for stem in stems:
+                bits[stem] = bits.get(stem, 0) | 1 << i
+        return tuple((stem, bits.get(stem, 0)) for stem in self.rank), (1 << len(self.named)) - 1
+
+    def weigh(self, terms: Mapping[str, int], delta: Mapping[str, int]) -> tuple[int, bool]:
+        """A service's summed weight and whether it is named after every required word, from its own vector
+        (its group's ``terms`` with its ``delta`` over them): for the few services whose region's words are
+        among the query's (``_scores`` gives every other service its group's)."""
+        summed = 0
         for stem in self.rank:
-            v = delta[stem] if delta is not None and stem in delta else terms.get(stem, 0)
+            v = delta[stem] if stem in delta else terms.get(stem, 0)
             if v:
-                a += v >> 24
-                t += (v & _A_MASK) >> 1
-        named = True
+                summed += weight(v)
         for stems in self.named:
             for stem in stems:
-                v = delta[stem] if delta is not None and stem in delta else terms.get(stem, 0)
+                v = delta[stem] if stem in delta else terms.get(stem, 0)
                 if v >> 24 or (self.english and v & 1):
                     break
             else:
-                named = False
-                break
-        return keywords.isdisjoint(self.phrases), not named, -_rank(a, t)
+                return summed, False
+        return summed, True
 
 
 # The order, for services and for search groups alike:
@@ -160,17 +172,82 @@ class _Query:
 # 3. cover density (weights D, C, B, A: a match in the name counts ten times one in the English description);
 # 4. the shorter name: the general service before its special cases; then the name, then the region (services)
 #    or the key (groups). Names compare by code point, the same in every database.
-def _service_key(cat: Catalogue, q: _Query | None, lang: Lang) -> Callable[[Service], tuple[Any, ...]]:
+# Each match's sort key is a tuple of plain values made in one loop (``_rank_groups``, ``_rank_services``): a key
+# function called per match cost more than everything else a search does.
+
+
+def _scores(cat: Catalogue, q: _Query, keys: Iterable[str]) -> tuple[dict[str, int], AbstractSet[str] | None]:
+    """The summed weight of each group in ``keys`` and the groups named after every required word (None: the query
+    requires none)."""
+    summed = dict.fromkeys(keys, 0)
+    postings = [cat.weights(stem) for stem in q.rank]
+    if len(summed) * len(postings) < sum(map(len, postings)):
+        # Few groups (a region's matches) for common words: each group's own terms, not every posting.
+        groups, english = cat.groups, q.english
+        stems, every = q.named_bits
+        named = set()
+        for k in summed:
+            terms = groups[k].terms
+            w = found = 0
+            for stem, bits in stems:
+                v = terms.get(stem)
+                if v:
+                    w += (v >> 24) << 32 | (v & _LOW24) >> 1  # search_memory.weight, inline: once a match a stem
+                    if bits and (v >= _A or (english and v & 1)):
+                        found |= bits
+            summed[k] = w
+            if found == every:
+                named.add(k)
+        return summed, named
+    # Many groups (a search across regions): each stem's postings; only the (group, stem) pairs that match are
+    # touched (a word completed as typed is a dozen stems, most of them in a few groups).
+    for found_in in postings:
+        for k, w in found_in:
+            if k in summed:
+                summed[k] += w
+    hit: frozenset[str] | None = None
+    for stems_of_word in q.named:
+        either = frozenset().union(*(cat.named(s, q.english) for s in stems_of_word))
+        hit = either if hit is None else hit & either
+    return summed, hit
+
+
+def _rank_groups(cat: Catalogue, q: _Query, keys: Iterable[str], lang: Lang) -> list[Group]:
+    """The groups of ``keys`` in the order above, the key breaking ties."""
+    summed, named = _scores(cat, q, keys)
+    phrased = cat.with_keyword(q.phrases)
+    places = cat.name_places(lang == "en")
+    ranks = _RANKS
+    rows = [
+        (k not in phrased, named is not None and k not in named, -(ranks.get(w) or _rank(w)), places[k], k)
+        for k, w in summed.items()
+    ]
+    rows.sort()
     groups = cat.groups
+    return [groups[row[4]] for row in rows]
 
-    def key(s: Service) -> tuple[Any, ...]:
-        name = s.name_en if lang == "en" else s.name_id
-        if q is None:
-            return (name, s.region)
-        group = groups[s.key]
-        return (*q.order(group.terms, s.delta, group.keywords), len(name), name, s.region)
 
-    return key
+def _rank_services(cat: Catalogue, q: _Query, found: list[Service], lang: Lang) -> list[Service]:
+    """``found`` in the order above, the region breaking ties (then the order found)."""
+    summed, named = _scores(cat, q, {s.key for s in found})
+    phrased = cat.with_keyword(q.phrases)
+    places = cat.name_places(lang == "en")
+    stems = q.ranked_stems
+    rows = []
+    for i, s in enumerate(found):
+        k, delta = s.key, s.delta
+        if delta is None or stems.isdisjoint(delta):
+            w, is_named = summed[k], named is None or k in named
+        else:
+            w, is_named = q.weigh(cat.groups[k].terms, delta)
+        rows.append((k not in phrased, not is_named, -_rank(w), places[k], s.region, i))
+    rows.sort()
+    return [found[row[5]] for row in rows]
+
+
+def _by_name(lang: Lang) -> Callable[[Service], tuple[str, str]]:
+    """The order of a region's services without words."""
+    return lambda s: (s.name_en if lang == "en" else s.name_id, s.region)
 
 
 def _group_by_name(lang: Lang) -> Callable[[Group], tuple[str, str]]:
@@ -242,7 +319,7 @@ def _ranked_services(cat: Catalogue, index: SearchIndex, q: _Query | None, filte
         code = filters.region or ""
         ordered: list[Service] = cat.derived(
             ("services", lang, code),
-            lambda: sorted(cat.region(code).by_key.values(), key=_service_key(cat, None, lang)),
+            lambda: sorted(cat.region(code).by_key.values(), key=_by_name(lang)),
         )
         if _unfiltered(filters):
             return ordered
@@ -255,9 +332,24 @@ def _ranked_services(cat: Catalogue, index: SearchIndex, q: _Query | None, filte
     df = index.vocabulary.document_frequency
     rarest = min(q.must, key=lambda stems: sum(df.get(s, 0) for s in stems))
     pool = set().union(*(_with_stem(cat, s, scope) for s in rarest))
-    others = [stems for stems in q.must if stems is not rarest]
-    found = [s for s in pool if passes(s) and all(any(cat.value(s, st) for st in stems) for stems in others)]
-    return sorted(found, key=_service_key(cat, q, lang))
+    if not _unfiltered(filters):
+        pool = {s for s in pool if passes(s)}
+    for stems in q.must:
+        if stems is not rarest:
+            pool = _having(cat, pool, stems)
+    return _rank_services(cat, q, list(pool), lang)
+
+
+def _having(cat: Catalogue, services: set[Service], stems: tuple[str, ...]) -> set[Service]:
+    """The ``services`` with one of ``stems`` in their own vector: their group's, unless their region's words
+    change it."""
+    keys = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
+    wanted = frozenset(stems)
+    return {
+        s
+        for s in services
+        if (s.key in keys if s.delta is None or wanted.isdisjoint(s.delta) else any(cat.value(s, st) for st in stems))
+    }
 
 
 def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lang: Lang) -> list[Group]:
@@ -277,33 +369,9 @@ def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lan
     for stems in q.must:
         found = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
         keys = found if keys is None else keys & found
-    return _rank_groups(cat, q, [g for k in keys or () if passes(g := cat.groups[k])], lang)
-
-
-def _rank_groups(cat: Catalogue, q: _Query, groups: list[Group], lang: Lang) -> list[Group]:
-    """``groups`` in the order of ``_service_key`` (the key breaking ties, not the region), their weights summed
-    from each stem's postings: only the (group, stem) pairs that match are touched, not every stem of the query for
-    every group (a word completed as typed is a dozen stems, most of them in a few groups)."""
-    a = dict.fromkeys((g.key for g in groups), 0)
-    t = dict(a)
-    for stem in q.rank:
-        for k, v in cat.postings(stem):
-            if k in a:
-                a[k] += v >> 24
-                t[k] += (v & _A_MASK) >> 1
-    named: set[str] | None = None
-    for stems in q.named:
-        hit = {k for s in stems for k, v in cat.postings(s) if v >> 24 or (q.english and v & 1)}
-        named = hit if named is None else named & hit
-    phrases = q.phrases
-
-    def order(g: Group) -> tuple[Any, ...]:
-        name = g.name_en if lang == "en" else g.name_id
-        rank = -_rank(a[g.key], t[g.key])
-        unnamed = named is not None and g.key not in named  # no required word: named after all of them
-        return (g.keywords.isdisjoint(phrases), unnamed, rank, len(name), name, g.key)
-
-    return sorted(groups, key=order)
+    if not _unfiltered(filters):
+        keys = frozenset(k for k in keys or () if passes(cat.groups[k]))
+    return _rank_groups(cat, q, keys or (), lang)
 
 
 # --- pages --------------------------------------------------------------------------------------------------

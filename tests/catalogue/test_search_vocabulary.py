@@ -13,7 +13,7 @@ import asyncpg
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from api.catalogue.search import MAX_FUZZY_ALTERNATIVES, Vocabulary
+from api.catalogue.search import COMMON_WORD_SHARE, MAX_FUZZY_ALTERNATIVES, MAX_PREFIX_EXPANSIONS, Vocabulary
 from api.catalogue.service import load_vocabulary
 
 # The query before the change: one concatenated text per active service.
@@ -108,3 +108,28 @@ async def test_corrections_by_deletions_are_the_measured_ones(db: asyncpg.Connec
         assert vocabulary.corrections(word) == expected, word
         corrected += bool(expected)
     assert corrected > 500  # most typos found their word: the comparison saw real corrections
+
+
+async def test_completions_are_every_word_with_the_prefix_shortest_first(db: asyncpg.Connection) -> None:
+    # The words with a prefix are found by two bisections of the sorted vocabulary, not by a scan of it.
+    vocabulary = await load_vocabulary(db)
+    words = sorted(vocabulary.surface)
+    prefixes = {w[:n] for w in words[::7] for n in (3, 4, 6)} | {"zzz", "999", "pasp", "ktp", "a0"}
+    completed = 0
+    for prefix in sorted(prefixes):
+        expected = sorted((w for w in words if w.startswith(prefix)), key=len)[:MAX_PREFIX_EXPANSIONS]
+        expected = expected if len(prefix) >= 3 else []
+        assert vocabulary.completions(prefix) == expected, prefix
+        completed += len(expected) > 1
+    assert completed > 100  # prefixes that several words share were compared, not only exact words
+
+
+async def test_a_word_is_optional_when_every_stem_of_it_is_common(db: asyncpg.Connection) -> None:
+    vocabulary = await load_vocabulary(db)
+    share = {s: n / vocabulary.services for s, n in vocabulary.document_frequency.items()}
+    common = [s for s, x in share.items() if x > COMMON_WORD_SHARE]
+    rare = [s for s, x in share.items() if x <= COMMON_WORD_SHARE]
+    assert common and rare
+    assert vocabulary.optional(common[:3])
+    assert not vocabulary.optional([*common[:2], rare[0]])
+    assert all(vocabulary.is_common(s) == (share[s] > COMMON_WORD_SHARE) for s in share)
