@@ -42,6 +42,7 @@ def pack(weights: str) -> int:
 
 
 _LOW = (1 << 24) - 1
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 def weight(value: int) -> int:
@@ -136,9 +137,10 @@ class Catalogue:
     by_stem: Mapping[str, frozenset[str]] = field(init=False)  # stem → keys of the groups whose vector has it
     region_order: tuple[str, ...] = field(init=False)
     # What searches read and this snapshot determines, made on first use (``derived``): the orders of the lists
-    # without words, a group's members, a stem's postings and weights, the groups named after a stem, the keyword
-    # index, the places of names, the encoded summaries (bounded by their own map). Keys
-    # come from closed sets (languages, chips, regions, groups and stems of this snapshot), so it stays bounded.
+    # without words, a group's members, a stem's weights in the groups that have it and the groups named after it,
+    # the keyword index, the places of names, the encoded summaries (bounded by their own map). Keys come from
+    # closed sets (languages, chips, regions, groups and stems of this snapshot), so it stays bounded: ~15 MB at
+    # 514 regions had every stem been searched in both languages (tracemalloc).
     _derived: dict[tuple[str, ...], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -165,24 +167,26 @@ class Catalogue:
             self._derived[key] = make()
         return cast(T, self._derived[key])
 
-    def postings(self, stem: str) -> tuple[tuple[str, int], ...]:
-        """(group key, value) of every group whose vector has ``stem``."""
-        return self.derived(
-            ("postings", stem),
-            lambda: tuple((key, self.groups[key].terms[stem]) for key in self.by_stem.get(stem, frozenset())),
-        )
-
     def weights(self, stem: str) -> tuple[tuple[str, int], ...]:
-        """``postings`` as the ranking sums them: (group key, ``weight`` of its value)."""
-        return self.derived(("weights", stem), lambda: tuple((key, weight(v)) for key, v in self.postings(stem)))
+        """(group key, ``weight`` of its value) of every group whose vector has ``stem``: what the ranking sums."""
+        # Looked up before anything is made (no closure for ``derived``): asked for every stem of every search.
+        found: tuple[tuple[str, int], ...] | None = self._derived.get(key := ("weights", stem))
+        if found is None:
+            keys = self.by_stem.get(stem, frozenset())
+            found = self._derived[key] = tuple((k, weight(self.groups[k].terms[stem])) for k in keys)
+        return found
 
     def named(self, stem: str, english: bool) -> frozenset[str]:
         """Keys of the groups with ``stem`` in a name weight: A (the Indonesian name, what people call it), or B
         (the English name) too for English queries."""
-        return self.derived(
-            ("named", stem, "en" if english else "id"),
-            lambda: frozenset(k for k, v in self.postings(stem) if v >= _A or (english and v & 1)),
-        )
+        found: frozenset[str] | None = self._derived.get(key := ("named", stem, "en" if english else "id"))
+        if found is None:
+            values = ((k, self.groups[k].terms[stem]) for k in self.by_stem.get(stem, frozenset()))
+            found = frozenset(k for k, v in values if v >= _A or (english and v & 1)) or _NO_KEYS  # one empty set
+            if english and found == self.named(stem, False):
+                found = self.named(stem, False)  # most stems name the same groups in both languages: one set
+            self._derived[key] = found
+        return found
 
     def with_keyword(self, phrases: Iterable[str]) -> frozenset[str]:
         """Keys of the groups with one of ``phrases`` among their keywords."""
