@@ -11,8 +11,9 @@ same code give the same counts.
 
     .venv/bin/python bench/instructions_bench.py [--regions 21,514] [--passes 2] [--database-url URL]
 
-Needs ``valgrind`` (Debian's package). About 8 minutes at 21 regions and 20 at 514 on a 2-CPU machine (the start-up
-runs under Valgrind's instrumentation too).
+Needs ``valgrind`` (Debian's package). 13 minutes at 21 regions on a slow 2-CPU machine running a test suite beside
+it; at 514 regions each route's process first loads the national catalogue under Valgrind's instrumentation, which
+alone took over ten minutes (the start-up is instrumented, only not counted).
 """
 
 from __future__ import annotations
