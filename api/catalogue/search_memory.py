@@ -188,6 +188,10 @@ class Catalogue:
             self._derived[key] = found
         return found
 
+    def groups_with(self, stems: Iterable[str]) -> frozenset[str]:
+        """Keys of the groups whose vector has one of ``stems``."""
+        return frozenset().union(*(self.by_stem.get(s, _NO_KEYS) for s in stems))
+
     def with_keyword(self, phrases: Iterable[str]) -> frozenset[str]:
         """Keys of the groups with one of ``phrases`` among their keywords."""
         index: dict[str, frozenset[str]] = self.derived(("keywords",), self._keyword_index)

@@ -343,7 +343,7 @@ def _ranked_services(cat: Catalogue, index: SearchIndex, q: _Query | None, filte
 def _having(cat: Catalogue, services: set[Service], stems: tuple[str, ...]) -> set[Service]:
     """The ``services`` with one of ``stems`` in their own vector: their group's, unless their region's words
     change it."""
-    keys = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
+    keys = cat.groups_with(stems)
     wanted = frozenset(stems)
     return {
         s
@@ -367,7 +367,7 @@ def _ranked_groups(cat: Catalogue, q: _Query | None, filters: ServiceFilter, lan
         return cat.derived(("groups", lang, *chips), lambda: [g for g in ordered if passes(g)])
     keys: frozenset[str] | None = None
     for stems in q.must:
-        found = frozenset().union(*(cat.by_stem.get(s, frozenset()) for s in stems))
+        found = cat.groups_with(stems)
         keys = found if keys is None else keys & found
     if not _unfiltered(filters):
         keys = frozenset(k for k in keys or () if passes(cat.groups[k]))
